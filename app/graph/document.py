@@ -1,0 +1,384 @@
+"""The graph document: one citizen's network as JSON, the one shape used everywhere.
+
+The API takes and gives it, exports and imports carry it, the renderer and the
+analysis read it. Structure is checked by pydantic; the rules that span several
+actors (one citizen, unique keys, couplings between known actors...) are checked
+in :func:`_check_rules` and reported with the path of the offending field, so a
+caller can show the caseworker exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from app.graph.errors import DocumentInvalid, Problem
+
+__all__ = [
+    "ACTOR_KINDS",
+    "COUPLING_STATES",
+    "LIMITS",
+    "PANELS",
+    "TARGET_GROUPS",
+    "Actor",
+    "ActorKind",
+    "Agreement",
+    "Coupling",
+    "CouplingState",
+    "GraphDocument",
+    "Panel",
+    "TargetGroup",
+    "looks_like_cpr",
+    "parse_document",
+    "problems_from_errors",
+]
+
+ActorKind = Literal["citizen", "professional", "organisation", "network", "volunteer"]
+CouplingState = Literal["needed", "established", "weak", "strained"]
+Panel = Literal["afdelinger", "organisationer", "civilsamfund", "netvaerk"]
+TargetGroup = Literal["boern", "unge", "voksne", "familie"]
+
+ACTOR_KINDS: tuple[str, ...] = ActorKind.__args__  # type: ignore[attr-defined]
+COUPLING_STATES: tuple[str, ...] = CouplingState.__args__  # type: ignore[attr-defined]
+PANELS: tuple[str, ...] = Panel.__args__  # type: ignore[attr-defined]
+TARGET_GROUPS: tuple[str, ...] = TargetGroup.__args__  # type: ignore[attr-defined]
+
+
+class _Limits:
+    """Size limits: generous for real cases, small enough that nobody can flood us."""
+
+    text = 200  # labels, names, keys' display text
+    long_text = 2000  # contribution, topic, agreement text
+    key = 64
+    actors = 500
+    couplings = 5000
+    agreements = 50  # per coupling
+
+
+LIMITS = _Limits()
+
+# ddmmyy-xxxx, ddmmyyxxxx or ddmmyy xxxx with a real day (01-31) and month (01-12).
+# No modulus-11 check: CPR numbers issued since 2007 need not satisfy it.
+_CPR = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}[-\s]?\d{4}(?!\d)")
+
+
+def looks_like_cpr(text: str) -> bool:
+    """Whether ``text`` contains something shaped like a Danish CPR number.
+
+    Examples
+    --------
+    >>> looks_like_cpr("Claus, 22")
+    False
+    >>> looks_like_cpr("Claus 010203-1234")
+    True
+    >>> looks_like_cpr("tlf. 8940 2000")
+    False
+    """
+    return _CPR.search(text) is not None
+
+
+def _refuse_cpr(value: str | None) -> str | None:
+    if value is not None and looks_like_cpr(value):
+        raise PydanticCustomError(
+            "cpr_number",
+            "Teksten ligner et CPR-nummer. Kuvert gemmer aldrig CPR-numre; "
+            "brug et pseudonym eller sagens eget nummer uden CPR.",
+        )
+    return value
+
+
+def _blank_to_none(value: Any) -> Any:
+    """Empty or whitespace-only optional text means "no value", not an empty value."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+Text = Annotated[
+    str,
+    BeforeValidator(_strip),
+    Field(min_length=1, max_length=LIMITS.text),
+    AfterValidator(_refuse_cpr),
+]
+OptionalText = Annotated[
+    str | None,
+    BeforeValidator(_blank_to_none),
+    BeforeValidator(_strip),
+    Field(default=None, max_length=LIMITS.text),
+    AfterValidator(_refuse_cpr),
+]
+LongText = Annotated[
+    str | None,
+    BeforeValidator(_blank_to_none),
+    BeforeValidator(_strip),
+    Field(default=None, max_length=LIMITS.long_text),
+    AfterValidator(_refuse_cpr),
+]
+Key = Annotated[
+    str,
+    BeforeValidator(_strip),
+    Field(min_length=1, max_length=LIMITS.key, pattern=r"^[\w.-]+$"),
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Actor(_Strict):
+    """Someone around the citizen: a professional, an organisation, family, a volunteer."""
+
+    key: Key
+    kind: ActorKind
+    label: Text
+    profession: OptionalText = None
+    sector: OptionalText = None
+    organisation: OptionalText = None
+    panel: Panel | None = None
+    ring: Annotated[int, Field(ge=1, le=3)] | None = None
+    contribution: LongText = None
+    contact: OptionalText = None
+
+
+class Agreement(_Strict):
+    """Who does what by when, agreed on a coupling."""
+
+    who: Key
+    what: Annotated[str, BeforeValidator(_strip), Field(min_length=1,
+                    max_length=LIMITS.long_text), AfterValidator(_refuse_cpr)]
+    due: date | None = None
+
+
+class Coupling(_Strict):
+    """Two actors that must coordinate; undirected, so (a, b) is (b, a)."""
+
+    source: Key
+    target: Key
+    state: CouplingState = "needed"
+    topic: LongText = None
+    agreements: Annotated[list[Agreement], Field(max_length=LIMITS.agreements)] = []
+
+    @property
+    def pair(self) -> frozenset[str]:
+        return frozenset((self.source, self.target))
+
+
+_CLAUS_EXAMPLE: dict[str, Any] = {
+    "label": "Claus, 22",
+    "target_group": "unge",
+    "actors": [
+        {"key": "claus", "kind": "citizen", "label": "Claus"},
+        {"key": "uu", "kind": "professional", "label": "UU-vejleder",
+         "profession": "UU-vejleder", "sector": "uddannelse",
+         "organisation": "Unge, Uddannelse og Job", "panel": "afdelinger", "ring": 1},
+        {"key": "ydelse", "kind": "professional", "label": "Ydelsesrådgiver",
+         "profession": "Socialrådgiver", "sector": "beskæftigelse",
+         "organisation": "Job, Sundhed og Ydelse", "panel": "afdelinger", "ring": 2},
+    ],
+    "couplings": [
+        {"source": "uu", "target": "ydelse", "state": "needed",
+         "topic": "Uddannelseshjælp og uddannelsesplan"},
+    ],
+    "coordinator": "uu",
+}
+
+
+class GraphDocument(_Strict):
+    """One citizen's network: the actors, the couplings and who coordinates."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra={"examples": [_CLAUS_EXAMPLE]}
+    )
+
+    label: Text
+    target_group: TargetGroup
+    actors: Annotated[list[Actor], Field(min_length=1, max_length=LIMITS.actors)]
+    couplings: Annotated[list[Coupling], Field(max_length=LIMITS.couplings)] = []
+    coordinator: Key | None = None
+
+    @model_validator(mode="after")
+    def _rules(self) -> GraphDocument:
+        problems = _check_rules(self)
+        if problems:
+            first = problems[0]
+            raise PydanticCustomError(
+                first.code, first.message, {"problems": [p.as_dict() for p in problems]}
+            )
+        return self
+
+    @property
+    def citizen(self) -> Actor:
+        return next(a for a in self.actors if a.kind == "citizen")
+
+    def actor(self, key: str) -> Actor:
+        """The actor with ``key``; KeyError if there is none."""
+        for actor in self.actors:
+            if actor.key == key:
+                return actor
+        raise KeyError(key)
+
+
+def _check_rules(doc: GraphDocument) -> list[Problem]:
+    problems: list[Problem] = []
+    citizens = [i for i, a in enumerate(doc.actors) if a.kind == "citizen"]
+    if len(citizens) != 1:
+        problems.append(Problem(
+            "actors", "citizen_count",
+            f"Der skal være præcis én borger (kind = citizen) i netværket; der er {len(citizens)}.",
+        ))
+    keys: dict[str, int] = {}
+    for i, actor in enumerate(doc.actors):
+        if actor.key in keys:
+            problems.append(Problem(
+                f"actors[{i}].key", "duplicate_key",
+                f"Nøglen «{actor.key}» bruges allerede af en anden aktør.",
+            ))
+        keys.setdefault(actor.key, i)
+    seen: set[frozenset[str]] = set()
+    for i, coupling in enumerate(doc.couplings):
+        for end in ("source", "target"):
+            key = getattr(coupling, end)
+            if key not in keys:
+                problems.append(Problem(
+                    f"couplings[{i}].{end}", "unknown_actor",
+                    f"Koblingen nævner aktøren «{key}», som ikke findes i netværket.",
+                ))
+        if coupling.source == coupling.target:
+            problems.append(Problem(
+                f"couplings[{i}]", "self_coupling",
+                f"En aktør kan ikke kobles til sig selv («{coupling.source}»).",
+            ))
+        elif coupling.pair in seen:
+            problems.append(Problem(
+                f"couplings[{i}]", "duplicate_coupling",
+                f"«{coupling.source}» og «{coupling.target}» er allerede koblet.",
+            ))
+        seen.add(coupling.pair)
+        for j, agreement in enumerate(coupling.agreements):
+            if agreement.who not in keys:
+                problems.append(Problem(
+                    f"couplings[{i}].agreements[{j}].who", "unknown_actor",
+                    f"Aftalen nævner aktøren «{agreement.who}», som ikke findes i netværket.",
+                ))
+    if doc.coordinator is not None:
+        if doc.coordinator not in keys:
+            problems.append(Problem(
+                "coordinator", "unknown_actor",
+                f"Koordinatoren «{doc.coordinator}» findes ikke i netværket.",
+            ))
+        elif doc.actors[keys[doc.coordinator]].kind == "citizen":
+            problems.append(Problem(
+                "coordinator", "coordinator_is_citizen",
+                "Borgeren kan ikke være koordinator: det er netop det, Kuvertmodellen "
+                "skal undgå. Vælg en fagperson.",
+            ))
+    return problems
+
+
+# Danish wording for pydantic's own error types; anything else falls back to a
+# generic sentence, never to English.
+_MESSAGES: dict[str, str] = {
+    "missing": "Feltet skal udfyldes.",
+    "extra_forbidden": "Feltet kendes ikke.",
+    "string_type": "Feltet skal være tekst.",
+    "string_too_short": "Feltet må ikke være tomt.",
+    "string_too_long": "Teksten er for lang (højst {max_length} tegn).",
+    "string_pattern_mismatch": "Nøglen må kun indeholde bogstaver, tal, punktum, "
+    "bindestreg og understregning.",
+    "literal_error": "Ugyldig værdi; tilladt er: {expected}.",
+    "int_type": "Feltet skal være et helt tal.",
+    "int_parsing": "Feltet skal være et helt tal.",
+    "int_from_float": "Feltet skal være et helt tal.",
+    "greater_than_equal": "Tallet skal være mindst {ge}.",
+    "less_than_equal": "Tallet må højst være {le}.",
+    "too_short": "Listen skal have mindst {min_length} element(er).",
+    "too_long": "Listen er for lang (højst {max_length}).",
+    "list_type": "Feltet skal være en liste.",
+    "model_type": "Feltet skal være et objekt.",
+    "model_attributes_type": "Feltet skal være et objekt.",
+    "dict_type": "Feltet skal være et objekt.",
+    "date_from_datetime_parsing": "Datoen skal skrives ÅÅÅÅ-MM-DD.",
+    "date_parsing": "Datoen skal skrives ÅÅÅÅ-MM-DD.",
+    "date_type": "Datoen skal skrives ÅÅÅÅ-MM-DD.",
+    "json_invalid": "Indholdet er ikke gyldig JSON.",
+    "bool_type": "Feltet skal være true eller false.",
+    "bool_parsing": "Feltet skal være true eller false.",
+}
+
+
+def _field_path(loc: Iterable[int | str]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else part
+    return path or "dokument"
+
+
+def problems_from_errors(errors: Sequence[ErrorDetails], strip: int = 0) -> list[Problem]:
+    """Turn pydantic's errors into Danish :class:`Problem` objects.
+
+    ``strip`` drops leading location parts (FastAPI puts ``"body"`` first).
+    """
+    problems: list[Problem] = []
+    for error in errors:
+        ctx = error.get("ctx") or {}
+        nested = ctx.get("problems")
+        prefix = _field_path(error["loc"][strip:]) if error["loc"][strip:] else ""
+        if nested:
+            for p in nested:
+                field = f"{prefix}.{p['field']}" if prefix else p["field"]
+                problems.append(Problem(field, p["code"], p["message"]))
+            continue
+        kind = error["type"]
+        template = _MESSAGES.get(kind)
+        if template is None:
+            message = error["msg"] if kind in _OWN_CODES else "Ugyldig værdi."
+        else:
+            try:
+                message = template.format(**ctx)
+            except (KeyError, IndexError):
+                message = template
+        problems.append(Problem(_field_path(error["loc"][strip:]), kind, message))
+    return problems
+
+
+_OWN_CODES = frozenset({"cpr_number"})
+
+
+def parse_document(data: Any) -> GraphDocument:
+    """Validate ``data`` (a dict from JSON) into a document, or raise DocumentInvalid.
+
+    Examples
+    --------
+    >>> doc = parse_document({"label": "Claus, 22", "target_group": "unge",
+    ...     "actors": [{"key": "claus", "kind": "citizen", "label": "Claus"}]})
+    >>> doc.citizen.key
+    'claus'
+    >>> parse_document({"label": "x", "target_group": "unge", "actors": []})
+    Traceback (most recent call last):
+    ...
+    app.graph.errors.DocumentInvalid: actors: Listen skal have mindst 1 element(er).
+    """
+    try:
+        return GraphDocument.model_validate(data)
+    except ValidationError as exc:
+        raise DocumentInvalid(problems_from_errors(exc.errors())) from None
