@@ -102,8 +102,9 @@ def _refuse_cpr(value: str | None) -> str | None:
 
 def _blank_to_none(value: Any) -> Any:
     """Empty or whitespace-only optional text means "no value", not an empty value."""
-    if isinstance(value, str) and not value.strip():
-        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
     return value
 
 
@@ -117,20 +118,10 @@ Text = Annotated[
     Field(min_length=1, max_length=LIMITS.text),
     AfterValidator(_refuse_cpr),
 ]
-OptionalText = Annotated[
-    str | None,
-    BeforeValidator(_blank_to_none),
-    BeforeValidator(_strip),
-    Field(default=None, max_length=LIMITS.text),
-    AfterValidator(_refuse_cpr),
-]
-LongText = Annotated[
-    str | None,
-    BeforeValidator(_blank_to_none),
-    BeforeValidator(_strip),
-    Field(default=None, max_length=LIMITS.long_text),
-    AfterValidator(_refuse_cpr),
-]
+_OptionalShort = Annotated[str, Field(max_length=LIMITS.text), AfterValidator(_refuse_cpr)]
+_OptionalLong = Annotated[str, Field(max_length=LIMITS.long_text), AfterValidator(_refuse_cpr)]
+OptionalText = Annotated[_OptionalShort | None, BeforeValidator(_blank_to_none)]
+LongText = Annotated[_OptionalLong | None, BeforeValidator(_blank_to_none)]
 Key = Annotated[
     str,
     BeforeValidator(_strip),

@@ -1,0 +1,444 @@
+"""The service layer: the only place that reads or changes cases, commits, writes events
+and writes the audit log.
+
+Every change follows one path (:func:`_change`): check access and the version the
+caller saw, build the new graph document, validate it as a whole with the
+Kuvertmodel's own rules, store it, write one event, write one audit entry, commit.
+Anything refused on the way leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from app import models as m
+from app.auth import Principal
+from app.errors import Conflict, Forbidden, NotFound, StaleVersion, VersionRequired
+from app.graph.classify import normalise
+from app.graph.document import GraphDocument, parse_document
+from app.graph.errors import DocumentInvalid, Problem
+from app.schemas import CasePatch, CasePublic, Consent, EventPublic, History
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The version a write claims to build on, and whether it came as If-Match."""
+
+    version: int | None
+    via_header: bool = False
+
+
+# --- audit ---------------------------------------------------------------------------
+
+
+def audit(
+    session: Session,
+    who: Principal,
+    action: str,
+    *,
+    case_id: int | None = None,
+    team_id: int | None = None,
+    detail: str | None = None,
+) -> None:
+    """Note one use of case data; committed with the work it describes."""
+    session.add(m.AuditEntry(
+        principal=who.name, team_id=team_id, case_id=case_id, action=action,
+        channel=who.channel, detail=detail[:2000] if detail else None,
+    ))
+
+
+# --- documents <-> rows ----------------------------------------------------------------
+
+
+def document_of(case: m.Case) -> GraphDocument:
+    """The graph document stored for ``case``, built from its rows."""
+    return GraphDocument.model_validate(_doc_dict(case))
+
+
+def _doc_dict(case: m.Case) -> Doc:
+    actor_fields = ("key", "kind", "label", "profession", "sector", "organisation",
+                    "panel", "ring", "contribution", "contact")
+    return {
+        "label": case.label,
+        "target_group": case.target_group,
+        "actors": [
+            {f: getattr(a, f) for f in actor_fields if getattr(a, f) is not None}
+            for a in case.actors
+        ],
+        "couplings": [
+            {
+                "source": c.source.key, "target": c.target.key, "state": c.state,
+                **({"topic": c.topic} if c.topic is not None else {}),
+                "agreements": [
+                    {"who": g.who.key, "what": g.what,
+                     **({"due": g.due.isoformat()} if g.due else {})}
+                    for g in c.agreements
+                ],
+            }
+            for c in case.couplings
+        ],
+        **({"coordinator": case.coordinator_key} if case.coordinator_key else {}),
+    }
+
+
+def dump(doc: GraphDocument) -> Doc:
+    """The JSON form of a document: unset optional fields are left out."""
+    return doc.model_dump(mode="json", exclude_none=True)
+
+
+def _store(session: Session, case: m.Case, doc: GraphDocument) -> None:
+    """Replace the case's network rows by ``doc`` (the database cascades the rest)."""
+    session.execute(delete(m.Actor).where(m.Actor.case_id == case.id))
+    session.expire(case, ["actors", "couplings"])
+    case.label = doc.label
+    case.label_folded = normalise(doc.label)
+    case.target_group = doc.target_group
+    case.coordinator_key = doc.coordinator
+    actors: dict[str, m.Actor] = {}
+    for i, a in enumerate(doc.actors):
+        row = m.Actor(case_id=case.id, position=i, **a.model_dump())
+        actors[a.key] = row
+        session.add(row)
+    for i, c in enumerate(doc.couplings):
+        coupling = m.Coupling(
+            case_id=case.id, position=i, source=actors[c.source], target=actors[c.target],
+            state=c.state, topic=c.topic,
+        )
+        coupling.agreements = [
+            m.Agreement(position=j, who=actors[g.who], what=g.what, due=g.due)
+            for j, g in enumerate(c.agreements)
+        ]
+        session.add(coupling)
+    session.flush()
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _load(session: Session, who: Principal, case_id: int) -> m.Case:
+    case = session.get(m.Case, case_id)
+    if case is None or not who.sees(case.team_id):
+        raise NotFound()
+    return case
+
+
+def read_case(session: Session, who: Principal, case_id: int, action: str = "read") -> m.Case:
+    """Load a case the principal may see, and note the read in the audit log."""
+    case = _load(session, who, case_id)
+    audit(session, who, action, case_id=case.id, team_id=case.team_id)
+    session.commit()
+    return case
+
+
+def read_document(
+    session: Session, who: Principal, case_id: int, action: str = "read"
+) -> tuple[m.Case, GraphDocument]:
+    case = read_case(session, who, case_id, action)
+    return case, document_of(case)
+
+
+def public(session: Session, case: m.Case) -> CasePublic:
+    actors = session.scalar(select(func.count()).where(m.Actor.case_id == case.id)) or 0
+    couplings = session.scalar(select(func.count()).where(m.Coupling.case_id == case.id)) or 0
+    return CasePublic(
+        id=case.id, label=case.label, target_group=case.target_group,
+        external_ref=case.external_ref, status=case.status,  # type: ignore[arg-type]
+        version=case.version,
+        consent=Consent(given=case.consent_given, date=case.consent_date,
+                        scope=case.consent_scope),
+        actors=actors, couplings=couplings,
+        created_at=case.created_at, updated_at=case.updated_at,
+    )
+
+
+def search_cases(
+    session: Session, who: Principal, q: str | None, offset: int, limit: int
+) -> tuple[list[m.Case], int]:
+    """Cases of the principal's teams whose label or external reference contains ``q``."""
+    query = select(m.Case).where(m.Case.team_id.in_(who.team_ids))
+    if q and q.strip():
+        folded = normalise(q)
+        pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            m.Case.label_folded.like(pattern, escape="\\")
+            | (func.lower(m.Case.external_ref) == folded)
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(session.scalars(
+        query.order_by(m.Case.updated_at.desc(), m.Case.id.desc()).offset(offset).limit(limit)
+    ))
+    audit(session, who, "search", detail=f"q={q!r} offset={offset} limit={limit}",
+          team_id=min(who.team_ids) if len(who.team_ids) == 1 else None)
+    session.commit()
+    return rows, total
+
+
+def history(session: Session, who: Principal, case_id: int) -> History:
+    case = read_case(session, who, case_id, "read_history")
+    events = session.scalars(
+        select(m.Event).where(m.Event.case_id == case.id).order_by(m.Event.version)
+    )
+    return History(case_id=case.id, version=case.version, events=[
+        EventPublic(version=e.version, at=e.at, by=e.principal, kind=e.kind, summary=e.summary)
+        for e in events
+    ])
+
+
+def document_at(session: Session, who: Principal, case_id: int, version: int) -> GraphDocument:
+    """The network as it stood at ``version`` (from the event that made it)."""
+    case = read_case(session, who, case_id, "read_history")
+    event = session.scalar(
+        select(m.Event).where(m.Event.case_id == case.id, m.Event.version == version)
+    )
+    if event is None:
+        raise NotFound(f"Borgerforløbet har ingen udgave {version}.")
+    return GraphDocument.model_validate(event.document)
+
+
+# --- changing --------------------------------------------------------------------------
+
+
+def _require_write(who: Principal) -> None:
+    if not who.can_write:
+        raise Forbidden("Din adgang giver kun lov til at læse.")
+
+
+def create_case(session: Session, who: Principal, team_id: int, doc: GraphDocument) -> m.Case:
+    _require_write(who)
+    if not who.sees(team_id):
+        raise Forbidden("Du kan kun oprette borgerforløb i dit eget team.")
+    case = m.Case(team_id=team_id, label=doc.label, label_folded=normalise(doc.label),
+                  target_group=doc.target_group, version=1)
+    session.add(case)
+    session.flush()
+    _store(session, case, doc)
+    _event(session, who, case, "created", f"Borgerforløb oprettet: {doc.label}", doc)
+    audit(session, who, "create", case_id=case.id, team_id=team_id)
+    session.commit()
+    return case
+
+
+def _event(
+    session: Session, who: Principal, case: m.Case, kind: str, summary: str, doc: GraphDocument
+) -> None:
+    session.add(m.Event(case_id=case.id, version=case.version, principal=who.name,
+                        kind=kind, summary=summary[:2000], document=dump(doc)))
+
+
+def _bump(session: Session, case: m.Case, expected: Expected) -> None:
+    """Claim the next version, atomically: a concurrent writer makes this fail, not win."""
+    if expected.version is None:
+        raise VersionRequired()
+    claimed = session.execute(
+        update(m.Case)
+        .where(m.Case.id == case.id, m.Case.version == expected.version)
+        .values(version=m.Case.version + 1, updated_at=m.utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        current = session.scalar(select(m.Case.version).where(m.Case.id == case.id)) or 0
+        raise StaleVersion(current, expected.version, expected.via_header)
+    session.refresh(case)
+
+
+def _change(
+    session: Session,
+    who: Principal,
+    case_id: int,
+    expected: Expected,
+    kind: str,
+    summary: str,
+    edit: Callable[[Doc], Doc],
+    also: Callable[[m.Case], None] | None = None,
+) -> tuple[m.Case, GraphDocument]:
+    """The one way a case changes; see the module docstring.
+
+    ``also`` changes the case row's own facts in the same transaction.
+    """
+    case = _load(session, who, case_id)
+    _require_write(who)
+    try:
+        new = parse_document(edit(_doc_dict(case)))
+        _bump(session, case, expected)
+        _store(session, case, new)
+        if also is not None:
+            also(case)
+        _event(session, who, case, kind, summary, new)
+        audit(session, who, "update", case_id=case.id, team_id=case.team_id, detail=kind)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return case, new
+
+
+def replace_graph(
+    session: Session, who: Principal, case_id: int, expected: Expected, doc: GraphDocument
+) -> tuple[m.Case, GraphDocument]:
+    return _change(session, who, case_id, expected, "graph_replaced",
+                   "Hele netværket erstattet", lambda _old: dump(doc))
+
+
+def update_case(
+    session: Session, who: Principal, case_id: int, expected: Expected, patch: CasePatch
+) -> m.Case:
+    """Change the case's own facts; label and target group are part of the document too."""
+    fields = patch.model_dump(exclude_unset=True, exclude={"version"})
+    if not fields:
+        raise DocumentInvalid([Problem("dokument", "empty_patch", "Der er intet at ændre.")])
+    for name in ("label", "target_group", "status"):
+        if name in fields and fields[name] is None:
+            raise DocumentInvalid([Problem(name, "missing", "Feltet kan ikke fjernes.")])
+
+    def edit(doc: Doc) -> Doc:
+        for name in ("label", "target_group"):
+            if name in fields:
+                doc[name] = fields[name]
+        return doc
+
+    def facts(case: m.Case) -> None:
+        if "external_ref" in fields:
+            case.external_ref = fields["external_ref"]
+        if "status" in fields:
+            case.status = fields["status"]
+        if "consent" in fields:
+            consent = patch.consent or Consent()
+            case.consent_given = consent.given
+            case.consent_date = consent.date
+            case.consent_scope = consent.scope
+
+    case, _ = _change(session, who, case_id, expected, "case_updated",
+                      "Oplysninger om forløbet ændret: " + ", ".join(sorted(fields)), edit, facts)
+    return case
+
+
+def delete_case(session: Session, who: Principal, case_id: int, expected: Expected) -> None:
+    """Erase the case and all its data, history included; the audit log keeps the id."""
+    case = _load(session, who, case_id)
+    _require_write(who)
+    _bump(session, case, expected)
+    audit(session, who, "delete", case_id=case.id, team_id=case.team_id)
+    session.execute(delete(m.Case).where(m.Case.id == case.id))
+    session.commit()
+
+
+def add_actor(
+    session: Session, who: Principal, case_id: int, expected: Expected, actor: dict[str, Any]
+) -> tuple[m.Case, GraphDocument]:
+    def edit(doc: Doc) -> Doc:
+        if any(a["key"] == actor["key"] for a in doc["actors"]):
+            raise Conflict(f"Der findes allerede en aktør med nøglen «{actor['key']}».")
+        doc["actors"].append(actor)
+        return doc
+
+    return _change(session, who, case_id, expected, "actor_added",
+                   f"Aktør tilføjet: {actor['label']}", edit)
+
+
+def _find_actor(doc: Doc, key: str) -> dict[str, Any]:
+    for actor in doc["actors"]:
+        if actor["key"] == key:
+            return actor  # type: ignore[no-any-return]
+    raise NotFound(f"Aktøren «{key}» findes ikke i borgerforløbet.")
+
+
+def update_actor(
+    session: Session, who: Principal, case_id: int, expected: Expected, key: str,
+    fields: dict[str, Any],
+) -> tuple[m.Case, GraphDocument]:
+    def edit(doc: Doc) -> Doc:
+        actor = _find_actor(doc, key)
+        for name, value in fields.items():
+            if value is None:
+                actor.pop(name, None)
+            else:
+                actor[name] = value
+        return doc
+
+    return _change(session, who, case_id, expected, "actor_changed",
+                   f"Aktør ændret: {key} ({', '.join(sorted(fields))})", edit)
+
+
+def remove_actor(
+    session: Session, who: Principal, case_id: int, expected: Expected, key: str
+) -> tuple[m.Case, GraphDocument]:
+    """Remove an actor with its couplings; if it coordinated, nobody does until one is named."""
+    def edit(doc: Doc) -> Doc:
+        actor = _find_actor(doc, key)
+        if actor["kind"] == "citizen":
+            raise Conflict("Borgeren kan ikke fjernes fra sit eget forløb.")
+        doc["actors"].remove(actor)
+        doc["couplings"] = [c for c in doc["couplings"] if key not in (c["source"], c["target"])]
+        for c in doc["couplings"]:
+            c["agreements"] = [g for g in c["agreements"] if g["who"] != key]
+        if doc.get("coordinator") == key:
+            doc.pop("coordinator")
+        return doc
+
+    return _change(session, who, case_id, expected, "actor_removed",
+                   f"Aktør fjernet: {key}", edit)
+
+
+def _find_coupling(doc: Doc, a: str, b: str) -> dict[str, Any]:
+    for coupling in doc["couplings"]:
+        if {coupling["source"], coupling["target"]} == {a, b}:
+            return coupling  # type: ignore[no-any-return]
+    raise NotFound(f"Der er ingen kobling mellem «{a}» og «{b}».")
+
+
+def add_coupling(
+    session: Session, who: Principal, case_id: int, expected: Expected,
+    coupling: dict[str, Any],
+) -> tuple[m.Case, GraphDocument]:
+    def edit(doc: Doc) -> Doc:
+        pair = {coupling["source"], coupling["target"]}
+        if len(pair) == 2 and any({c["source"], c["target"]} == pair for c in doc["couplings"]):
+            raise Conflict(
+                f"«{coupling['source']}» og «{coupling['target']}» er allerede koblet."
+            )
+        doc["couplings"].append(coupling)
+        return doc
+
+    return _change(session, who, case_id, expected, "coupling_added",
+                   f"Kobling tilføjet: {coupling['source']} – {coupling['target']}", edit)
+
+
+def update_coupling(
+    session: Session, who: Principal, case_id: int, expected: Expected, a: str, b: str,
+    fields: dict[str, Any],
+) -> tuple[m.Case, GraphDocument]:
+    def edit(doc: Doc) -> Doc:
+        coupling = _find_coupling(doc, a, b)
+        for name, value in fields.items():
+            if value is None:
+                coupling.pop(name, None)
+            else:
+                coupling[name] = value
+        return doc
+
+    return _change(session, who, case_id, expected, "coupling_changed",
+                   f"Kobling ændret: {a} – {b} ({', '.join(sorted(fields))})", edit)
+
+
+def remove_coupling(
+    session: Session, who: Principal, case_id: int, expected: Expected, a: str, b: str
+) -> tuple[m.Case, GraphDocument]:
+    def edit(doc: Doc) -> Doc:
+        doc["couplings"].remove(_find_coupling(doc, a, b))
+        return doc
+
+    return _change(session, who, case_id, expected, "coupling_removed",
+                   f"Kobling fjernet: {a} – {b}", edit)
+
+
+def coupling_of(doc: GraphDocument, a: str, b: str) -> Doc:
+    """One coupling of a document as JSON, found in either order."""
+    return _find_coupling(dump(doc), a, b)

@@ -1,0 +1,171 @@
+"""The ``kuvert`` command: serve, migrate, demo data, teams, users, tokens, export/import."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from app import accounts, demo, transfer
+from app.config import ROOT, get_settings
+from app.db import Database
+from app.errors import ServiceError
+
+DEMO_TOKEN_FILE = ROOT / "var" / "demo-token.txt"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", (url or get_settings().database_url).replace("%", "%%"))
+    return config
+
+
+def migrate(url: str | None = None) -> None:
+    command.upgrade(alembic_config(url), "head")
+
+
+def _database() -> Database:
+    return Database(get_settings().database_url)
+
+
+def _cmd_migrate(_args: argparse.Namespace) -> None:
+    migrate()
+    print("Databasen er opdateret til nyeste version.")
+
+
+def _cmd_demo(_args: argparse.Namespace) -> None:
+    db = _database()
+    with db.session() as session:
+        result = demo.load_demo(session)
+    db.dispose()
+    if result.created_cases:
+        print("Demodata indlæst: " + ", ".join(result.created_cases))
+    else:
+        print("Demodata var allerede indlæst.")
+    if result.token:
+        DEMO_TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
+        DEMO_TOKEN_FILE.write_text(result.token + "\n")
+        os.chmod(DEMO_TOKEN_FILE, 0o600)
+        print(f"API-token til team demo (gemt i {DEMO_TOKEN_FILE}): {result.token}")
+
+
+def _cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("app.main:create_app", factory=True, host=settings.host,
+                port=args.port or settings.port, proxy_headers=False)
+
+
+def _cmd_team_create(args: argparse.Namespace) -> None:
+    db = _database()
+    with db.session() as session:
+        team = accounts.create_team(session, args.name)
+        print(f"Team oprettet: {team.name} (id {team.id})")
+
+
+def _cmd_user_create(args: argparse.Namespace) -> None:
+    password = args.password
+    if password is None:
+        password = getpass.getpass("Adgangskode: ")
+        if getpass.getpass("Gentag adgangskode: ") != password:
+            raise ServiceError("De to adgangskoder er ikke ens.")
+    db = _database()
+    with db.session() as session:
+        user = accounts.create_user(session, args.username, password, args.team, args.role)
+        print(f"Bruger oprettet: {user.username} ({args.role} i {args.team})")
+
+
+def _cmd_token_create(args: argparse.Namespace) -> None:
+    db = _database()
+    with db.session() as session:
+        token = accounts.create_token(session, args.team, args.scope, args.name)
+    print("Gem tokenet nu; det kan ikke vises igen.")
+    print(f"Token ({args.scope}, team {args.team}): {token}")
+
+
+def _cmd_export(args: argparse.Namespace) -> None:
+    db = _database()
+    with db.session() as session:
+        data = transfer.export_all(session)
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+    if args.output in (None, "-"):
+        sys.stdout.write(text + "\n")
+    else:
+        path = Path(args.output)
+        path.write_text(text + "\n", encoding="utf-8")
+        os.chmod(path, 0o600)
+        print(f"Eksporteret til {path}", file=sys.stderr)
+
+
+def _cmd_import(args: argparse.Namespace) -> None:
+    raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ServiceError(f"Filen er ikke gyldig JSON: {exc}") from None
+    db = _database()
+    with db.session() as session:
+        counts = transfer.import_all(session, data)
+    print("Indlæst: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kuvert", description="Den digitale Kuvertmodel.")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="opdatér databasen").set_defaults(func=_cmd_migrate)
+    sub.add_parser("demo", help="indlæs demodata (kan køres flere gange)").set_defaults(
+        func=_cmd_demo)
+    serve = sub.add_parser("serve", help="start webserveren")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=_cmd_serve)
+
+    team = sub.add_parser("team", help="teams").add_subparsers(dest="action", required=True)
+    team_create = team.add_parser("create", help="opret et team")
+    team_create.add_argument("name")
+    team_create.set_defaults(func=_cmd_team_create)
+
+    user = sub.add_parser("user", help="brugere").add_subparsers(dest="action", required=True)
+    user_create = user.add_parser("create", help="opret en bruger")
+    user_create.add_argument("--team", required=True)
+    user_create.add_argument("--username", required=True)
+    user_create.add_argument("--password", help="udelades: der spørges")
+    user_create.add_argument("--role", required=True, choices=accounts.ROLES)
+    user_create.set_defaults(func=_cmd_user_create)
+
+    token = sub.add_parser("token", help="API-tokens").add_subparsers(dest="action", required=True)
+    token_create = token.add_parser("create", help="opret et API-token")
+    token_create.add_argument("--team", required=True)
+    token_create.add_argument("--scope", required=True, choices=accounts.SCOPES)
+    token_create.add_argument("--name", default="api")
+    token_create.set_defaults(func=_cmd_token_create)
+
+    export = sub.add_parser("export", help="eksportér alle data som JSON")
+    export.add_argument("--output", "-o", help="fil (standard: standard output)")
+    export.set_defaults(func=_cmd_export)
+    imp = sub.add_parser("import", help="indlæs en eksport i en tom database")
+    imp.add_argument("file", help="fil, eller - for standard input")
+    imp.set_defaults(func=_cmd_import)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.func(args)
+    except ServiceError as exc:
+        print(f"Fejl: {exc.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

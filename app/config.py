@@ -1,0 +1,54 @@
+"""Settings, read once from the environment (prefix ``KUVERT_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from app.graph.classify import Thresholds
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob of a Kuvert installation; each one is listed in the README."""
+
+    model_config = SettingsConfigDict(env_prefix="KUVERT_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="production refuses unsafe defaults."
+    )
+    database_url: str = Field(
+        f"sqlite:///{ROOT / 'var' / 'kuvert.db'}",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db.",
+    )
+    host: str = Field("127.0.0.1", description="Address `kuvert serve` listens on.")
+    port: int = Field(8000, description="Port `kuvert serve` listens on.")
+    professions_level1: int = Field(2, description="At most this many professions: level 1.")
+    professions_level2: int = Field(5, description="At most this many professions: level 2.")
+    sectors_level1: int = Field(2, description="At most this many sectors: level 1.")
+    sectors_level2: int = Field(4, description="At most this many sectors: level 2.")
+    max_body_bytes: int = Field(2_000_000, description="Largest request body accepted.")
+    page_size_max: int = Field(200, description="Largest page of a list endpoint.")
+    audit_retention_days: int = Field(183, description="Audit entries older than this go.")
+
+    @property
+    def thresholds(self) -> Thresholds:
+        from app.graph.classify import Thresholds
+
+        return Thresholds(
+            professions_level1=self.professions_level1,
+            professions_level2=self.professions_level2,
+            sectors_level1=self.sectors_level1,
+            sectors_level2=self.sectors_level2,
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

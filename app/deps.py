@@ -1,0 +1,84 @@
+"""Request dependencies as ``Annotated`` aliases: the database session, who asks, versions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from app.auth import Principal, principal_for_token
+from app.cases import Expected
+from app.config import Settings
+from app.db import Database
+from app.errors import NotAuthenticated, ServiceError
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(db: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    with db.session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+_bearer = HTTPBearer(auto_error=False, description="Et API-token fra `kuvert token create`.")
+
+
+def get_principal(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise NotAuthenticated()
+    return principal_for_token(session, credentials.credentials)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+class BadIfMatch(ServiceError):
+    status = 400
+    code = "invalid_if_match"
+    message = 'If-Match skal være sagens ETag, fx "7".'
+
+
+_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
+
+
+def get_if_match(
+    if_match: Annotated[str | None, Header(description='Sagens ETag, fx "7".')] = None,
+) -> int | None:
+    if if_match is None:
+        return None
+    found = _ETAG.match(if_match)
+    if found is None:
+        raise BadIfMatch()
+    return int(found.group(1))
+
+
+IfMatchDep = Annotated[int | None, Depends(get_if_match)]
+
+
+def expected(if_match: int | None, body_version: int | None) -> Expected:
+    """If-Match wins when both are given: it is what HTTP caches and proxies understand."""
+    if if_match is not None:
+        return Expected(if_match, via_header=True)
+    return Expected(body_version, via_header=False)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'

@@ -1,0 +1,409 @@
+"""Warnings, brokers, coupling load and key figures for a citizen's network.
+
+The analysis answers the questions of the Kuvertmodel's koblingskompetencer: who
+must couple with whom, whether somebody holds it together, and above all whether
+the citizen has been left to do it.
+
+Two graphs are used. *All couplings* are the document's couplings whatever their
+state. *Existing couplings* are those in state ``established``, ``weak`` or
+``strained``: people who do talk, however badly; a ``needed`` coupling is one that
+does not exist yet. "Reach" always means a path of existing couplings, and
+"without the citizen" means that path may not pass through the citizen.
+Professional actors are those of kind ``professional`` or ``organisation``; the
+citizen's own network is the actors of kind ``network`` or ``volunteer``.
+
+Warning codes, in the order they are reported (``WARNING_CODES`` has a one-line
+Danish description of each; within a code, warnings follow document order):
+
+``citizen_coordinates``
+    One per ``needed`` coupling between two non-citizen actors *a* and *b* that
+    reach each other, but not without the citizen: every existing path between
+    them runs through the citizen, so today the citizen carries what they must
+    settle between them. Actors: the citizen, *a* and *b*.
+``citizen_bridges``
+    At most one. The professional actors with an existing coupling to the
+    citizen fall into two or more groups that do not reach each other without
+    the citizen. This needs no ``needed`` coupling: it catches the same pattern
+    when nobody has yet written down who must couple. Actors: the citizen and
+    those professional actors.
+``no_coordinator``
+    At most one: no coordinator is named although there is at least one actor
+    besides the citizen. Actors: none.
+``coordinator_unreachable``
+    At most one: a coordinator is named and at least one other professional
+    actor is not reached by the coordinator without the citizen. The
+    coordinator's job is to hold the professional side together, so every
+    professional actor counts; the citizen's own network may be reached through
+    the citizen. Actors: the coordinator and the actors it does not reach.
+``needed_not_established``
+    One per coupling in state ``needed`` (the citizen's own included), so each
+    can be pointed at and followed up. Actors: its two ends.
+``isolated_actor``
+    One per non-citizen actor with no coupling at all, not even a needed one.
+    Actors: that actor.
+``strained_coupling``
+    One per coupling in state ``strained``. Actors: its two ends.
+
+The warnings overlap on purpose: a coupling the citizen carries is also a needed
+coupling; each code answers its own question and can be filtered on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+import networkx as nx
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.graph.build import to_networkx
+from app.graph.document import COUPLING_STATES, Actor, Coupling, GraphDocument
+
+__all__ = [
+    "EXISTING_STATES",
+    "OWN_KINDS",
+    "PROFESSIONAL_KINDS",
+    "WARNING_CODES",
+    "Analysis",
+    "Broker",
+    "Figures",
+    "Warning",
+    "WarningCode",
+    "analyse",
+]
+
+WarningCode = Literal[
+    "citizen_coordinates",
+    "citizen_bridges",
+    "no_coordinator",
+    "coordinator_unreachable",
+    "needed_not_established",
+    "isolated_actor",
+    "strained_coupling",
+]
+
+WARNING_CODES: dict[str, str] = {
+    "citizen_coordinates": "Borgeren er eneste bindeled mellem to aktører, der skal koble sig "
+    "på hinanden.",
+    "citizen_bridges": "Fagpersonerne omkring borgeren falder i grupper, som kun hænger sammen "
+    "gennem borgeren.",
+    "no_coordinator": "Der er ikke udpeget en koordinator.",
+    "coordinator_unreachable": "Koordinatoren når ikke alle fagpersoner gennem eksisterende "
+    "koblinger uden om borgeren.",
+    "needed_not_established": "En nødvendig kobling er ikke etableret endnu.",
+    "isolated_actor": "En aktør er ikke koblet til nogen.",
+    "strained_coupling": "En kobling er anstrengt.",
+}
+
+EXISTING_STATES: frozenset[str] = frozenset({"established", "weak", "strained"})
+PROFESSIONAL_KINDS: frozenset[str] = frozenset({"professional", "organisation"})
+OWN_KINDS: frozenset[str] = frozenset({"network", "volunteer"})
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Warning(_Frozen):
+    """Something in the network a caseworker should look at, in Danish."""
+
+    code: WarningCode
+    message: str
+    actors: list[str]
+
+
+class Broker(_Frozen):
+    """An actor that lies on many shortest paths between others."""
+
+    key: str
+    label: str
+    score: float
+
+
+class Figures(_Frozen):
+    """Key figures, with the professional side and the citizen's own side apart."""
+
+    actors: int = Field(description="All actors, the citizen included.")
+    couplings: int = Field(description="All couplings, whatever their state.")
+    by_state: dict[str, int] = Field(description="Couplings per state, every state listed.")
+    professionals: int = Field(description="Actors of kind professional or organisation.")
+    own_network: int = Field(description="Actors of kind network or volunteer.")
+    professional_couplings: int = Field(
+        description="Couplings with at least one professional or organisation end."
+    )
+    own_couplings: int = Field(
+        description="Couplings among the citizen and the citizen's own network only."
+    )
+    citizen_couplings: int = Field(description="Couplings that involve the citizen.")
+    own_actor_share: float | None = Field(
+        description="own_network / non-citizen actors, 4 decimals; null if there are none."
+    )
+    own_coupling_share: float | None = Field(
+        description="own_couplings / couplings, 4 decimals; null if there are none."
+    )
+
+
+class Analysis(_Frozen):
+    """Everything :func:`analyse` finds, JSON-ready and in a fixed order."""
+
+    warnings: list[Warning]
+    brokers: list[Broker]
+    load: dict[str, int]
+    figures: Figures
+
+
+def _quote(actor: Actor) -> str:
+    return f"«{actor.label}»"
+
+
+def _about(coupling: Coupling) -> str:
+    return f" (emne: {coupling.topic})" if coupling.topic else ""
+
+
+def _components(graph: nx.Graph) -> dict[str, int]:
+    """Component number per node; only equality of numbers means anything."""
+    found: dict[str, int] = {}
+    for number, component in enumerate(nx.connected_components(graph)):
+        for node in component:
+            found[node] = number
+    return found
+
+
+class _Network:
+    """The document with the lookups every warning needs, computed once."""
+
+    def __init__(self, doc: GraphDocument) -> None:
+        self.doc = doc
+        self.citizen = doc.citizen
+        self.position = {actor.key: i for i, actor in enumerate(doc.actors)}
+        self.by_key = {actor.key: actor for actor in doc.actors}
+        self.all = to_networkx(doc)
+        self.existing = nx.Graph()
+        self.existing.add_nodes_from(actor.key for actor in doc.actors)
+        self.existing.add_edges_from(
+            (c.source, c.target) for c in doc.couplings if c.state in EXISTING_STATES
+        )
+        without = self.existing.copy()
+        without.remove_node(self.citizen.key)
+        self.with_citizen = _components(self.existing)
+        self.without_citizen = _components(without)
+
+    def in_order(self, keys: Iterable[str]) -> list[str]:
+        return sorted(set(keys), key=self.position.__getitem__)
+
+    def only_via_citizen(self, a: str, b: str) -> bool:
+        return (
+            self.with_citizen[a] == self.with_citizen[b]
+            and self.without_citizen[a] != self.without_citizen[b]
+        )
+
+
+def _citizen_coordinates(net: _Network) -> list[Warning]:
+    citizen = net.citizen
+    found = []
+    for coupling in net.doc.couplings:
+        ends = (coupling.source, coupling.target)
+        if coupling.state != "needed" or citizen.key in ends:
+            continue
+        if net.only_via_citizen(*ends):
+            a, b = (net.by_key[k] for k in net.in_order(ends))
+            found.append(Warning(
+                code="citizen_coordinates",
+                message=f"{citizen.label} er eneste bindeled mellem {_quote(a)} og "
+                f"{_quote(b)}, som skal koble sig på hinanden{_about(coupling)}. "
+                "Borgeren bliver dermed selv koordinator.",
+                actors=net.in_order((citizen.key, *ends)),
+            ))
+    return found
+
+
+def _citizen_bridges(net: _Network) -> list[Warning]:
+    citizen = net.citizen
+    around = net.in_order(
+        key for key in net.existing.neighbors(citizen.key)
+        if net.by_key[key].kind in PROFESSIONAL_KINDS
+    )
+    groups: dict[int, list[str]] = {}
+    for key in around:
+        groups.setdefault(net.without_citizen[key], []).append(key)
+    if len(groups) < 2:
+        return []
+    listed = "; ".join(
+        ", ".join(_quote(net.by_key[key]) for key in group) for group in groups.values()
+    )
+    return [Warning(
+        code="citizen_bridges",
+        message=f"{citizen.label} er eneste forbindelse mellem {len(groups)} grupper af "
+        f"fagpersoner, som ikke er koblet til hinanden uden om borgeren: {listed}. "
+        "Overvej, hvem der skal koble sig på hvem.",
+        actors=net.in_order((citizen.key, *around)),
+    )]
+
+
+def _no_coordinator(net: _Network) -> list[Warning]:
+    if net.doc.coordinator is not None or len(net.doc.actors) < 2:
+        return []
+    return [Warning(
+        code="no_coordinator",
+        message="Der er ikke udpeget en koordinator. Uden en koordinator risikerer "
+        f"{net.citizen.label} selv at skulle holde sammen på indsatserne.",
+        actors=[],
+    )]
+
+
+def _coordinator_unreachable(net: _Network) -> list[Warning]:
+    key = net.doc.coordinator
+    if key is None:
+        return []
+    home = net.without_citizen[key]
+    missing = [
+        actor.key for actor in net.doc.actors
+        if actor.kind in PROFESSIONAL_KINDS and actor.key != key
+        and net.without_citizen[actor.key] != home
+    ]
+    if not missing:
+        return []
+    listed = ", ".join(_quote(net.by_key[k]) for k in missing)
+    return [Warning(
+        code="coordinator_unreachable",
+        message=f"Koordinatoren {_quote(net.by_key[key])} når ikke {listed} gennem "
+        f"eksisterende koblinger uden om {net.citizen.label}.",
+        actors=net.in_order((key, *missing)),
+    )]
+
+
+def _needed_not_established(net: _Network) -> list[Warning]:
+    found = []
+    for coupling in net.doc.couplings:
+        if coupling.state == "needed":
+            a, b = (net.by_key[k] for k in net.in_order((coupling.source, coupling.target)))
+            found.append(Warning(
+                code="needed_not_established",
+                message=f"{_quote(a)} og {_quote(b)} skal koble sig på hinanden, men "
+                f"koblingen er ikke etableret endnu{_about(coupling)}.",
+                actors=[a.key, b.key],
+            ))
+    return found
+
+
+def _isolated_actor(net: _Network) -> list[Warning]:
+    return [
+        Warning(
+            code="isolated_actor",
+            message=f"{_quote(actor)} er ikke koblet til nogen i netværket.",
+            actors=[actor.key],
+        )
+        for actor in net.doc.actors
+        if actor.kind != "citizen" and net.all.degree(actor.key) == 0
+    ]
+
+
+def _strained_coupling(net: _Network) -> list[Warning]:
+    found = []
+    for coupling in net.doc.couplings:
+        if coupling.state == "strained":
+            a, b = (net.by_key[k] for k in net.in_order((coupling.source, coupling.target)))
+            found.append(Warning(
+                code="strained_coupling",
+                message=f"Koblingen mellem {_quote(a)} og {_quote(b)} er anstrengt"
+                f"{_about(coupling)}.",
+                actors=[a.key, b.key],
+            ))
+    return found
+
+
+_CHECKS = {
+    "citizen_coordinates": _citizen_coordinates,
+    "citizen_bridges": _citizen_bridges,
+    "no_coordinator": _no_coordinator,
+    "coordinator_unreachable": _coordinator_unreachable,
+    "needed_not_established": _needed_not_established,
+    "isolated_actor": _isolated_actor,
+    "strained_coupling": _strained_coupling,
+}
+
+
+def _brokers(net: _Network) -> list[Broker]:
+    scores = nx.betweenness_centrality(net.existing)
+    found = [
+        Broker(key=key, label=net.by_key[key].label, score=round(score, 4))
+        for key, score in scores.items()
+        if round(score, 4) > 0
+    ]
+    return sorted(found, key=lambda broker: (-broker.score, broker.key))
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _figures(net: _Network) -> Figures:
+    doc = net.doc
+    kinds = {actor.key: actor.kind for actor in doc.actors}
+    professional_couplings = sum(
+        1 for c in doc.couplings
+        if kinds[c.source] in PROFESSIONAL_KINDS or kinds[c.target] in PROFESSIONAL_KINDS
+    )
+    own_network = sum(1 for actor in doc.actors if actor.kind in OWN_KINDS)
+    own_couplings = len(doc.couplings) - professional_couplings
+    return Figures(
+        actors=len(doc.actors),
+        couplings=len(doc.couplings),
+        by_state={s: sum(1 for c in doc.couplings if c.state == s) for s in COUPLING_STATES},
+        professionals=sum(1 for actor in doc.actors if actor.kind in PROFESSIONAL_KINDS),
+        own_network=own_network,
+        professional_couplings=professional_couplings,
+        own_couplings=own_couplings,
+        citizen_couplings=net.all.degree(net.citizen.key),
+        own_actor_share=_share(own_network, len(doc.actors) - 1),
+        own_coupling_share=_share(own_couplings, len(doc.couplings)),
+    )
+
+
+def analyse(doc: GraphDocument) -> Analysis:
+    """What a caseworker should look at in the network, and who holds it together.
+
+    Parameters
+    ----------
+    doc : GraphDocument
+        The network; a validated document has exactly one citizen.
+
+    Returns
+    -------
+    Analysis
+        ``warnings`` by code in :data:`WARNING_CODES` order, then document order
+        (the codes are defined in this module's docstring). ``brokers``: normalised
+        betweenness centrality over existing couplings (the citizen included),
+        rounded to 4 decimals, only scores above 0, highest first, ties by key.
+        ``load``: couplings of any state per actor key, in document order.
+        ``figures``: counts; ``professional_couplings`` touch at least one
+        professional actor, ``own_couplings`` are those among the citizen and the
+        citizen's own network, and the two shares are of the non-citizen actors
+        and of all couplings (``None`` when there is nothing to divide by).
+
+    Notes
+    -----
+    Dominated by betweenness centrality, O(n·m) for n actors and m existing
+    couplings; everything else is linear.
+
+    Examples
+    --------
+    >>> from app.graph.examples import claus_foer, claus_nu
+    >>> before = analyse(claus_foer())
+    >>> [w.actors for w in before.warnings if w.code == "citizen_coordinates"]
+    [['claus', 'uu', 'ydelse'], ['claus', 'uu', 'rusmiddel'], ['claus', 'rusmiddel', 'forsorg']]
+    >>> before.brokers[0]
+    Broker(key='claus', label='Claus', score=1.0)
+    >>> before.load["claus"], before.figures.by_state["needed"]
+    (4, 3)
+    >>> [w.code for w in analyse(claus_nu()).warnings]
+    []
+    """
+    net = _Network(doc)
+    warnings = [warning for code in WARNING_CODES for warning in _CHECKS[code](net)]
+    return Analysis(
+        warnings=warnings,
+        brokers=_brokers(net),
+        load={actor.key: int(net.all.degree(actor.key)) for actor in doc.actors},
+        figures=_figures(net),
+    )

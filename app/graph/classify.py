@@ -1,0 +1,248 @@
+"""Classify a citizen's network as prototype 1, 2 or 3 of the Kuvertmodel."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from app.graph.document import Actor, GraphDocument
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "Classification",
+    "Count",
+    "Level",
+    "Thresholds",
+    "classify",
+    "normalise",
+]
+
+Level = Literal[1, 2, 3]
+
+
+def normalise(text: str) -> str:
+    """The form two free-text values must share to count as the same value.
+
+    Caseworkers type professions and sectors by hand, so the same profession
+    turns up with stray spaces or another case. Unicode is composed (NFC) first
+    so that an "å" typed as "a" plus a ring counts as the "å" it looks like.
+
+    Parameters
+    ----------
+    text : str
+        A profession or sector as written.
+
+    Returns
+    -------
+    str
+        ``text`` trimmed, every run of whitespace folded to one space, casefolded.
+
+    Examples
+    --------
+    >>> normalise(" Socialrådgiver") == normalise("socialrådgiver  ")
+    True
+    >>> normalise("Social \\t rådgiver")
+    'social rådgiver'
+    >>> normalise("   ")
+    ''
+    """
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
+
+
+def _display(text: str) -> str:
+    """The value as the caseworker wrote it, minus stray whitespace."""
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The highest count that still gives level 1 and level 2.
+
+    They are configuration, not code (DESIGN §4): a municipality may draw the
+    lines elsewhere, so the app builds this from its settings.
+
+    Parameters
+    ----------
+    professions_level1, professions_level2 : int
+        At most this many professions gives level 1, resp. level 2; more gives 3.
+    sectors_level1, sectors_level2 : int
+        The same for sectors.
+
+    Raises
+    ------
+    ValueError
+        If a limit is negative or a level-1 limit exceeds its level-2 limit, which
+        would make level 2 unreachable or the table ambiguous.
+
+    Examples
+    --------
+    >>> Thresholds().professions_level2
+    5
+    >>> Thresholds(sectors_level1=5, sectors_level2=4)
+    Traceback (most recent call last):
+    ...
+    ValueError: sectors_level1 (5) må ikke være større end sectors_level2 (4).
+    """
+
+    professions_level1: int = 2
+    professions_level2: int = 5
+    sectors_level1: int = 2
+    sectors_level2: int = 4
+
+    def __post_init__(self) -> None:
+        for name in ("professions", "sectors"):
+            low: int = getattr(self, f"{name}_level1")
+            high: int = getattr(self, f"{name}_level2")
+            if low < 0 or high < 0:
+                raise ValueError(f"Grænserne for {name} må ikke være negative.")
+            if low > high:
+                raise ValueError(
+                    f"{name}_level1 ({low}) må ikke være større end {name}_level2 ({high})."
+                )
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+class Count(BaseModel):
+    """How many distinct professions (or sectors) the network holds, and the level."""
+
+    model_config = ConfigDict(frozen=True)
+
+    count: int
+    values: list[str]
+    level: Level
+
+
+class Classification(BaseModel):
+    """The prototype with both counts behind it and the reasons in plain Danish."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prototype: Level
+    professions: Count
+    sectors: Count
+    reasons: list[str]
+
+
+def _distinct(values: Iterable[str | None]) -> list[str]:
+    """Distinct values, each as first written, sorted by their normalised form."""
+    first: dict[str, str] = {}
+    for value in values:
+        if value is None:
+            continue
+        key = normalise(value)
+        if key:
+            first.setdefault(key, _display(value))
+    return [first[key] for key in sorted(first)]
+
+
+def _level(count: int, level1: int, level2: int) -> Level:
+    if count <= level1:
+        return 1
+    if count <= level2:
+        return 2
+    return 3
+
+
+def _reason(count: Count, one: str, many: str, level1: int, level2: int) -> str:
+    noun = one if count.count == 1 else many
+    listed = f" ({', '.join(count.values)})" if count.values else ""
+    if count.level == 1:
+        rule = f"højst {level1}"
+    elif count.level == 2:
+        rule = f"over {level1} og højst {level2}"
+    else:
+        rule = f"over {level2}"
+    return f"{count.count} {noun}{listed}: {rule} giver niveau {count.level}."
+
+
+def _missing(actors: list[Actor], field: str, what: str) -> str | None:
+    labels = [a.label for a in actors if not normalise(getattr(a, field) or "")]
+    if not labels:
+        return None
+    who = "aktør" if len(labels) == 1 else "aktører"
+    listed = ", ".join(f"«{label}»" for label in labels)
+    return f"{len(labels)} {who} uden {what} tæller ikke med ({listed})."
+
+
+def classify(doc: GraphDocument, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Classification:
+    """Which prototype the network is, and why, so the caseworker can check it.
+
+    The prototype tells how much coordination a case needs: the more professions
+    and policy sectors around the citizen, the more couplings must be made and
+    the less the citizen can be left to hold them together.
+
+    Parameters
+    ----------
+    doc : GraphDocument
+        The network. The citizen is never counted: the question is how many
+        professions and sectors surround the citizen.
+    thresholds : Thresholds, optional
+        Where the levels change; DESIGN §4's table (:data:`DEFAULT_THRESHOLDS`)
+        when omitted.
+
+    Returns
+    -------
+    Classification
+        ``prototype`` is the higher of the two levels. ``reasons`` holds one
+        sentence per count, one per count that skipped actors without a value,
+        and a last one naming the prototype.
+
+    Notes
+    -----
+    Linear in the number of actors, plus sorting the distinct values.
+
+    Examples
+    --------
+    >>> from app.graph.examples import claus_foer
+    >>> result = classify(claus_foer())
+    >>> result.prototype
+    2
+    >>> result.professions.values
+    ['Misbrugsbehandler', 'Pædagog', 'Socialrådgiver', 'UU-vejleder']
+    >>> classify(claus_foer(), Thresholds(professions_level2=3)).prototype
+    3
+    >>> from app.graph.examples import prototype_1
+    >>> print("\\n".join(classify(prototype_1()).reasons))
+    2 faggrupper (Jobkonsulent, Mentor): højst 2 giver niveau 1.
+    1 aktør uden faggruppe tæller ikke med («Søster»).
+    1 sektor (beskæftigelse): højst 2 giver niveau 1.
+    1 aktør uden sektor tæller ikke med («Søster»).
+    Prototypen er den højeste af de to: 1.
+    """
+    limits = thresholds
+    others = [a for a in doc.actors if a.kind != "citizen"]
+
+    professions = _distinct(a.profession for a in others)
+    sectors = _distinct(a.sector for a in others)
+    by_profession = Count(
+        count=len(professions),
+        values=professions,
+        level=_level(len(professions), limits.professions_level1, limits.professions_level2),
+    )
+    by_sector = Count(
+        count=len(sectors),
+        values=sectors,
+        level=_level(len(sectors), limits.sectors_level1, limits.sectors_level2),
+    )
+    prototype: Level = max(by_profession.level, by_sector.level)
+
+    reasons = [
+        _reason(by_profession, "faggruppe", "faggrupper",
+                limits.professions_level1, limits.professions_level2),
+        _missing(others, "profession", "faggruppe"),
+        _reason(by_sector, "sektor", "sektorer", limits.sectors_level1, limits.sectors_level2),
+        _missing(others, "sector", "sektor"),
+        f"Prototypen er den højeste af de to: {prototype}.",
+    ]
+    return Classification(
+        prototype=prototype,
+        professions=by_profession,
+        sectors=by_sector,
+        reasons=[r for r in reasons if r is not None],
+    )

@@ -1,0 +1,36 @@
+"""The app: wiring only."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from app import handlers
+from app.config import Settings, get_settings
+from app.db import Database
+from app.limits import BodyLimit
+from app.routes import api_cases, api_network, api_stateless, health
+
+DESCRIPTION = """
+Den digitale Kuvertmodel: aktørerne omkring en borger, hvem der skal koble sig på
+hvem, og sagens kompleksitet (prototype 1/2/3).
+
+Alle `/api/v1`-kald kræver `Authorization: Bearer <token>` (`kuvert token create`).
+Læsninger giver sagens version som `ETag`; enhver ændring skal sende den tilbage som
+`If-Match` (eller `version` i indholdet). Fejl har formen
+`{"error": {"code", "message", "problems": [{"field", "code", "message"}]}}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    # No /docs or /redoc: FastAPI would load their scripts from a CDN. The schema is
+    # served as /openapi.json.
+    app = FastAPI(title="Kuvert", version="1", description=DESCRIPTION,
+                  docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.db = Database(settings.database_url)
+    handlers.install(app)
+    for module in (health, api_cases, api_network, api_stateless):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

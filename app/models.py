@@ -1,0 +1,271 @@
+"""The database tables, as SQLAlchemy 2 typed models.
+
+Only Alembic creates these tables (``migrations/``); a test checks the two agree.
+A case's network is stored as rows (actors, couplings, agreements) so that the
+database itself keeps keys unique and couplings pointing at real actors; the
+graph document is built from them on read.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base
+
+SHORT = 200
+LONG = 2000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(SHORT), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(SHORT), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(SHORT))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+
+class Membership(Base):
+    """A user's role in one team: reader, editor, coordinator or admin."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        CheckConstraint("role IN ('reader', 'editor', 'coordinator', 'admin')", name="role"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    team: Mapped[Team] = relationship()
+
+
+class ApiToken(Base):
+    """A REST client's credential; only a SHA-256 of the secret is kept."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint("scope IN ('read', 'write')", name="scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(SHORT))
+    scope: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    team: Mapped[Team] = relationship()
+
+
+class Case(Base):
+    """One citizen's network (borgerforløb); never holds a CPR number."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(
+            "target_group IN ('boern', 'unge', 'voksne', 'familie')", name="target_group"
+        ),
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        CheckConstraint("version >= 1", name="version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"), index=True)
+    label: Mapped[str] = mapped_column(String(SHORT))
+    label_folded: Mapped[str] = mapped_column(String(SHORT), index=True)
+    target_group: Mapped[str] = mapped_column(String(20))
+    external_ref: Mapped[str | None] = mapped_column(String(SHORT))
+    coordinator_key: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    consent_given: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_date: Mapped[date | None] = mapped_column(Date)
+    consent_scope: Mapped[str | None] = mapped_column(String(LONG))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    team: Mapped[Team] = relationship()
+    actors: Mapped[list[Actor]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Actor.position",
+    )
+    couplings: Mapped[list[Coupling]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Coupling.position",
+    )
+
+
+class Actor(Base):
+    __tablename__ = "actors"
+    __table_args__ = (
+        UniqueConstraint("case_id", "key"),
+        CheckConstraint(
+            "kind IN ('citizen', 'professional', 'organisation', 'network', 'volunteer')",
+            name="kind",
+        ),
+        CheckConstraint("ring IS NULL OR ring BETWEEN 1 AND 3", name="ring"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(SHORT))
+    profession: Mapped[str | None] = mapped_column(String(SHORT))
+    sector: Mapped[str | None] = mapped_column(String(SHORT))
+    organisation: Mapped[str | None] = mapped_column(String(SHORT))
+    panel: Mapped[str | None] = mapped_column(String(20))
+    ring: Mapped[int | None] = mapped_column(Integer)
+    contribution: Mapped[str | None] = mapped_column(String(LONG))
+    contact: Mapped[str | None] = mapped_column(String(SHORT))
+
+    case: Mapped[Case] = relationship(back_populates="actors")
+
+
+class Coupling(Base):
+    __tablename__ = "couplings"
+    __table_args__ = (
+        UniqueConstraint("case_id", "source_id", "target_id"),
+        CheckConstraint("state IN ('needed', 'established', 'weak', 'strained')", name="state"),
+        CheckConstraint("source_id <> target_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    source_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    topic: Mapped[str | None] = mapped_column(String(LONG))
+
+    case: Mapped[Case] = relationship(back_populates="couplings")
+    source: Mapped[Actor] = relationship(foreign_keys=[source_id])
+    target: Mapped[Actor] = relationship(foreign_keys=[target_id])
+    agreements: Mapped[list[Agreement]] = relationship(
+        back_populates="coupling", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Agreement.position",
+    )
+
+
+class Agreement(Base):
+    """Who does what by when, on one coupling."""
+
+    __tablename__ = "agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coupling_id: Mapped[int] = mapped_column(
+        ForeignKey("couplings.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    who_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    what: Mapped[str] = mapped_column(String(LONG))
+    due: Mapped[date | None] = mapped_column(Date)
+
+    coupling: Mapped[Coupling] = relationship(back_populates="agreements")
+    who: Mapped[Actor] = relationship()
+
+
+class Event(Base):
+    """One change to a case: the history. Erased with the case."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("case_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    principal: Mapped[str] = mapped_column(String(SHORT))
+    kind: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(String(LONG))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Snapshot(Base):
+    """A named state of a case ("før", "efter møde 12/3") to compare with later."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (UniqueConstraint("case_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(SHORT))
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(SHORT))
+
+
+class AuditEntry(Base):
+    """One use of case data. Append-only; outlives the case it names (by id only)."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_case_at", "case_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    principal: Mapped[str] = mapped_column(String(SHORT))
+    team_id: Mapped[int | None] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(String(LONG))
+
+
+class CatalogueEntry(Base):
+    """A name to pick from when adding actors: sector, profession, organisation, panel."""
+
+    __tablename__ = "catalogue_entries"
+    __table_args__ = (
+        UniqueConstraint("kind", "name"),
+        CheckConstraint(
+            "kind IN ('sector', 'profession', 'organisation', 'panel')", name="kind"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(SHORT))
+    note: Mapped[str | None] = mapped_column(String(SHORT))

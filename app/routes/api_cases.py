@@ -1,0 +1,128 @@
+"""REST API v1: cases, their whole network, classification, analysis and history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+
+from app import cases
+from app.deps import IfMatchDep, PrincipalDep, SessionDep, SettingsDep, etag, expected
+from app.graph.analyse import Analysis, analyse
+from app.graph.classify import Classification, classify
+from app.graph.document import GraphDocument
+from app.schemas import CaseCreated, CasePage, CasePatch, CasePublic, GraphWrite, History
+
+router = APIRouter(prefix="/api/v1/cases", tags=["borgerforløb"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Mangler eller ukendt adgangsnøgle"},
+    404: {"description": "Findes ikke, eller tilhører et andet team"},
+}
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    403: {"description": "Adgangsnøglen må kun læse"},
+    409: {"description": "Forældet version i indholdet, eller konflikt"},
+    412: {"description": "If-Match passer ikke med sagens nuværende version"},
+    422: {"description": "Indholdet blev afvist; `problems` siger hvor og hvorfor"},
+    428: {"description": "Hverken If-Match eller version blev sendt"},
+}
+
+
+@router.get("", response_model=CasePage, responses=_ERRORS)
+def list_cases(
+    session: SessionDep,
+    who: PrincipalDep,
+    settings: SettingsDep,
+    q: Annotated[str | None, Query(max_length=200, description="Søg i navn eller reference")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> CasePage:
+    """List and search the team's cases, most recently changed first."""
+    rows, total = cases.search_cases(session, who, q, offset, min(limit, settings.page_size_max))
+    return CasePage(items=[cases.public(session, c) for c in rows], total=total,
+                    offset=offset, limit=limit)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseCreated,
+             responses=_WRITE_ERRORS)
+def create_case(
+    session: SessionDep, who: PrincipalDep, doc: GraphDocument, response: Response
+) -> CaseCreated:
+    """Create a case from a whole graph document."""
+    case = cases.create_case(session, who, min(who.team_ids, default=0), doc)
+    response.headers["ETag"] = etag(case.version)
+    response.headers["Location"] = f"/api/v1/cases/{case.id}"
+    return CaseCreated(id=case.id, version=case.version)
+
+
+@router.get("/{case_id}", response_model=CasePublic, responses=_ERRORS)
+def show_case(session: SessionDep, who: PrincipalDep, case_id: int,
+              response: Response) -> CasePublic:
+    """One case's facts: label, target group, reference, consent, version."""
+    case = cases.read_case(session, who, case_id)
+    response.headers["ETag"] = etag(case.version)
+    return cases.public(session, case)
+
+
+@router.patch("/{case_id}", response_model=CasePublic, responses=_WRITE_ERRORS)
+def change_case(session: SessionDep, who: PrincipalDep, case_id: int, patch: CasePatch,
+                if_match: IfMatchDep, response: Response) -> CasePublic:
+    """Change a case's facts; fields left out stay as they are."""
+    case = cases.update_case(session, who, case_id, expected(if_match, patch.version), patch)
+    response.headers["ETag"] = etag(case.version)
+    return cases.public(session, case)
+
+
+@router.delete("/{case_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_WRITE_ERRORS)
+def delete_case(session: SessionDep, who: PrincipalDep, case_id: int, if_match: IfMatchDep,
+                version: Annotated[int | None, Query(ge=1)] = None) -> Response:
+    """Erase a case and all its data, history included."""
+    cases.delete_case(session, who, case_id, expected(if_match, version))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{case_id}/graph", response_model=GraphDocument,
+            response_model_exclude_none=True, responses=_ERRORS)
+def show_graph(session: SessionDep, who: PrincipalDep, case_id: int,
+               response: Response) -> GraphDocument:
+    """The whole network as one graph document."""
+    case, doc = cases.read_document(session, who, case_id)
+    response.headers["ETag"] = etag(case.version)
+    return doc
+
+
+@router.put("/{case_id}/graph", response_model=GraphDocument,
+            response_model_exclude_none=True, responses=_WRITE_ERRORS)
+def replace_graph(session: SessionDep, who: PrincipalDep, case_id: int, body: GraphWrite,
+                  if_match: IfMatchDep, response: Response) -> GraphDocument:
+    """Replace the whole network in one step: all of it is stored, or none of it."""
+    doc = GraphDocument.model_validate(body.model_dump(exclude={"version"}))
+    case, stored = cases.replace_graph(session, who, case_id,
+                                       expected(if_match, body.version), doc)
+    response.headers["ETag"] = etag(case.version)
+    return stored
+
+
+@router.get("/{case_id}/classification", response_model=Classification, responses=_ERRORS)
+def show_classification(session: SessionDep, who: PrincipalDep, settings: SettingsDep,
+                        case_id: int, response: Response) -> Classification:
+    """The case's prototype (1, 2 or 3) and the reasons for it."""
+    case, doc = cases.read_document(session, who, case_id)
+    response.headers["ETag"] = etag(case.version)
+    return classify(doc, settings.thresholds)
+
+
+@router.get("/{case_id}/analysis", response_model=Analysis, responses=_ERRORS)
+def show_analysis(session: SessionDep, who: PrincipalDep, case_id: int,
+                  response: Response) -> Analysis:
+    """Warnings (e.g. the citizen coordinates alone), brokers and coupling load."""
+    case, doc = cases.read_document(session, who, case_id)
+    response.headers["ETag"] = etag(case.version)
+    return analyse(doc)
+
+
+@router.get("/{case_id}/history", response_model=History, responses=_ERRORS)
+def show_history(session: SessionDep, who: PrincipalDep, case_id: int) -> History:
+    """Every change to the case: version, when, by whom, what."""
+    return cases.history(session, who, case_id)

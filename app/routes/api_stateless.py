@@ -1,0 +1,37 @@
+"""REST API v1: classify or analyse a document sent in the request; nothing is stored."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from app.deps import PrincipalDep, SessionDep, SettingsDep
+from app.graph.analyse import Analysis, analyse
+from app.graph.classify import Classification, classify
+from app.graph.document import GraphDocument
+from app.models import CatalogueEntry
+
+router = APIRouter(prefix="/api/v1", tags=["beregning"])
+
+
+@router.post("/classify", response_model=Classification)
+def classify_document(doc: GraphDocument, _who: PrincipalDep,
+                      settings: SettingsDep) -> Classification:
+    """The prototype (1/2/3) of the network sent, with reasons; stores nothing."""
+    return classify(doc, settings.thresholds)
+
+
+@router.post("/analyse", response_model=Analysis)
+def analyse_document(doc: GraphDocument, _who: PrincipalDep) -> Analysis:
+    """Warnings, brokers and coupling load of the network sent; stores nothing."""
+    return analyse(doc)
+
+
+@router.get("/catalogue", tags=["katalog"])
+def show_catalogue(session: SessionDep, _who: PrincipalDep) -> dict[str, list[str]]:
+    """Names to pick from: sectors, professions, organisations and panels."""
+    catalogue: dict[str, list[str]] = {"sector": [], "profession": [], "organisation": [],
+                                       "panel": []}
+    for entry in session.scalars(select(CatalogueEntry).order_by(CatalogueEntry.id)):
+        catalogue[entry.kind].append(entry.name)
+    return catalogue
