@@ -20,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationError,
     model_validator,
 )
@@ -115,17 +116,21 @@ def _strip(value: Any) -> Any:
 Text = Annotated[
     str,
     BeforeValidator(_strip),
-    Field(min_length=1, max_length=LIMITS.text),
+    StringConstraints(min_length=1, max_length=LIMITS.text),
     AfterValidator(_refuse_cpr),
 ]
-_OptionalShort = Annotated[str, Field(max_length=LIMITS.text), AfterValidator(_refuse_cpr)]
-_OptionalLong = Annotated[str, Field(max_length=LIMITS.long_text), AfterValidator(_refuse_cpr)]
+_OptionalShort = Annotated[
+    str, StringConstraints(max_length=LIMITS.text), AfterValidator(_refuse_cpr)
+]
+_OptionalLong = Annotated[
+    str, StringConstraints(max_length=LIMITS.long_text), AfterValidator(_refuse_cpr)
+]
 OptionalText = Annotated[_OptionalShort | None, BeforeValidator(_blank_to_none)]
 LongText = Annotated[_OptionalLong | None, BeforeValidator(_blank_to_none)]
 Key = Annotated[
     str,
     BeforeValidator(_strip),
-    Field(min_length=1, max_length=LIMITS.key, pattern=r"^[\w.-]+$"),
+    StringConstraints(min_length=1, max_length=LIMITS.key, pattern=r"^[\w.-]+$"),
 ]
 
 
@@ -152,8 +157,12 @@ class Agreement(_Strict):
     """Who does what by when, agreed on a coupling."""
 
     who: Key
-    what: Annotated[str, BeforeValidator(_strip), Field(min_length=1,
-                    max_length=LIMITS.long_text), AfterValidator(_refuse_cpr)]
+    what: Annotated[
+        str,
+        BeforeValidator(_strip),
+        StringConstraints(min_length=1, max_length=LIMITS.long_text),
+        AfterValidator(_refuse_cpr),
+    ]
     due: date | None = None
 
 
@@ -340,6 +349,8 @@ def problems_from_errors(errors: Sequence[ErrorDetails], strip: int = 0) -> list
                 problems.append(Problem(field, p["code"], p["message"]))
             continue
         kind = error["type"]
+        if kind in ("too_short", "too_long") and ctx.get("field_type") != "List":
+            kind = "string_" + kind  # a validated text reports itself as a generic "Value"
         template = _MESSAGES.get(kind)
         if template is None:
             message = error["msg"] if kind in _OWN_CODES else "Ugyldig værdi."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["GraphError", "Problem", "DocumentInvalid"]
+__all__ = ["DocumentInvalid", "GraphError", "Problem"]
 
 
 class GraphError(Exception):

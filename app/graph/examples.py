@@ -70,7 +70,7 @@ def claus_nu() -> GraphDocument:
             _actor("claus", "citizen", "Claus",
                    contribution="Vil gerne have en uddannelse og et sted at bo."),
             _actor("koordinator", "professional", "Koordinerende sagsbehandler",
-                   profession="Socialrådgiver", sector="social",
+                   profession="Socialrådgiver", sector="beskæftigelse",
                    organisation="Unge, Uddannelse og Job", panel="afdelinger", ring=1,
                    contribution="Samler sagsbehandlingen og alle indsatser.",
                    contact="Unge, Uddannelse og Job"),

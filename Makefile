@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test lint bench docs install
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/kuvert migrate
+	$(BIN)/kuvert demo
+	@echo
+	@echo "Kuvert kører på http://127.0.0.1:$${KUVERT_PORT:-8000}  (stop med Ctrl+C)"
+	@echo "  API-token til demoteamet:  $$(cat var/demo-token.txt 2>/dev/null || echo 'se var/demo-token.txt')"
+	@echo "  Prøv:  curl -H \"Authorization: Bearer $$(cat var/demo-token.txt 2>/dev/null)\" http://127.0.0.1:$${KUVERT_PORT:-8000}/api/v1/cases"
+	@echo "  Brugerlogin (til webfladen):  demo / kuvert-demo"
+	@echo "  API-beskrivelse:  http://127.0.0.1:$${KUVERT_PORT:-8000}/openapi.json"
+	@echo
+	$(BIN)/kuvert serve
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests bench migrations
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/render.py
