@@ -11,16 +11,18 @@ All graph exports share one mapping from the document:
   their own names, with ``None`` left out (never written as ``"None"``);
   ``is_coordinator`` (bool) marks the coordinating actor, because formats
   without graph attributes (GEXF, CSV) would otherwise lose it;
-* a coupling is an undirected edge with ``state``, ``topic`` and
-  ``agreements``; in the XML and DOT formats, whose attributes are scalars,
-  the agreements travel as one JSON string;
+* a coupling is an undirected edge with ``state``, ``topic``,
+  ``agreements`` and ``index`` (its position in the document); in the XML and
+  DOT formats, whose attributes are scalars, the agreements travel as one JSON
+  string;
 * the case's ``label``, ``target_group`` and ``coordinator`` are graph
   attributes where the format has them.
 
-A coupling is undirected, so networkx stores it without its orientation and in
-its own edge order: an export may list ``(b, a)`` for the document's
-``(a, b)`` and in another order. The document means the same; see
-:func:`from_graphml` for what that means for a round trip.
+A coupling is undirected, so networkx stores it without its orientation and
+lists edges grouped by node, not in document order: an export may hold
+``(b, a)`` for the document's ``(a, b)``, and ``index`` is what restores the
+order. The document means the same either way; see :func:`from_graphml` for
+what that means for a round trip.
 """
 
 from __future__ import annotations
@@ -119,8 +121,9 @@ def _graph(doc: GraphDocument, *, flat: bool) -> nx.Graph:
         attrs = _without_none({name: getattr(actor, name) for name in _NODE_FIELDS})
         attrs["is_coordinator"] = actor.key == doc.coordinator
         graph.add_node(actor.key, **attrs)
-    for coupling in doc.couplings:
+    for index, coupling in enumerate(doc.couplings):
         attrs = _without_none({"state": coupling.state, "topic": coupling.topic})
+        attrs["index"] = index
         if coupling.agreements:
             agreements = _agreements(coupling)
             attrs["agreements"] = (
@@ -147,7 +150,7 @@ def to_node_link(doc: GraphDocument) -> dict[str, Any]:
     >>> data["nodes"][0]
     {'kind': 'citizen', 'label': 'Maja', 'is_coordinator': False, 'id': 'maja'}
     >>> data["links"][0]
-    {'state': 'established', 'source': 'maja', 'target': 'job'}
+    {'state': 'established', 'index': 0, 'source': 'maja', 'target': 'job'}
     """
     data: dict[str, Any] = nx.node_link_data(_graph(doc, flat=False), edges="links")
     return data
@@ -175,11 +178,8 @@ def to_cytoscape(doc: GraphDocument) -> dict[str, Any]:
     graph = _graph(doc, flat=False)
     data: dict[str, Any] = nx.cytoscape_data(graph, name="label")
     data["data"] = dict(graph.graph)
-    order = {c.pair: i for i, c in enumerate(doc.couplings)}
     for edge in data["elements"]["edges"]:
-        fields = edge["data"]
-        edge["data"] = {"id": f"e{order[frozenset((fields['source'], fields['target']))]}",
-                        **fields}
+        edge["data"] = {"id": f"e{edge['data']['index']}", **edge["data"]}
     return data
 
 
@@ -268,7 +268,7 @@ def to_dot(doc: GraphDocument) -> str:
     Examples
     --------
     >>> from app.graph.examples import prototype_1
-    >>> print(to_dot(prototype_1()).splitlines()[2])
+    >>> print(to_dot(prototype_1()).splitlines()[4])
     "maja" [kind="citizen", label="Maja", is_coordinator="false"];
     """
     dot = pydot.Dot(_dot_string("kuvert"), graph_type="graph")
@@ -442,9 +442,11 @@ def from_graphml(
     is invalid and the caller can ask for it. The coordinator is the graph's
     ``coordinator`` attribute, else the node marked ``is_coordinator``.
 
-    Couplings come back in the file's networkx edge order and orientation,
-    which for an exported document may differ from the original's (see the
-    module notes); everything else, agreements included, comes back equal.
+    Couplings come back in ``index`` order when every edge has one (our
+    files), else in the order networkx reads them. Each comes back oriented
+    as networkx stores it, the earlier actor first, which may be the reverse
+    of the original document's (see the module notes); everything else,
+    agreements included, comes back equal.
 
     Raises
     ------
@@ -497,8 +499,11 @@ def from_graphml(
             marked.append(key)
         actors.append(actor)
 
+    edges = list(graph.edges(data=True))
+    if all(isinstance(attrs.get("index"), int) for _, _, attrs in edges):
+        edges.sort(key=lambda edge: int(edge[2]["index"]))
     couplings: list[dict[str, Any]] = []
-    for source, target, attrs in graph.edges(data=True):
+    for source, target, attrs in edges:
         coupling: dict[str, Any] = {"source": str(source), "target": str(target)}
         if attrs.get("state") is not None:
             coupling["state"] = attrs["state"]

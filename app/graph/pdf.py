@@ -1,0 +1,125 @@
+"""PDF from our SVG: one landscape page, the drawing scaled to fit inside margins.
+
+Pure pip (svglib draws the SVG with reportlab), so a server needs no Cairo,
+Inkscape or browser. Text is set in the PDF standard fonts (Helvetica, Times,
+Courier), which a viewer always has and which cover Danish (æøå ÆØÅ) through
+WinAnsi encoding; characters outside Latin-1/WinAnsi (emoji, most non-Latin
+scripts) do not render. svglib would otherwise look unknown font families up
+with fontconfig and embed whatever system font it finds, which makes the PDF
+depend on the machine; here an unknown family falls back to Helvetica.
+
+The same SVG gives byte-identical PDF: reportlab's ``invariant`` mode fixes the
+creation date and document id that would otherwise change on every call.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import Literal
+
+from reportlab.graphics import renderPDF  # type: ignore[import-untyped]
+from reportlab.lib.pagesizes import A3, A4, landscape  # type: ignore[import-untyped]
+from reportlab.lib.units import mm  # type: ignore[import-untyped]
+from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+from svglib.fonts import FontMap
+from svglib.svglib import SvgRenderer, load_svg_file
+
+from app.graph.errors import GraphError
+
+__all__ = ["MARGIN", "PAPER_SIZES", "PdfFailed", "svg_to_pdf"]
+
+#: Page sizes in points, landscape (width, height).
+PAPER_SIZES: dict[str, tuple[float, float]] = {
+    "a4": landscape(A4),
+    "a3": landscape(A3),
+}
+
+#: Blank border around the drawing, in points (1 cm): inside what most printers reach.
+MARGIN = 10 * mm
+
+# svglib warns about every SVG feature it skips (CSS it does not know, unknown
+# attributes); for our own renderer's output that is noise in the server log.
+logging.getLogger("svglib").setLevel(logging.ERROR)
+
+
+class PdfFailed(GraphError):
+    """The SVG could not be turned into a PDF (not SVG, or nothing svglib can draw)."""
+
+    code = "pdf_failed"
+
+
+class _StandardFonts(FontMap):  # type: ignore[misc]
+    """svglib's font map without the fontconfig lookup: unknown families become Helvetica.
+
+    Returning a non-exact match lets a later family in the list that *is* known
+    (``"Inter, Georgia, serif"`` → Times) still win, as CSS would have it.
+    """
+
+    def find_font(
+        self, font_name: str, weight: str = "normal", style: str = "normal"
+    ) -> tuple[str, bool]:
+        internal = FontMap.build_internal_name(
+            self._family_index.get(font_name.lower(), font_name), weight, style)
+        if internal in self._map or font_name.lower() in self._family_index:
+            found: tuple[str, bool] = super().find_font(font_name, weight, style)
+            return found
+        fallback: tuple[str, bool] = super().find_font("sans-serif", weight, style)
+        return fallback[0], False
+
+
+def svg_to_pdf(
+    svg: str,
+    *,
+    paper: Literal["a4", "a3"] = "a4",
+    title: str | None = None,
+) -> bytes:
+    """Our SVG as a one-page landscape PDF, scaled to fit the paper with a margin.
+
+    The drawing keeps its proportions and is centred; a small drawing is
+    enlarged to fill the page, since the envelope is meant to be read on the
+    wall of a meeting room. ``title`` becomes the PDF's document title (shown
+    by viewers in the window bar), not text on the page.
+
+    The SVG is parsed from memory, so it cannot pull in files by relative
+    path; svglib refuses absolute references and never resolves entities.
+
+    Raises
+    ------
+    PdfFailed
+        ``svg`` is not an SVG svglib can read.
+
+    Examples
+    --------
+    >>> svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200">'
+    ...        '<text x="10" y="50" font-family="sans-serif">Kuvert</text></svg>')
+    >>> pdf = svg_to_pdf(svg, title="Claus, 22")
+    >>> pdf[:5], pdf == svg_to_pdf(svg, title="Claus, 22")
+    (b'%PDF-', True)
+    """
+    root = load_svg_file(io.BytesIO(svg.encode("utf-8")))
+    if root is None or not str(root.tag).endswith("svg"):
+        raise PdfFailed("Tegningen kunne ikke læses som SVG, så der kan ikke laves en PDF.")
+    drawing = SvgRenderer("", font_map=_StandardFonts()).render(root)
+    if drawing is None or not drawing.width or not drawing.height:
+        raise PdfFailed("Tegningen har ingen størrelse, så der kan ikke laves en PDF.")
+
+    page_width, page_height = PAPER_SIZES[paper]
+    scale = min((page_width - 2 * MARGIN) / drawing.width,
+                (page_height - 2 * MARGIN) / drawing.height)
+    x = (page_width - drawing.width * scale) / 2
+    y = (page_height - drawing.height * scale) / 2
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(page_width, page_height), invariant=1)
+    canvas.setCreator("Kuvert")
+    if title is not None:
+        canvas.setTitle(title)
+    canvas.saveState()
+    canvas.translate(x, y)
+    canvas.scale(scale, scale)
+    renderPDF.draw(drawing, canvas, 0, 0)
+    canvas.restoreState()
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

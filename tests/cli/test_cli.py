@@ -1,0 +1,78 @@
+"""The kuvert command, run as a user would: a real process on a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import _backends, empty_database
+
+KUVERT = str(Path(sys.executable).with_name("kuvert"))
+
+
+def _run(url: str, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KUVERT_DATABASE_URL": url}
+    return subprocess.run([KUVERT, *args], env=env, input=input, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+@pytest.fixture(params=_backends())
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> object:
+    with empty_database(request.param, tmp_path) as u:
+        assert _run(u, "migrate").returncode == 0
+        yield u
+
+
+def test_demo_loads_once(url: str) -> None:
+    first = _run(url, "demo")
+    assert first.returncode == 0, first.stderr
+    assert "Claus, 22 (før)" in first.stdout
+    second = _run(url, "demo")
+    assert second.returncode == 0
+    assert "allerede" in second.stdout
+    exported = json.loads(_run(url, "export").stdout)
+    assert sorted(c["label"] for c in exported["cases"]) == sorted([
+        "Claus, 22 (før)", "Claus, 22 (nu)", "Maja, 34", "Sara, 17", "Familien fra opgangen"])
+
+
+def test_team_user_token_create(url: str) -> None:
+    assert _run(url, "team", "create", "Unge Nord").returncode == 0
+    again = _run(url, "team", "create", "Unge Nord")
+    assert again.returncode == 1 and "findes allerede" in again.stderr
+    user = _run(url, "user", "create", "--team", "Unge Nord", "--username", "anna",
+                "--password", "en-lang-adgangskode", "--role", "editor")
+    assert user.returncode == 0, user.stderr
+    token = _run(url, "token", "create", "--team", "Unge Nord", "--scope", "read")
+    assert token.returncode == 0
+    secret = token.stdout.strip().splitlines()[-1].split()[-1]
+    assert secret.startswith("kvt_")
+    exported = _run(url, "export").stdout
+    assert secret not in exported  # only its hash is kept
+    assert "en-lang-adgangskode" not in exported
+
+
+def test_user_create_refuses_unknown_team(url: str) -> None:
+    result = _run(url, "user", "create", "--team", "nope", "--username", "x",
+                  "--password", "en-lang-adgangskode", "--role", "reader")
+    assert result.returncode == 1
+    assert "findes ikke" in result.stderr
+
+
+def test_export_import_round_trip_is_lossless(url: str, tmp_path: Path) -> None:
+    assert _run(url, "demo").returncode == 0
+    first = _run(url, "export")
+    assert first.returncode == 0
+    backends = ["sqlite"]
+    with empty_database(backends[0], tmp_path) as target:
+        assert _run(target, "migrate").returncode == 0
+        loaded = _run(target, "import", "-", input=first.stdout)
+        assert loaded.returncode == 0, loaded.stderr
+        second = _run(target, "export")
+        assert json.loads(second.stdout) == json.loads(first.stdout)
+        refused = _run(target, "import", "-", input=first.stdout)
+        assert refused.returncode == 1 and "tom database" in refused.stderr
