@@ -8,7 +8,7 @@ than merged: a merge of sensitive data should be a deliberate, reviewed job.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Date, DateTime, Integer, func, select, text
@@ -34,7 +34,12 @@ def _name(model: type[m.Base]) -> str:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    """Times always in UTC with an offset: SQLite hands them back naive, PostgreSQL not."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     return value
 

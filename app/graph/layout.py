@@ -604,13 +604,36 @@ def _place_all(frames: Sequence[_Frame], by_panel: Sequence[Sequence[Sequence[_I
             res = _pack(f, group, gs, lo, hi, m)
             if res is None:
                 return None
-            if centred:
-                shift = (hi - res[1]) / 2
-                moved = _pack(f, group, gs, lo + shift, hi, m) if shift > 0 else None
-                res = moved or res
+            if centred and hi - res[1] > m.row_gap:
+                res = _best_start(f, group, gs, lo, hi, m, res)
             group_out.extend(res[0])
         result.append(group_out)
     return result
+
+
+def _best_start(frame: _Frame, group: Sequence[_Item], sizes: Sequence[tuple[float, float]],
+                lo: float, hi: float, m: _Metrics,
+                tight: tuple[list[_Placed], float]) -> tuple[list[_Placed], float]:
+    """Where in its band a ring's rows look best: fewest rows first (the panel widens
+    outward, so labels sit side by side rather than stacked on the axis, where the
+    citizen's lines run), then as close to the middle of the band as possible."""
+    best = tight
+    best_rows = _rows(tight[0])
+    best_off = abs((lo + tight[1]) / 2 - (lo + hi) / 2)
+    steps = 8
+    for k in range(1, steps + 1):
+        res = _pack(frame, group, sizes, lo + (hi - lo) * k / steps, hi, m)
+        if res is None or not res[0]:
+            break
+        start = res[0][0][1] if res[0] else lo
+        rows, off = _rows(res[0]), abs((start + res[1]) / 2 - (lo + hi) / 2)
+        if (rows, off) < (best_rows, best_off):
+            best, best_rows, best_off = res, rows, off
+    return best
+
+
+def _rows(placed: Sequence[_Placed]) -> int:
+    return len({round(p[1] + (p[2] - p[1]) / 2, 3) for p in placed}) if placed else 0
 
 
 def _items(doc: GraphDocument, panels: Sequence[PanelSpec]) -> tuple[list[_Item], _Item]:

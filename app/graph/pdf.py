@@ -97,10 +97,13 @@ def svg_to_pdf(
     >>> pdf[:5], pdf == svg_to_pdf(svg, title="Claus, 22")
     (b'%PDF-', True)
     """
-    root = load_svg_file(io.BytesIO(svg.encode("utf-8")))
-    if root is None or not str(root.tag).endswith("svg"):
+    source = io.BytesIO(svg.encode("utf-8"))
+    root = load_svg_file(source)
+    if root is None or not str(root.tag).endswith("}svg"):
         raise PdfFailed("Tegningen kunne ikke læses som SVG, så der kan ikke laves en PDF.")
-    drawing = SvgRenderer("", font_map=_StandardFonts()).render(root)
+    # The renderer gets the stream, not a path: with no file system path it
+    # refuses every external reference instead of resolving it against the cwd.
+    drawing = SvgRenderer(source, font_map=_StandardFonts()).render(root)
     if drawing is None or not drawing.width or not drawing.height:
         raise PdfFailed("Tegningen har ingen størrelse, så der kan ikke laves en PDF.")
 

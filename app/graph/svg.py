@@ -1,0 +1,531 @@
+"""The envelope diagram as SVG text: one renderer for the page, the print and the embed.
+
+The output uses presentation attributes only (no ``<style>``, no scripts, no
+external references), so it survives a strict Content-Security-Policy, inlining
+into a page and conversion to PDF, and it is byte-identical for the same input.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from datetime import date
+from typing import Literal
+from xml.sax.saxutils import escape, quoteattr
+
+from app.graph.document import Coupling, GraphDocument
+from app.graph.layout import (
+    DEFAULT_PANELS,
+    ActorBox,
+    Layout,
+    PanelSpec,
+    Point,
+    layout_document,
+    layout_template,
+    text_width,
+    wrap_label,
+)
+
+__all__ = ["FONT_FAMILY", "PROTOTYPE_NAMES", "STATE_NAMES", "render_svg", "render_template"]
+
+FONT_FAMILY = "DejaVu Sans, Arial, Helvetica, sans-serif"
+
+PROTOTYPE_NAMES: dict[str, dict[int, str]] = {
+    "da": {1: "enkle problemstillinger", 2: "svære problemstillinger",
+           3: "meget komplekse problemstillinger"},
+    "en": {1: "simple problems", 2: "difficult problems", 3: "very complex problems"},
+}
+STATE_NAMES: dict[str, dict[str, str]] = {
+    "da": {"established": "etableret", "needed": "skal etableres", "weak": "svag",
+           "strained": "anstrengt"},
+    "en": {"established": "established", "needed": "must be established", "weak": "weak",
+           "strained": "strained"},
+}
+_TARGET_GROUPS = {
+    "da": {"boern": "børn", "unge": "unge", "voksne": "voksne", "familie": "familie"},
+    "en": {"boern": "children", "unge": "young people", "voksne": "adults",
+           "familie": "family"},
+}
+_WORDS = {
+    "da": {
+        "model": "Kuvertmodel", "date": "Dato", "target": "Målgruppe",
+        "coordinator": "Koordinator", "no_coordinator": "ingen koordinator",
+        "badge": "★ KOORDINATOR", "legend": "Signaturforklaring", "citizen": "Borger",
+        "citizen_legend": "Borgeren (i midten)", "actor_legend": "Aktør",
+        "coord_legend": "Koordinator (tyk kant)", "couplings": "Koblinger",
+        "coord_couplings": "Koordinatorens koblinger", "rings": "Bånd",
+        "ring1": "tættest på borgeren", "ring2": "jævnlig kontakt", "ring3": "længst fra borgeren",
+        "actors_n": "aktører", "couplings_n": "koblinger", "prototype": "Prototype",
+        "desc": "Kuvertdiagram for {label}: {actors} aktører omkring borgeren {citizen}, "
+                "{couplings} koblinger{states}.{proto} Koordinator: {coord}.",
+        "blank_desc": "Tom kuvertskabelon til arbejde på papir, prototype {p} ({name}), "
+                      "med {slots} tomme aktørfelter.",
+        "blank_title": "Kuvertmodel – tom skabelon, prototype {p}",
+        "slot_legend": "Tomt felt: skriv en aktør",
+    },
+    "en": {
+        "model": "Envelope model", "date": "Date", "target": "Target group",
+        "coordinator": "Coordinator", "no_coordinator": "no coordinator",
+        "badge": "★ COORDINATOR", "legend": "Legend", "citizen": "Citizen",
+        "citizen_legend": "The citizen (centre)", "actor_legend": "Actor",
+        "coord_legend": "Coordinator (thick border)", "couplings": "Couplings",
+        "coord_couplings": "The coordinator's couplings", "rings": "Bands",
+        "ring1": "closest to the citizen", "ring2": "regular contact",
+        "ring3": "furthest from the citizen",
+        "actors_n": "actors", "couplings_n": "couplings", "prototype": "Prototype",
+        "desc": "Envelope diagram for {label}: {actors} actors around the citizen {citizen}, "
+                "{couplings} couplings{states}.{proto} Coordinator: {coord}.",
+        "blank_desc": "Blank envelope template for work on paper, prototype {p} ({name}), "
+                      "with {slots} empty actor slots.",
+        "blank_title": "Envelope model – blank template, prototype {p}",
+        "slot_legend": "Empty slot: write an actor",
+    },
+}
+
+_PANEL_FILL = {"top": "#edf3fa", "right": "#edf7ef", "bottom": "#fbf3e8", "left": "#f4eef9"}
+_STATE_STYLE: dict[str, tuple[str, float, str]] = {
+    # colour, width, dash pattern ("" = solid); strained is drawn as a zig-zag
+    "established": ("#1f5f99", 2.4, ""),
+    "needed": ("#c0392b", 2.4, "9 6"),
+    "weak": ("#566573", 1.5, "0.5 5"),
+    "strained": ("#b9460b", 1.8, ""),
+}
+_STATE_ORDER = ("established", "needed", "weak", "strained")
+_HALO = "#ffc93c"
+_INK = "#1d2b3a"
+_CITIZEN_FILL = "#243b55"
+_LEGEND_W = 270.0
+_HEADER_H = 72.0
+_MARGIN = 24.0
+_INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+def _n(x: float) -> str:
+    """Numbers with at most one decimal, so output is short and stable."""
+    s = f"{x:.1f}"
+    if s.endswith(".0"):
+        s = s[:-2]
+    return "0" if s == "-0" else s
+
+
+def _clean(text: str) -> str:
+    """Replace characters XML 1.0 cannot carry at all (control codes, lone surrogates)."""
+    return _INVALID_XML.sub("\ufffd", text)
+
+
+def _t(text: str) -> str:
+    return escape(_clean(text))
+
+
+def _a(text: str) -> str:
+    return quoteattr(_clean(text))
+
+
+def _ident(key: str) -> str:
+    """An id-safe, injective spelling of a key: ASCII letters and digits stay, the
+    rest (including ``-``, so ``coupling-a-b`` stays unambiguous) become ``_hex_``.
+
+    Examples
+    --------
+    >>> _ident("uu"), _ident("a.b"), _ident("a-b"), _ident("søn")
+    ('uu', 'a_2e_b', 'a_2d_b', 's_f8_n')
+    """
+    return "".join(ch if ch.isascii() and ch.isalnum() else f"_{ord(ch):x}_" for ch in key)
+
+
+def _lang(lang: str) -> str:
+    return "en" if lang == "en" else "da"
+
+
+def _date(on: date) -> str:
+    return f"{on.day:02d}.{on.month:02d}.{on.year:04d}"
+
+
+def _prototype_text(prototype: int, lang: str) -> str:
+    name = PROTOTYPE_NAMES[lang].get(prototype, "")
+    word = _WORDS[lang]["prototype"]
+    return f"{word} {prototype} – {name}" if name else f"{word} {prototype}"
+
+
+def _zigzag(p: Point, q: Point, amplitude: float = 3.5, step: float = 9.0) -> str:
+    """Path data for a zig-zag from p to q: the shape itself says "strained"."""
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    length = math.hypot(dx, dy)
+    n = max(2, round(length / step))
+    nx, ny = (-dy / length, dx / length) if length else (0.0, 0.0)
+    parts = [f"M{_n(p[0])} {_n(p[1])}"]
+    for i in range(1, n):
+        t = i / n
+        side = amplitude if i % 2 else -amplitude
+        parts.append(f"L{_n(p[0] + dx * t + nx * side)} {_n(p[1] + dy * t + ny * side)}")
+    parts.append(f"L{_n(q[0])} {_n(q[1])}")
+    return " ".join(parts)
+
+
+def _stroke(state: str, p: Point, q: Point, extra: float = 0.0) -> str:
+    colour, width, dash = _STATE_STYLE[state]
+    common = f'fill="none" stroke="{colour}" stroke-width="{_n(width + extra)}"'
+    if state == "strained":
+        return f'<path d="{_zigzag(p, q)}" {common} stroke-linejoin="round"/>'
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    cap = ' stroke-linecap="round"' if state == "weak" else ""
+    return (f'<line x1="{_n(p[0])}" y1="{_n(p[1])}" x2="{_n(q[0])}" y2="{_n(q[1])}" '
+            f"{common}{dash_attr}{cap}/>")
+
+
+# ------------------------------------------------------------------------ pieces
+
+
+def _panels(out: list[str], lay: Layout, lang: str) -> None:
+    out.append('<g class="panels">')
+    for panel in lay.panels:
+        pts = " ".join(f"{_n(x)},{_n(y)}" for x, y in panel.polygon)
+        out.append(f'<polygon points="{pts}" fill="{_PANEL_FILL[panel.spec.side]}" '
+                   f'stroke="#5b6770" stroke-width="2" stroke-linejoin="round" '
+                   f'data-panel={_a(panel.spec.key)}/>')
+    out.append("</g>")
+
+
+def _rings(out: list[str], lay: Layout) -> None:
+    """Ring boundaries are the envelope scaled about the centre; numbered on a diagonal."""
+    out.append('<g class="rings" fill="none" stroke="#8a96a3" stroke-width="1.2" '
+               'stroke-dasharray="3 5">')
+    for fraction in lay.ring_bounds[1:3]:
+        r = lay.ring_rect(fraction)
+        out.append(f'<rect x="{_n(r.x)}" y="{_n(r.y)}" width="{_n(r.w)}" height="{_n(r.h)}"/>')
+    out.append("</g>")
+
+
+def _ring_marks(out: list[str], lay: Layout) -> None:
+    cx, cy = lay.centre
+    out.append('<g class="ring-marks" font-size="10" text-anchor="middle" fill="#4d5b69">')
+    bounds = lay.ring_bounds
+    for ring in range(3):
+        s = (bounds[ring] + bounds[ring + 1]) / 2
+        x, y = cx - s * cx, cy - s * cy
+        out.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="8" fill="#fff" stroke="#8a96a3"/>'
+                   f'<text x="{_n(x)}" y="{_n(y + 3.5)}">{ring + 1}</text>')
+    out.append("</g>")
+
+
+def _panel_titles(out: list[str], lay: Layout, lang: str) -> None:
+    out.append('<g class="panel-titles" font-size="15" font-weight="bold" fill="#34434f" '
+               'text-anchor="middle" letter-spacing="1">')
+    for panel in lay.panels:
+        x, y = panel.title_box.centre
+        rot = (f' transform="rotate({panel.title_rotation} {_n(x)} {_n(y)})"'
+               if panel.title_rotation else "")
+        out.append(f'<text x="{_n(x)}" y="{_n(y + 5.3)}"{rot}>'
+                   f"{_t(panel.spec.name(lang).upper())}</text>")
+    out.append("</g>")
+
+
+def _couplings(out: list[str], doc: GraphDocument, lay: Layout, id_prefix: str) -> None:
+    out.append('<g class="couplings">')
+    coord = doc.coordinator
+    # Halos first, so no coordinator halo ever covers another coupling's line.
+    halos = [c for c in doc.couplings if coord is not None and coord in (c.source, c.target)]
+    if halos:
+        out.append(f'<g class="coordinator-halos" stroke="{_HALO}" stroke-width="10" '
+                   'stroke-linecap="round" stroke-opacity="0.55">')
+        for c in halos:
+            p, q = lay.actor(c.source).anchor, lay.actor(c.target).anchor
+            out.append(f'<line x1="{_n(p[0])}" y1="{_n(p[1])}" x2="{_n(q[0])}" '
+                       f'y2="{_n(q[1])}"/>')
+        out.append("</g>")
+    for c in doc.couplings:
+        out.append(_coupling(c, lay, coord, id_prefix))
+    out.append("</g>")
+
+
+def _coupling(c: Coupling, lay: Layout, coord: str | None, id_prefix: str) -> str:
+    p, q = lay.actor(c.source).anchor, lay.actor(c.target).anchor
+    emphasised = coord is not None and coord in (c.source, c.target)
+    cls = f"coupling state-{c.state}" + (" coordinator-coupling" if emphasised else "")
+    topic = f"<title>{_t(c.topic)}</title>" if c.topic else ""
+    return (f'<g id="{id_prefix}coupling-{_ident(c.source)}-{_ident(c.target)}" '
+            f'class="{cls}" data-source={_a(c.source)} data-target={_a(c.target)} '
+            f'data-state="{c.state}">{topic}'
+            f"{_stroke(c.state, p, q, 0.8 if emphasised else 0.0)}</g>")
+
+
+def _text_lines(out: list[str], box: ActorBox, top: float, fill: str = _INK,
+                bold: bool = False) -> None:
+    x = box.box.x + box.box.w / 2
+    weight = ' font-weight="bold"' if bold else ""
+    for i, line in enumerate(box.lines):
+        base = top + box.line_height * i + box.line_height / 2 + box.font_size * 0.36
+        out.append(f'<text x="{_n(x)}" y="{_n(base)}" font-size="{_n(box.font_size)}" '
+                   f'fill="{fill}"{weight}>{_t(line)}</text>')
+
+
+def _details(doc: GraphDocument, key: str) -> str:
+    actor = doc.actor(key)
+    parts = [actor.label, actor.profession, actor.organisation, actor.sector]
+    seen: list[str] = []
+    for part in parts:
+        if part and part not in seen:
+            seen.append(part)
+    return " · ".join(seen)
+
+
+def _actor(out: list[str], doc: GraphDocument, box: ActorBox, lang: str,
+           id_prefix: str) -> None:
+    b = box.box
+    attrs = (f'id="{id_prefix}actor-{_ident(box.key)}" class="actor kind-{box.kind}'
+             f'{" coordinator" if box.coordinator else ""}" data-key={_a(box.key)} '
+             f'data-kind="{box.kind}" data-panel={_a(box.panel)} data-ring="{box.ring}"')
+    out.append(f"<g {attrs}><title>{_t(_details(doc, box.key))}</title>")
+    if box.coordinator:
+        out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
+                   f'rx="6" fill="#fff7dc" stroke="{_CITIZEN_FILL}" stroke-width="3"/>')
+    else:
+        out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
+                   f'rx="6" fill="#fff" stroke="#5b6770" stroke-width="1.2"/>')
+    badge_h = box.font_size * 1.2 if box.coordinator else 0.0
+    content = len(box.lines) * box.line_height + badge_h
+    top = b.y + (b.h - content) / 2
+    if box.coordinator:
+        size = box.font_size * 0.8
+        out.append(f'<text x="{_n(b.x + b.w / 2)}" y="{_n(top + size * 1.05)}" '
+                   f'font-size="{_n(size)}" font-weight="bold" fill="#7a4b00" '
+                   f'letter-spacing="0.5">{_t(_WORDS[lang]["badge"])}</text>')
+    _text_lines(out, box, top + badge_h)
+    out.append("</g>")
+
+
+def _citizen(out: list[str], doc: GraphDocument | None, box: ActorBox, lang: str,
+             id_prefix: str) -> None:
+    b = box.box
+    key = _ident(box.key)
+    title = _t(_details(doc, box.key)) if doc is not None else _t(_WORDS[lang]["citizen"])
+    out.append(f'<g id="{id_prefix}actor-{key}" class="actor kind-citizen citizen" '
+               f'data-key={_a(box.key)} data-kind="citizen" data-panel="" data-ring="0">'
+               f"<title>{title}</title>")
+    if doc is None:  # blank template: an outlined field to write the citizen's name in
+        out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
+                   f'rx="10" fill="#fff" stroke="{_CITIZEN_FILL}" stroke-width="3"/>'
+                   f'<text x="{_n(b.x + b.w / 2)}" y="{_n(b.y + 13)}" font-size="10" '
+                   f'fill="{_CITIZEN_FILL}">{_t(_WORDS[lang]["citizen"].upper())}</text>')
+    else:
+        out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
+                   f'rx="10" fill="{_CITIZEN_FILL}" stroke="#fff" stroke-width="2"/>')
+        content = len(box.lines) * box.line_height
+        _text_lines(out, box, b.y + (b.h - content) / 2, fill="#fff", bold=True)
+    out.append("</g>")
+
+
+def _slot(out: list[str], box: ActorBox) -> None:
+    b = box.box
+    out.append(f'<g class="slot" data-panel={_a(box.panel)} '
+               f'data-ring="{box.ring}"><rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" '
+               f'height="{_n(b.h)}" rx="6" fill="#fff" stroke="#7b8794" stroke-width="1.2" '
+               'stroke-dasharray="5 4"/></g>')
+
+
+def _header(out: list[str], title: str, subtitle: str, badge: str, width: float) -> None:
+    """The title block, in base units; the caller scales it with the envelope."""
+    badge_w = text_width(badge, 15, bold=True) + 28 if badge else 0.0
+    room = width - badge_w - 24
+    [label] = wrap_label(title, max_em=max(room / (22 * 1.1), 4.0), max_lines=1)
+    out.append(f'<text x="0" y="26" font-size="22" font-weight="bold" fill="{_INK}">'
+               f"{_t(label)}</text>")
+    [sub] = wrap_label(subtitle, max_em=max(room / 14, 4.0), max_lines=1)
+    out.append(f'<text x="0" y="54" font-size="14" fill="#4d5b69">{_t(sub)}</text>')
+    if badge:
+        x = width - badge_w
+        out.append(f'<g class="prototype"><rect x="{_n(x)}" y="4" width="{_n(badge_w)}" '
+                   f'height="40" rx="8" fill="#fde9c8" stroke="#b86e00" stroke-width="1.5"/>'
+                   f'<text x="{_n(x + badge_w / 2)}" y="29.5" font-size="15" font-weight="bold" '
+                   f'text-anchor="middle" fill="#5a3500">{_t(badge)}</text></g>')
+
+
+def _legend(out: list[str], lang: str, *, coordinator: bool, blank: bool) -> None:
+    """Every mark the diagram can show, in base units; scaled with the envelope."""
+    w = _WORDS[lang]
+    out.append(f'<text x="0" y="16" font-size="16" font-weight="bold" fill="{_INK}">'
+               f'{_t(w["legend"])}</text>')
+    y = 40.0
+
+    def row(sample: str, text: str) -> None:
+        nonlocal y
+        out.append(sample)
+        out.append(f'<text x="62" y="{_n(y + 4.5)}" font-size="13" fill="{_INK}">'
+                   f"{_t(text)}</text>")
+        y += 26
+
+    row(f'<rect x="4" y="{_n(y - 10)}" width="46" height="20" rx="6" fill="{_CITIZEN_FILL}"/>',
+        w["citizen_legend"])
+    if blank:
+        row(f'<rect x="4" y="{_n(y - 10)}" width="46" height="20" rx="5" fill="#fff" '
+            'stroke="#7b8794" stroke-width="1.2" stroke-dasharray="5 4"/>', w["slot_legend"])
+    else:
+        row(f'<rect x="4" y="{_n(y - 10)}" width="46" height="20" rx="5" fill="#fff" '
+            'stroke="#5b6770" stroke-width="1.2"/>', w["actor_legend"])
+    row(f'<rect x="4" y="{_n(y - 10)}" width="46" height="20" rx="5" fill="#fff7dc" '
+        f'stroke="{_CITIZEN_FILL}" stroke-width="3"/><text x="27" y="{_n(y + 3.5)}" '
+        'font-size="10" text-anchor="middle" fill="#7a4b00">★</text>', w["coord_legend"])
+    y += 6
+    out.append(f'<text x="0" y="{_n(y)}" font-size="14" font-weight="bold" fill="{_INK}">'
+               f'{_t(w["couplings"])}</text>')
+    y += 22
+    for state in _STATE_ORDER:
+        row(f'<g class="legend-{state}">{_stroke(state, (4, y), (50, y))}</g>',
+            STATE_NAMES[lang][state])
+    if coordinator or blank:
+        row(f'<line x1="4" y1="{_n(y)}" x2="50" y2="{_n(y)}" stroke="{_HALO}" '
+            'stroke-width="10" stroke-linecap="round" stroke-opacity="0.55"/>'
+            f'{_stroke("established", (4, y), (50, y), 0.8)}', w["coord_couplings"])
+    y += 6
+    out.append(f'<text x="0" y="{_n(y)}" font-size="14" font-weight="bold" fill="{_INK}">'
+               f'{_t(w["rings"])}</text>')
+    y += 22
+    for ring in (1, 2, 3):
+        row(f'<circle cx="27" cy="{_n(y)}" r="8" fill="#fff" stroke="#8a96a3"/>'
+            f'<text x="27" y="{_n(y + 3.5)}" font-size="10" text-anchor="middle" '
+            f'fill="#4d5b69">{ring}</text>', w[f"ring{ring}"])
+    row(f'<line x1="4" y1="{_n(y)}" x2="50" y2="{_n(y)}" stroke="#8a96a3" stroke-width="1.2" '
+        'stroke-dasharray="3 5"/>', "grænse mellem bånd" if lang == "da"
+        else "boundary between bands")
+
+
+def _page(lay: Layout, lang: str, title: str, desc: str, header: tuple[str, str, str],
+          body: list[str], *, coordinator: bool, blank: bool, id_prefix: str) -> str:
+    u = lay.height / 760.0  # fixed parts grow with the envelope so they keep proportion
+    m = _MARGIN * u
+    width = m + lay.width + m + _LEGEND_W * u + m
+    height = m + _HEADER_H * u + lay.height + m
+    tid, did = f"{id_prefix}kuvert-title", f"{id_prefix}kuvert-desc"
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(width)} {_n(height)}" '
+        f'width="{_n(width)}" height="{_n(height)}" role="img" '
+        f'aria-labelledby="{tid} {did}" lang="{lang}" class="kuvert" '
+        f'font-family="{FONT_FAMILY}">',
+        f'<title id="{tid}">{_t(title)}</title>',
+        f'<desc id="{did}">{_t(desc)}</desc>',
+        f'<rect width="{_n(width)}" height="{_n(height)}" fill="#fff"/>',
+        f'<g class="title-block" transform="translate({_n(m)} {_n(m)}) scale({u:.4f})">',
+    ]
+    _header(out, *header, (width - 2 * m) / u)
+    out.append("</g>")
+    out.append(f'<g class="envelope" transform="translate({_n(m)} {_n(m + _HEADER_H * u)})" '
+               'text-anchor="middle">')
+    out.extend(body)
+    out.append("</g>")
+    out.append(f'<g class="legend" transform="translate({_n(2 * m + lay.width)} '
+               f'{_n(m + _HEADER_H * u)}) scale({u:.4f})">')
+    _legend(out, lang, coordinator=coordinator, blank=blank)
+    out.append("</g></svg>\n")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------ public
+
+
+def render_svg(doc: GraphDocument, *, prototype: int | None = None, lang: str = "da",
+               on: date | None = None, panels: Sequence[PanelSpec] = DEFAULT_PANELS,
+               id_prefix: str = "") -> str:
+    """Draw ``doc`` as an envelope diagram: panels, rings, couplings, legend, title.
+
+    Parameters
+    ----------
+    doc : GraphDocument
+        The network to draw.
+    prototype : int, optional
+        The case's prototype (1-3), printed in the title block; left out if None
+        (classification is the caller's business, so this module stays pure).
+    lang : {"da", "en"}
+        Language of every word the renderer adds; the case's own text is kept.
+    on : date, optional
+        The date printed as dd.mm.åååå; none if None, so output never depends
+        on the clock.
+    panels : sequence of PanelSpec
+        Panel keys, sides and names; see :func:`app.graph.layout.layout_document`.
+    id_prefix : str
+        Prepended to every id, for pages that inline two diagrams (before/after).
+
+    Returns
+    -------
+    str
+        A standalone UTF-8 SVG document, byte-identical for the same input.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from app.graph.examples import claus_nu
+    >>> svg = render_svg(claus_nu(), prototype=2, on=date(2026, 11, 23))
+    >>> 'role="img"' in svg and "23.11.2026" in svg and 'id="actor-koordinator"' in svg
+    True
+    >>> "Prototype 2 – svære problemstillinger" in svg
+    True
+    """
+    lang = _lang(lang)
+    w = _WORDS[lang]
+    lay = layout_document(doc, panels=panels)
+    coord_label = doc.actor(doc.coordinator).label if doc.coordinator else w["no_coordinator"]
+    counts = {s: sum(1 for c in doc.couplings if c.state == s) for s in _STATE_ORDER}
+    states = ", ".join(f"{counts[s]} {STATE_NAMES[lang][s]}" for s in _STATE_ORDER if counts[s])
+    proto = f" {_prototype_text(prototype, lang)}." if prototype is not None else ""
+    desc = w["desc"].format(label=doc.label, actors=len(lay.actors), citizen=doc.citizen.label,
+                            couplings=len(doc.couplings), states=f" ({states})" if states else "",
+                            proto=proto, coord=coord_label)
+    sub = [w["model"], f'{w["target"]}: {_TARGET_GROUPS[lang][doc.target_group]}']
+    if on is not None:
+        sub.append(f'{w["date"]}: {_date(on)}')
+    sub.append(f'{w["coordinator"]}: {coord_label}')
+    badge = _prototype_text(prototype, lang) if prototype is not None else ""
+
+    body: list[str] = []
+    _panels(body, lay, lang)
+    _rings(body, lay)
+    _panel_titles(body, lay, lang)
+    _couplings(body, doc, lay, id_prefix)
+    _ring_marks(body, lay)
+    _citizen(body, doc, lay.citizen, lang, id_prefix)
+    body.append('<g class="actors">')
+    for box in lay.actors:
+        _actor(body, doc, box, lang, id_prefix)
+    body.append("</g>")
+    return _page(lay, lang, f'{w["model"]} – {doc.label}', desc, (doc.label, " · ".join(sub),
+                 badge), body, coordinator=doc.coordinator is not None, blank=False,
+                 id_prefix=id_prefix)
+
+
+def render_template(prototype: Literal[1, 2, 3], *, lang: str = "da",
+                    panels: Sequence[PanelSpec] = DEFAULT_PANELS) -> str:
+    """A blank envelope to print and fill in by hand at a meeting.
+
+    The slots follow the prototype: a simple case needs a few, a very complex one
+    many. The legend is included so hand-drawn couplings use the same marks.
+
+    Examples
+    --------
+    >>> svg = render_template(1)
+    >>> "Borger: ____" in svg and svg.count('class="slot"') == 8
+    True
+    """
+    lang = _lang(lang)
+    w = _WORDS[lang]
+    lay = layout_template(prototype, panels=panels)
+    name = PROTOTYPE_NAMES[lang].get(prototype, "")
+    blank = "_" * 24
+    heading = f'{w["citizen"]}: {blank}'
+    sub = f'{w["date"]}: {"_" * 12}   {w["coordinator"]}: {blank}'
+    body: list[str] = []
+    _panels(body, lay, lang)
+    _rings(body, lay)
+    _panel_titles(body, lay, lang)
+    _ring_marks(body, lay)
+    _citizen(body, None, lay.citizen, lang, "")
+    body.append('<g class="slots">')
+    for box in lay.actors:
+        _slot(body, box)
+    body.append("</g>")
+    desc = w["blank_desc"].format(p=prototype, name=name, slots=len(lay.actors))
+    return _page(lay, lang, w["blank_title"].format(p=prototype), desc,
+                 (heading, sub, _prototype_text(prototype, lang)), body,
+                 coordinator=True, blank=True, id_prefix="")
