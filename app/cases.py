@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -191,15 +192,17 @@ def history(session: Session, who: Principal, case_id: int) -> History:
     ])
 
 
-def document_at(session: Session, who: Principal, case_id: int, version: int) -> GraphDocument:
-    """The network as it stood at ``version`` (from the event that made it)."""
+def document_at(
+    session: Session, who: Principal, case_id: int, version: int
+) -> tuple[GraphDocument, datetime]:
+    """The network as it stood at ``version`` (from the event that made it), and when."""
     case = read_case(session, who, case_id, "read_history")
     event = session.scalar(
         select(m.Event).where(m.Event.case_id == case.id, m.Event.version == version)
     )
     if event is None:
         raise NotFound(f"Borgerforløbet har ingen udgave {version}.")
-    return GraphDocument.model_validate(event.document)
+    return GraphDocument.model_validate(event.document), event.at
 
 
 # --- changing --------------------------------------------------------------------------

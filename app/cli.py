@@ -18,9 +18,6 @@ from app.config import ROOT, get_settings
 from app.db import Database
 from app.errors import ServiceError
 
-DEMO_TOKEN_FILE = ROOT / "var" / "demo-token.txt"
-
-
 def alembic_config(url: str | None = None) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
@@ -51,10 +48,11 @@ def _cmd_demo(_args: argparse.Namespace) -> None:
     else:
         print("Demodata var allerede indlæst.")
     if result.token:
-        DEMO_TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
-        DEMO_TOKEN_FILE.write_text(result.token + "\n")
-        os.chmod(DEMO_TOKEN_FILE, 0o600)
-        print(f"API-token til team demo (gemt i {DEMO_TOKEN_FILE}): {result.token}")
+        path = get_settings().demo_token_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(result.token + "\n")
+        os.chmod(path, 0o600)
+        print(f"API-token til team demo (gemt i {path}): {result.token}")
 
 
 def _cmd_serve(args: argparse.Namespace) -> None:

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     sectors_level2: int = Field(4, description="At most this many sectors: level 2.")
     max_body_bytes: int = Field(2_000_000, description="Largest request body accepted.")
     page_size_max: int = Field(200, description="Largest page of a list endpoint.")
+    demo_token_file: Path = Field(
+        ROOT / "var" / "demo-token.txt", description="Where `kuvert demo` saves its new token."
+    )
     audit_retention_days: int = Field(183, description="Audit entries older than this go.")
 
     @property

@@ -8,7 +8,7 @@ from app import handlers
 from app.config import Settings, get_settings
 from app.db import Database
 from app.limits import BodyLimit
-from app.routes import api_cases, api_network, api_stateless, health
+from app.routes import api_cases, api_network, api_render, api_stateless, health
 
 DESCRIPTION = """
 Den digitale Kuvertmodel: aktørerne omkring en borger, hvem der skal koble sig på
@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings.database_url)
     handlers.install(app)
-    for module in (health, api_cases, api_network, api_stateless):
+    for module in (health, api_render, api_cases, api_network, api_stateless):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

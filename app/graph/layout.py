@@ -214,7 +214,17 @@ _NARROW = frozenset(" !'(),./:;I[]`fijlrt|ı")
 _WIDE = frozenset("mwMWæÆœŒ@%")
 
 
+_EM_CACHE: dict[str, float] = {}
+
+
 def _char_em(ch: str) -> float:
+    em = _EM_CACHE.get(ch)
+    if em is None:
+        em = _EM_CACHE[ch] = _measure_char(ch)
+    return em
+
+
+def _measure_char(ch: str) -> float:
     if ch in _NARROW:
         return 0.42
     if ch in _WIDE:

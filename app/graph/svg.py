@@ -166,15 +166,129 @@ def _zigzag(p: Point, q: Point, amplitude: float = 3.5, step: float = 9.0) -> st
     return " ".join(parts)
 
 
-def _stroke(state: str, p: Point, q: Point, extra: float = 0.0) -> str:
+def _zigzag_curve(p: Point, c: Point, q: Point, amplitude: float = 3.5,
+                  step: float = 9.0) -> str:
+    """A zig-zag that follows the quadratic curve p-c-q (for a routed strained line)."""
+    length = math.dist(p, c) + math.dist(c, q)
+    n = max(2, round(length / step))
+    parts = [f"M{_n(p[0])} {_n(p[1])}"]
+    for i in range(1, n):
+        t = i / n
+        x, y = _bezier(p, c, q, t)
+        tx = 2 * (1 - t) * (c[0] - p[0]) + 2 * t * (q[0] - c[0])
+        ty = 2 * (1 - t) * (c[1] - p[1]) + 2 * t * (q[1] - c[1])
+        norm = math.hypot(tx, ty) or 1.0
+        side = amplitude if i % 2 else -amplitude
+        parts.append(f"L{_n(x - ty / norm * side)} {_n(y + tx / norm * side)}")
+    parts.append(f"L{_n(q[0])} {_n(q[1])}")
+    return " ".join(parts)
+
+
+def _bezier(p: Point, c: Point, q: Point, t: float) -> Point:
+    a, b, d = (1 - t) * (1 - t), 2 * (1 - t) * t, t * t
+    return (a * p[0] + b * c[0] + d * q[0], a * p[1] + b * c[1] + d * q[1])
+
+
+def _stroke(state: str, p: Point, q: Point, extra: float = 0.0,
+            via: Point | None = None) -> str:
     colour, width, dash = _STATE_STYLE[state]
     common = f'fill="none" stroke="{colour}" stroke-width="{_n(width + extra)}"'
     if state == "strained":
-        return f'<path d="{_zigzag(p, q)}" {common} stroke-linejoin="round"/>'
+        d = _zigzag(p, q) if via is None else _zigzag_curve(p, via, q)
+        return f'<path d="{d}" {common} stroke-linejoin="round"/>'
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
     cap = ' stroke-linecap="round"' if state == "weak" else ""
+    if via is not None:
+        return (f'<path d="M{_n(p[0])} {_n(p[1])} Q{_n(via[0])} {_n(via[1])} '
+                f'{_n(q[0])} {_n(q[1])}" {common}{dash_attr}{cap}/>')
     return (f'<line x1="{_n(p[0])}" y1="{_n(p[1])}" x2="{_n(q[0])}" y2="{_n(q[1])}" '
             f"{common}{dash_attr}{cap}/>")
+
+
+class _Router:
+    """Bends a coupling around label boxes it would otherwise run behind.
+
+    Straight is tried first; then gentle quadratic curves to either side, stronger
+    each time. If none is clear the line stays straight and the labels' opaque
+    backgrounds hide it where it passes, so it never runs through text.
+    """
+
+    CELL = 48.0
+    BENDS = (0.2, -0.2, 0.4, -0.4, 0.7, -0.7)
+    SAMPLES = 8
+    MAX_BULGE = 160.0
+
+    def __init__(self, lay: Layout) -> None:
+        self.width, self.height = lay.width, lay.height
+        self.boxes: list[tuple[str, float, float, float, float]] = []
+        self.grid: dict[tuple[int, int], list[int]] = {}
+        for box in (lay.citizen, *lay.actors):
+            b = box.box
+            i = len(self.boxes)
+            self.boxes.append((box.key, b.x - 3, b.y - 3, b.right + 3, b.bottom + 3))
+            for gx in range(int((b.x - 3) // self.CELL), int((b.right + 3) // self.CELL) + 1):
+                for gy in range(int((b.y - 3) // self.CELL),
+                                int((b.bottom + 3) // self.CELL) + 1):
+                    self.grid.setdefault((gx, gy), []).append(i)
+
+    def route(self, a: str, p: Point, b: str, q: Point) -> Point | None:
+        """The control point of a clear curve from p to q, or None for a straight line."""
+        if self._clear((p, q), a, b):
+            return None
+        mx, my = (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
+        dx, dy = q[0] - p[0], q[1] - p[1]
+        for bend in self.BENDS:
+            if abs(bend) * math.hypot(dx, dy) > self.MAX_BULGE:
+                continue
+            c = (round(mx - dy * bend, 1), round(my + dx * bend, 1))
+            if not (0 <= c[0] <= self.width and 0 <= c[1] <= self.height):
+                continue
+            pts = tuple(_bezier(p, c, q, i / self.SAMPLES) for i in range(self.SAMPLES + 1))
+            if self._clear(pts, a, b):
+                return c
+        return None
+
+    def _clear(self, pts: Sequence[Point], a: str, b: str) -> bool:
+        cell = self.CELL
+        segments = list(zip(pts, pts[1:], strict=False))
+        candidates: set[int] = set()
+        for (x0, y0), (x1, y1) in segments:
+            steps = int(max(abs(x1 - x0), abs(y1 - y0)) // (cell / 2)) + 1
+            for k in range(steps + 1):
+                x = x0 + (x1 - x0) * k / steps
+                y = y0 + (y1 - y0) * k / steps
+                candidates.update(self.grid.get((int(x // cell), int(y // cell)), ()))
+        for i in sorted(candidates):
+            key, bx0, by0, bx1, by1 = self.boxes[i]
+            if key == a or key == b:
+                continue
+            for (x0, y0), (x1, y1) in segments:
+                if ((x0 < bx0 and x1 < bx0) or (x0 > bx1 and x1 > bx1)
+                        or (y0 < by0 and y1 < by0) or (y0 > by1 and y1 > by1)):
+                    continue
+                if _hits((x0, y0), (x1, y1), bx0, by0, bx1, by1):
+                    return False
+        return True
+
+
+def _hits(p: Point, q: Point, x0: float, y0: float, x1: float, y1: float) -> bool:
+    """Whether segment p-q meets the rectangle (Liang-Barsky clipping)."""
+    t0, t1 = 0.0, 1.0
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    for edge_p, edge_q in ((-dx, p[0] - x0), (dx, x1 - p[0]), (-dy, p[1] - y0),
+                           (dy, y1 - p[1])):
+        if edge_p == 0:
+            if edge_q < 0:
+                return False
+            continue
+        t = edge_q / edge_p
+        if edge_p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 > t1:
+            return False
+    return True
 
 
 # ------------------------------------------------------------------------ pieces
@@ -227,22 +341,31 @@ def _panel_titles(out: list[str], lay: Layout, lang: str) -> None:
 def _couplings(out: list[str], doc: GraphDocument, lay: Layout, id_prefix: str) -> None:
     out.append('<g class="couplings">')
     coord = doc.coordinator
+    router = _Router(lay)
+    routes = [router.route(c.source, lay.actor(c.source).anchor, c.target,
+                           lay.actor(c.target).anchor) for c in doc.couplings]
     # Halos first, so no coordinator halo ever covers another coupling's line.
-    halos = [c for c in doc.couplings if coord is not None and coord in (c.source, c.target)]
+    halos = [(c, via) for c, via in zip(doc.couplings, routes, strict=True)
+             if coord is not None and coord in (c.source, c.target)]
     if halos:
-        out.append(f'<g class="coordinator-halos" stroke="{_HALO}" stroke-width="10" '
-                   'stroke-linecap="round" stroke-opacity="0.55">')
-        for c in halos:
+        out.append(f'<g class="coordinator-halos" fill="none" stroke="{_HALO}" '
+                   'stroke-width="10" stroke-linecap="round" stroke-opacity="0.55">')
+        for c, via in halos:
             p, q = lay.actor(c.source).anchor, lay.actor(c.target).anchor
-            out.append(f'<line x1="{_n(p[0])}" y1="{_n(p[1])}" x2="{_n(q[0])}" '
-                       f'y2="{_n(q[1])}"/>')
+            if via is None:
+                out.append(f'<line x1="{_n(p[0])}" y1="{_n(p[1])}" x2="{_n(q[0])}" '
+                           f'y2="{_n(q[1])}"/>')
+            else:
+                out.append(f'<path d="M{_n(p[0])} {_n(p[1])} Q{_n(via[0])} {_n(via[1])} '
+                           f'{_n(q[0])} {_n(q[1])}"/>')
         out.append("</g>")
-    for c in doc.couplings:
-        out.append(_coupling(c, lay, coord, id_prefix))
+    for c, via in zip(doc.couplings, routes, strict=True):
+        out.append(_coupling(c, lay, coord, id_prefix, via))
     out.append("</g>")
 
 
-def _coupling(c: Coupling, lay: Layout, coord: str | None, id_prefix: str) -> str:
+def _coupling(c: Coupling, lay: Layout, coord: str | None, id_prefix: str,
+              via: Point | None) -> str:
     p, q = lay.actor(c.source).anchor, lay.actor(c.target).anchor
     emphasised = coord is not None and coord in (c.source, c.target)
     cls = f"coupling state-{c.state}" + (" coordinator-coupling" if emphasised else "")
@@ -250,7 +373,7 @@ def _coupling(c: Coupling, lay: Layout, coord: str | None, id_prefix: str) -> st
     return (f'<g id="{id_prefix}coupling-{_ident(c.source)}-{_ident(c.target)}" '
             f'class="{cls}" data-source={_a(c.source)} data-target={_a(c.target)} '
             f'data-state="{c.state}">{topic}'
-            f"{_stroke(c.state, p, q, 0.8 if emphasised else 0.0)}</g>")
+            f"{_stroke(c.state, p, q, 0.8 if emphasised else 0.0, via)}</g>")
 
 
 def _text_lines(out: list[str], box: ActorBox, top: float, fill: str = _INK,

@@ -16,7 +16,9 @@ KUVERT = str(Path(sys.executable).with_name("kuvert"))
 
 
 def _run(url: str, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KUVERT_DATABASE_URL": url}
+    token_file = Path(url.rsplit("/", 1)[-1] + "-demo-token.txt")
+    env = {**os.environ, "KUVERT_DATABASE_URL": url,
+           "KUVERT_DEMO_TOKEN_FILE": str(Path(os.environ.get("TMPDIR", "/tmp")) / token_file)}
     return subprocess.run([KUVERT, *args], env=env, input=input, capture_output=True,
                           text=True, timeout=120, check=False)
 

@@ -1,0 +1,79 @@
+"""The one way a network becomes a picture or a file: classify, optionally
+pseudonymise, then hand it to the pure renderer or exporter.
+
+The web page, the print view, the PDF and the embed all come through here, so
+they always show the same envelope for the same network.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Literal
+
+from app.config import Settings
+from app.graph import export
+from app.graph.classify import classify
+from app.graph.document import GraphDocument
+from app.graph.pdf import svg_to_pdf
+from app.graph.pseudonym import pseudonymise
+from app.graph.svg import render_svg, render_template
+
+Lang = Literal["da", "en"]
+Paper = Literal["a4", "a3"]
+Format = Literal["json", "cyjs", "graphml", "gexf", "dot", "csv"]
+
+MEDIA_TYPES: dict[str, str] = {
+    "json": "application/json",
+    "cyjs": "application/json",
+    "graphml": "application/graphml+xml",
+    "gexf": "application/gexf+xml",
+    "dot": "text/vnd.graphviz; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+}
+
+
+def prepare(doc: GraphDocument, *, pseudonymised: bool, lang: Lang = "da") -> GraphDocument:
+    return pseudonymise(doc, lang=lang) if pseudonymised else doc
+
+
+def envelope_svg(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
+                 on: date | None = None, pseudonymised: bool = False) -> str:
+    shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
+    prototype = classify(doc, settings.thresholds).prototype
+    return render_svg(shown, prototype=prototype, lang=lang, on=on)
+
+
+def envelope_pdf(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
+                 on: date | None = None, pseudonymised: bool = False,
+                 paper: Paper = "a4") -> bytes:
+    svg = envelope_svg(doc, settings, lang=lang, on=on, pseudonymised=pseudonymised)
+    title = prepare(doc, pseudonymised=pseudonymised, lang=lang).label
+    return svg_to_pdf(svg, paper=paper, title=title)
+
+
+def template_pdf(prototype: Literal[1, 2, 3], *, lang: Lang = "da", paper: Paper = "a4") -> bytes:
+    return svg_to_pdf(render_template(prototype, lang=lang), paper=paper,
+                      title=f"Kuvertmodel prototype {prototype}")
+
+
+def exported(doc: GraphDocument, fmt: Format, *, pseudonymised: bool = False,
+             table: Literal["actors", "couplings"] = "actors") -> bytes:
+    """``doc`` in format ``fmt``, as bytes ready to send or save."""
+    doc = prepare(doc, pseudonymised=pseudonymised)
+    if fmt == "json":
+        text = json.dumps(doc.model_dump(mode="json", exclude_none=True),
+                          ensure_ascii=False, indent=2)
+    elif fmt == "cyjs":
+        text = json.dumps(export.to_cytoscape(doc), ensure_ascii=False, indent=2)
+    elif fmt == "graphml":
+        return export.to_graphml(doc)
+    elif fmt == "gexf":
+        return export.to_gexf(doc)
+    elif fmt == "dot":
+        text = export.to_dot(doc)
+    else:
+        text = export.actors_csv(doc) if table == "actors" else export.couplings_csv(doc)
+    return text.encode("utf-8")

@@ -1,0 +1,144 @@
+"""REST API v1: the envelope diagram (SVG, PDF), blank templates, exports and import."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from app import cases, diagram
+from app.deps import PrincipalDep, SessionDep, SettingsDep, etag
+from app.graph.document import GraphDocument, parse_document
+from app.graph.export import from_graphml
+from app.handlers import error_body
+from app.routes.api_cases import _ERRORS, _WRITE_ERRORS
+from app.schemas import CaseCreated
+
+router = APIRouter(prefix="/api/v1", tags=["diagram og eksport"])
+
+LangQ = Annotated[Literal["da", "en"], Query(description="Sprog i diagrammet")]
+PseudoQ = Annotated[bool, Query(description="Borger og netværk vises kun ved deres rolle")]
+PaperQ = Annotated[Literal["a4", "a3"], Query(description="Papirformat (liggende)")]
+
+
+def _file(content: bytes | str, kind: str, name: str | None = None,
+          version: int | None = None) -> Response:
+    headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
+    if name:
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    if version is not None:
+        headers["ETag"] = etag(version)
+    return Response(content, media_type=diagram.MEDIA_TYPES[kind], headers=headers)
+
+
+def _stored(session: SessionDep, who: PrincipalDep, case_id: int, version: int | None,
+            action: str) -> tuple[GraphDocument, date, int]:
+    """The case's document now, or at an earlier version, with the date it stood so."""
+    case, doc = cases.read_document(session, who, case_id, action)
+    if version is None or version == case.version:
+        return doc, case.updated_at.date(), case.version
+    earlier, at = cases.document_at(session, who, case_id, version)
+    return earlier, at.date(), version
+
+
+@router.get("/cases/{case_id}/envelope.svg", responses=_ERRORS,
+            response_class=Response)
+def envelope_svg(session: SessionDep, who: PrincipalDep, settings: SettingsDep, case_id: int,
+                 lang: LangQ = "da", pseudonymise: PseudoQ = False,
+                 version: Annotated[int | None, Query(ge=1)] = None) -> Response:
+    """The envelope diagram as SVG; ``version`` draws an earlier state from the history."""
+    doc, on, shown = _stored(session, who, case_id, version, "render_svg")
+    svg = diagram.envelope_svg(doc, settings, lang=lang, on=on, pseudonymised=pseudonymise)
+    return _file(svg, "svg", version=shown)
+
+
+@router.get("/cases/{case_id}/envelope.pdf", responses=_ERRORS, response_class=Response)
+def envelope_pdf(session: SessionDep, who: PrincipalDep, settings: SettingsDep, case_id: int,
+                 lang: LangQ = "da", pseudonymise: PseudoQ = False, paper: PaperQ = "a4",
+                 version: Annotated[int | None, Query(ge=1)] = None) -> Response:
+    """The envelope diagram as a landscape PDF page (A4, or A3 with ``paper=a3``)."""
+    doc, on, shown = _stored(session, who, case_id, version, "render_pdf")
+    pdf = diagram.envelope_pdf(doc, settings, lang=lang, on=on, pseudonymised=pseudonymise,
+                               paper=paper)
+    return _file(pdf, "pdf", f"kuvert-{case_id}.pdf", version=shown)
+
+
+@router.post("/render.svg", response_class=Response)
+def render_svg(doc: GraphDocument, _who: PrincipalDep, settings: SettingsDep,
+               lang: LangQ = "da", pseudonymise: PseudoQ = False,
+               on: Annotated[date | None, Query(description="Dato i titelfeltet")] = None,
+               ) -> Response:
+    """Draw the network sent as SVG; nothing is stored."""
+    return _file(diagram.envelope_svg(doc, settings, lang=lang, on=on,
+                                      pseudonymised=pseudonymise), "svg")
+
+
+@router.post("/render.pdf", response_class=Response)
+def render_pdf(doc: GraphDocument, _who: PrincipalDep, settings: SettingsDep,
+               lang: LangQ = "da", pseudonymise: PseudoQ = False, paper: PaperQ = "a4",
+               on: Annotated[date | None, Query(description="Dato i titelfeltet")] = None,
+               ) -> Response:
+    """Draw the network sent as a PDF page; nothing is stored."""
+    return _file(diagram.envelope_pdf(doc, settings, lang=lang, on=on, paper=paper,
+                                      pseudonymised=pseudonymise), "pdf", "kuvert.pdf")
+
+
+@router.get("/templates/prototype/{prototype}.pdf", response_class=Response)
+def template_pdf(prototype: Annotated[int, Path(ge=1, le=3)], _who: PrincipalDep,
+                 lang: LangQ = "da", paper: PaperQ = "a4") -> Response:
+    """A blank envelope for prototype 1, 2 or 3, to fill in by hand."""
+    level: Literal[1, 2, 3] = 1 if prototype == 1 else 2 if prototype == 2 else 3
+    return _file(diagram.template_pdf(level, lang=lang, paper=paper), "pdf",
+                 f"kuvert-prototype-{prototype}.pdf")
+
+
+@router.get("/cases/{case_id}/export.{fmt}", responses=_ERRORS, response_class=Response)
+def export_case(session: SessionDep, who: PrincipalDep, case_id: int, fmt: diagram.Format,
+                pseudonymise: PseudoQ = False,
+                table: Annotated[Literal["actors", "couplings"],
+                                 Query(description="Kun CSV: aktører eller koblinger")] = "actors",
+                ) -> Response:
+    """The network as JSON, Cytoscape.js JSON, GraphML, GEXF, DOT or CSV."""
+    case, doc = cases.read_document(
+        session, who, case_id, f"export:{fmt}{':pseudonymised' if pseudonymise else ''}")
+    suffix = f"-{table}" if fmt == "csv" else ""
+    return _file(diagram.exported(doc, fmt, pseudonymised=pseudonymise, table=table), fmt,
+                 f"kuvert-{case_id}{suffix}.{fmt}", version=case.version)
+
+
+_IMPORT_TYPES = ("application/json", "application/graphml+xml", "application/xml", "text/xml")
+
+
+@router.post("/cases/import", status_code=status.HTTP_201_CREATED, response_model=CaseCreated,
+             responses=_WRITE_ERRORS, openapi_extra={"requestBody": {"content": {
+                 t: {"schema": {"type": "string"}} for t in _IMPORT_TYPES}}})
+async def import_case(request: Request, session: SessionDep, who: PrincipalDep,
+                      response: Response) -> CaseCreated | Response:
+    """Create a case from a graph document (JSON) or a GraphML file."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    if kind == "application/json":
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return _refuse(422, "json_invalid", "Indholdet er ikke gyldig JSON.")
+        doc = parse_document(data)
+    elif kind in _IMPORT_TYPES:
+        doc = from_graphml(body)
+    else:
+        return _refuse(415, "unsupported_media_type",
+                       "Send et grafdokument (application/json) eller GraphML "
+                       "(application/graphml+xml).")
+    case = await run_in_threadpool(
+        cases.create_case, session, who, min(who.team_ids, default=0), doc)
+    response.headers["ETag"] = etag(case.version)
+    response.headers["Location"] = f"/api/v1/cases/{case.id}"
+    return CaseCreated(id=case.id, version=case.version)
+
+
+def _refuse(status_code: int, code: str, message: str) -> Response:
+    return JSONResponse(error_body(code, message), status_code=status_code)
