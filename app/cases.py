@@ -150,7 +150,7 @@ def public(session: Session, case: m.Case) -> CasePublic:
     couplings = session.scalar(select(func.count()).where(m.Coupling.case_id == case.id)) or 0
     return CasePublic(
         id=case.id, label=case.label, target_group=case.target_group,
-        external_ref=case.external_ref, status=case.status,  # type: ignore[arg-type]
+        external_ref=case.external_ref, status=case.status,
         version=case.version,
         consent=Consent(given=case.consent_given, date=case.consent_date,
                         scope=case.consent_scope),

@@ -18,10 +18,12 @@ from app.config import ROOT, get_settings
 from app.db import Database
 from app.errors import ServiceError
 
+
 def alembic_config(url: str | None = None) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.set_main_option("sqlalchemy.url", (url or get_settings().database_url).replace("%", "%%"))
+    url = url or get_settings().database_url
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 

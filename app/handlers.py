@@ -29,7 +29,7 @@ _HTTP_WORDS = {
 
 
 def error_body(code: str, message: str, problems: list[Problem] | None = None,
-               **extra: Any) -> dict[str, Any]:
+               **extra: object) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message, **extra}
     if problems is not None:
         body["problems"] = [p.as_dict() for p in problems]
@@ -49,7 +49,7 @@ async def _on_validation(_request: Request, exc: RequestValidationError) -> JSON
     for error in exc.errors():
         where = error["loc"][0] if error["loc"] else "body"
         strip = 1 if where in ("body", "query", "path", "header") else 0
-        problems.extend(problems_from_errors([error], strip=strip))  # type: ignore[list-item]
+        problems.extend(problems_from_errors([error], strip=strip))
     return _invalid(problems or [Problem("dokument", "invalid", "Ugyldigt indhold.")])
 
 
@@ -63,7 +63,7 @@ async def _on_graph(_request: Request, exc: GraphError) -> JSONResponse:
 
 async def _on_service(_request: Request, exc: ServiceError) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return JSONResponse(error_body(exc.code, exc.message, **exc.extra),
+    return JSONResponse(error_body(exc.code, exc.message, None, **exc.extra),
                         status_code=exc.status, headers=headers)
 
 

@@ -11,26 +11,31 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Integer, func, select, text
+from sqlalchemy import Date, DateTime, Integer, Table, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from app import models as m
 from app.auth import SYSTEM
 from app.cases import audit
+from app.db import Base
 from app.errors import Conflict
 
 FORMAT = "kuvert-export"
 FORMAT_VERSION = 1
 
 # Parents before children, so that import can insert in this order.
-TABLES: list[type[m.Base]] = [
+TABLES: list[type[Base]] = [
     m.Team, m.User, m.Membership, m.ApiToken, m.CatalogueEntry,
     m.Case, m.Actor, m.Coupling, m.Agreement, m.Event, m.Snapshot, m.AuditEntry,
 ]
 
 
-def _name(model: type[m.Base]) -> str:
+def _name(model: type[Base]) -> str:
     return str(model.__tablename__)
+
+
+def _table(model: type[Base]) -> Table:
+    return Base.metadata.tables[_name(model)]
 
 
 def _plain(value: Any) -> Any:
@@ -48,8 +53,8 @@ def export_all(session: Session) -> dict[str, Any]:
     """Every row of every table, keyed by table name, ordered by primary key."""
     data: dict[str, Any] = {"format": FORMAT, "format_version": FORMAT_VERSION}
     for model in TABLES:
-        columns = list(model.__table__.columns)
-        order = list(model.__table__.primary_key.columns)
+        columns = list(_table(model).columns)
+        order = list(_table(model).primary_key.columns)
         rows = session.execute(select(*columns).order_by(*order)).all()
         data[_name(model)] = [
             {col.name: _plain(value) for col, value in zip(columns, row, strict=True)}
@@ -60,9 +65,9 @@ def export_all(session: Session) -> dict[str, Any]:
     return data
 
 
-def _revive(model: type[m.Base], row: dict[str, Any]) -> dict[str, Any]:
+def _revive(model: type[Base], row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
-    for col in model.__table__.columns:
+    for col in _table(model).columns:
         value = out.get(col.name)
         if value is None:
             continue
@@ -83,12 +88,12 @@ def import_all(session: Session, data: dict[str, Any]) -> dict[str, int]:
         raise Conflict("Databasen indeholder allerede teams eller borgerforløb; "
                        "indlæs kun i en tom database.")
     # The migration seeds the catalogue; the export carries the catalogue as it was.
-    session.execute(m.CatalogueEntry.__table__.delete())
+    session.execute(delete(m.CatalogueEntry))
     counts: dict[str, int] = {}
     for model in TABLES:
         rows = [_revive(model, r) for r in data.get(_name(model), [])]
         if rows:
-            session.execute(model.__table__.insert(), rows)
+            session.execute(_table(model).insert(), rows)
         counts[_name(model)] = len(rows)
     _reset_sequences(session)
     session.commit()
@@ -100,7 +105,7 @@ def _reset_sequences(session: Session) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     for model in TABLES:
-        table = model.__table__
+        table = _table(model)
         pk = list(table.primary_key.columns)
         if len(pk) != 1 or not isinstance(pk[0].type, Integer):
             continue

@@ -116,6 +116,7 @@ def svg_to_pdf(
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(page_width, page_height), invariant=1)
     canvas.setCreator("Kuvert")
+    canvas.setAuthor("Kuvert")
     if title is not None:
         canvas.setTitle(title)
     canvas.saveState()

@@ -34,7 +34,7 @@ def list_cases(
     session: SessionDep,
     who: PrincipalDep,
     settings: SettingsDep,
-    q: Annotated[str | None, Query(max_length=200, description="Søg i navn eller reference")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Søg i navn/reference")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CasePage:
