@@ -89,8 +89,7 @@ MAX_IMPORT_BYTES = 5_000_000
 
 _NODE_FIELDS = ("kind", "label", "profession", "sector", "organisation", "panel", "ring",
                 "contribution", "contact")
-_TEXT_FIELDS = ("label", "profession", "sector", "organisation", "panel", "contribution",
-                "contact")
+_OPTIONAL_TEXT = ("profession", "sector", "organisation", "panel", "contribution", "contact")
 
 
 class ImportRefused(GraphError):
@@ -278,21 +277,22 @@ def to_dot(doc: GraphDocument) -> str:
     for name, value in graph_attrs.items():
         dot.set(name, _dot_string(value))
     for actor in doc.actors:
-        attrs = {name: _dot_string(str(value)) for name, value in _actor_fields(actor)}
+        attrs: dict[str, Any] = {
+            name: _dot_string(str(value)) for name, value in _actor_fields(actor)}
         attrs["is_coordinator"] = _dot_string("true" if actor.key == doc.coordinator else "false")
         if actor.key == doc.coordinator:
             attrs["penwidth"] = _dot_string("2")
         dot.add_node(pydot.Node(_dot_string(actor.key), **attrs))
     for coupling in doc.couplings:
-        attrs = {"state": _dot_string(coupling.state),
-                 "style": _dot_string(_DOT_EDGE_STYLE[coupling.state])}
+        edge: dict[str, Any] = {"state": _dot_string(coupling.state),
+                                "style": _dot_string(_DOT_EDGE_STYLE[coupling.state])}
         if coupling.topic is not None:
-            attrs["topic"] = _dot_string(coupling.topic)
+            edge["topic"] = _dot_string(coupling.topic)
         if coupling.agreements:
-            attrs["agreements"] = _dot_string(json.dumps(
+            edge["agreements"] = _dot_string(json.dumps(
                 _agreements(coupling), ensure_ascii=False, separators=(",", ":")))
         dot.add_edge(pydot.Edge(_dot_string(coupling.source), _dot_string(coupling.target),
-                                **attrs))
+                                **edge))
     text: str = dot.to_string()
     return text
 
@@ -369,8 +369,11 @@ def couplings_csv(doc: GraphDocument) -> str:
     Examples
     --------
     >>> from app.graph.examples import claus_nu
-    >>> print(couplings_csv(claus_nu()).splitlines()[5])
-    koordinator,uu,koordinator,uu,established,undirected,Fælles uddannelsesplan,uu: Finder et brobygningsforløb (2026-12-15)
+    >>> row = couplings_csv(claus_nu()).splitlines()[5].split(",")
+    >>> row[:6]
+    ['koordinator', 'uu', 'koordinator', 'uu', 'established', 'undirected']
+    >>> row[6:]
+    ['Fælles uddannelsesplan', 'uu: Finder et brobygningsforløb (2026-12-15)']
     """
     return _csv(COUPLING_COLUMNS, (
         (c.source, c.target, c.source, c.target, c.state, "undirected", c.topic,
@@ -384,7 +387,8 @@ def couplings_csv(doc: GraphDocument) -> str:
 
 
 def _refuse(message: str) -> NoReturn:
-    raise ImportRefused(message)
+    """Raise :class:`ImportRefused`; a parser's own traceback would only confuse the log."""
+    raise ImportRefused(message) from None
 
 
 def _vet_xml(data: bytes) -> None:
@@ -490,7 +494,7 @@ def from_graphml(
         key = str(node)
         actor: dict[str, Any] = {"key": key, "kind": attrs.get("kind", "professional"),
                                  "label": _text(attrs.get("label", key))}
-        for name in _TEXT_FIELDS[1:]:
+        for name in _OPTIONAL_TEXT:
             if attrs.get(name) is not None:
                 actor[name] = _text(attrs[name])
         if attrs.get("ring") is not None:

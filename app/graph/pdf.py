@@ -49,7 +49,7 @@ class PdfFailed(GraphError):
     code = "pdf_failed"
 
 
-class _StandardFonts(FontMap):  # type: ignore[misc]
+class _StandardFonts(FontMap):
     """svglib's font map without the fontconfig lookup: unknown families become Helvetica.
 
     Returning a non-exact match lets a later family in the list that *is* known
@@ -87,7 +87,8 @@ def svg_to_pdf(
     Raises
     ------
     PdfFailed
-        ``svg`` is not an SVG svglib can read.
+        ``svg`` is not an SVG svglib can read or draw (for example a broken
+        embedded image).
 
     Examples
     --------
@@ -103,7 +104,11 @@ def svg_to_pdf(
         raise PdfFailed("Tegningen kunne ikke læses som SVG, så der kan ikke laves en PDF.")
     # The renderer gets the stream, not a path: with no file system path it
     # refuses every external reference instead of resolving it against the cwd.
-    drawing = SvgRenderer(source, font_map=_StandardFonts()).render(root)
+    try:
+        drawing = SvgRenderer(source, font_map=_StandardFonts()).render(root)
+    except Exception as exc:  # svglib raises whatever its parts raise (PIL, lxml...)
+        raise PdfFailed("Tegningen kunne ikke tegnes som PDF (et element i SVG'en kan "
+                        "ikke læses).") from exc
     if drawing is None or not drawing.width or not drawing.height:
         raise PdfFailed("Tegningen har ingen størrelse, så der kan ikke laves en PDF.")
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import igraph  # type: ignore[import-untyped]
+import igraph
 import networkx as nx
 import pydot
 import pytest
@@ -163,8 +163,8 @@ def test_to_graphml_reads_back_with_igraph(doc: GraphDocument, tmp_path: Path) -
     assert graph.vs["is_coordinator"] == [a.key == doc.coordinator for a in doc.actors]
     assert graph["label"] == doc.label and graph["target_group"] == doc.target_group
     keys = graph.vs["id"]
-    found = {frozenset((keys[e.source], keys[e.target])): (e["state"], e.attributes().get("topic") or None)
-             for e in graph.es}
+    found = {frozenset((keys[e.source], keys[e.target])):
+             (e["state"], e.attributes().get("topic") or None) for e in graph.es}
     assert found == _pairs(doc)
 
 
@@ -233,8 +233,8 @@ def test_to_dot_reads_back_with_pydot(doc: GraphDocument) -> None:
     for key, expected in _node_attrs(doc).items():
         assert {name: _undot(nodes[key][name]) for name in expected} == {
             name: str(value) for name, value in expected.items()}
-    found = {frozenset((_undot(e.get_source()), _undot(e.get_destination()))):
-             (_undot(e.get("state")), _undot(e.get("topic")) if e.get("topic") else None)
+    found = {frozenset((_undot(str(e.get_source())), _undot(str(e.get_destination())))):
+             (_undot(str(e.get("state"))), _undot(str(e.get("topic"))) if e.get("topic") else None)
              for e in graph.get_edges()}
     assert found == _pairs(doc)
 
