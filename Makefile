@@ -36,3 +36,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/render.py
+
+# The envelopes shown in the README, drawn by the project's own renderer.
+docs: $(STAMP)
+	$(BIN)/python -c "from app.config import get_settings; from app.diagram import envelope_svg; \
+	from app.graph.examples import claus_foer, claus_nu; \
+	[open(f'docs/{n}.svg', 'w', encoding='utf-8').write(envelope_svg(f(), get_settings())) \
+	 for n, f in (('claus-foer', claus_foer), ('claus-nu', claus_nu))]"

@@ -20,3 +20,13 @@ def test_every_warning_code_is_documented() -> None:
 
 def test_readme_names_the_two_commands() -> None:
     assert "make run" in README and "make test" in README
+
+
+def test_readme_envelopes_are_current() -> None:
+    from app.config import get_settings
+    from app.diagram import envelope_svg
+    from app.graph.examples import claus_foer, claus_nu
+
+    for name, make in (("claus-foer", claus_foer), ("claus-nu", claus_nu)):
+        committed = (ROOT / "docs" / f"{name}.svg").read_text(encoding="utf-8")
+        assert committed == envelope_svg(make(), get_settings()), f"run make docs ({name})"
