@@ -247,7 +247,7 @@ def text_width(text: str, font_size: float = 1.0, *, bold: bool = False) -> floa
     Examples
     --------
     >>> text_width("Mor", 10)
-    24.4
+    20.6
     >>> text_width("Mor", 10) < text_width("Mor", 10, bold=True)
     True
     """
@@ -266,7 +266,7 @@ def wrap_label(text: str, max_em: float = LINE_EM, max_lines: int = MAX_LINES) -
     >>> wrap_label("Koordinerende sagsbehandler")
     ('Koordinerende', 'sagsbehandler')
     >>> wrap_label("a " * 60, max_em=3, max_lines=2)
-    ('a a a a', 'a a a …')
+    ('a a a', 'a a …')
     """
     words: list[str] = []
     for word in text.split():
