@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.graph.document import COUPLING_STATES, PANELS, GraphDocument  # noqa: E402
-from app.graph.svg import render_svg  # noqa: E402
+from app.graph.document import COUPLING_STATES, PANELS, GraphDocument
+from app.graph.svg import render_svg
 
 LABELS = ["Socialrådgiver", "UU-vejleder", "Jobkonsulent", "Sundhedsplejerske",
           "Misbrugsbehandler", "Mor", "Frivillig i fodboldklubben", "Boligsocial medarbejder",

@@ -23,6 +23,7 @@ __all__ = [
     "DEFAULT_PANELS",
     "MIN_FONT_SIZE",
     "SQRT2",
+    "TEMPLATE_SLOTS",
     "ActorBox",
     "Box",
     "Layout",
@@ -31,7 +32,6 @@ __all__ = [
     "PanelSpec",
     "Point",
     "Side",
-    "TEMPLATE_SLOTS",
     "layout_document",
     "layout_template",
     "panel_for",
@@ -461,6 +461,21 @@ def _pack(frame: _Frame, items: Sequence[_Item], sizes: Sequence[tuple[float, fl
                 return None
             continue
         thick = max((sizes[j][1] if frame.along_x else sizes[j][0]) for j in row)
+        # Moving the row outward (where the panel is wider) to take one more label
+        # is better than starting another row, whenever it costs less depth.
+        edge = DIAGONAL_MARGIN * math.sqrt(1 + frame.slope * frame.slope)
+        while i < n:
+            w, h = sizes[i]
+            cross, deep = (w, h) if frame.along_x else (h, w)
+            wider = total + m.gap + cross
+            further = (wider / 2 + edge) / frame.slope + 0.01
+            new_thick = max(thick, deep)
+            if further - u >= new_thick or further + new_thick > limit:
+                break
+            u, thick, total = further, new_thick, wider
+            row.append(i)
+            i += 1
+        avail = 2 * frame.half_width(u, DIAGONAL_MARGIN)
         if u + thick > limit:
             return None
         spread = min((avail - total) / (len(row) + 1), 3.0 * m.font)
@@ -575,8 +590,8 @@ def _attempt(items: Sequence[_Item], citizen: _Item, panels: Sequence[PanelSpec]
         return None
 
     boxes: dict[str, ActorBox] = {}
-    for f, spec, group in zip(frames, panels, placed, strict=True):
-        for it, u0, u1, v0, v1 in group:
+    for f, spec, placed_group in zip(frames, panels, placed, strict=True):
+        for it, u0, u1, v0, v1 in placed_group:
             b = f.box(u0, u1, v0, v1)
             boxes[it.key] = ActorBox(
                 key=it.key, kind=it.kind, panel=spec.key, ring=it.ring,
@@ -760,8 +775,9 @@ def layout_template(prototype: int, *,
     for spec in panels:
         for n in range(per_panel):
             ring = 1 + (n * 3) // per_panel
+            width_em = 10.0 if spec.side in ("top", "bottom") else SIDE_LINE_EM
             items.append(_Item(f"slot-{spec.key}-{n + 1}", "slot", spec.key, ring, (),
-                               9.0, False, False, blank_lines=2))
+                               width_em, False, False, blank_lines=2))
     citizen = _Item("citizen", "citizen", "", 0, ("",), 6.0, False, False, blank_lines=2)
     return _solve(items, citizen, panels)
 

@@ -7,8 +7,10 @@ into a page and conversion to PDF, and it is byte-identical for the same input.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import date
 from typing import Literal
@@ -151,7 +153,7 @@ def _prototype_text(prototype: int, lang: str) -> str:
     return f"{word} {prototype} – {name}" if name else f"{word} {prototype}"
 
 
-def _zigzag(p: Point, q: Point, amplitude: float = 3.5, step: float = 9.0) -> str:
+def _zigzag(p: Point, q: Point, amplitude: float = 3.0, step: float = 10.0) -> str:
     """Path data for a zig-zag from p to q: the shape itself says "strained"."""
     dx, dy = q[0] - p[0], q[1] - p[1]
     length = math.hypot(dx, dy)
@@ -166,8 +168,8 @@ def _zigzag(p: Point, q: Point, amplitude: float = 3.5, step: float = 9.0) -> st
     return " ".join(parts)
 
 
-def _zigzag_curve(p: Point, c: Point, q: Point, amplitude: float = 3.5,
-                  step: float = 9.0) -> str:
+def _zigzag_curve(p: Point, c: Point, q: Point, amplitude: float = 3.0,
+                  step: float = 10.0) -> str:
     """A zig-zag that follows the quadratic curve p-c-q (for a routed strained line)."""
     length = math.dist(p, c) + math.dist(c, q)
     n = max(2, round(length / step))
@@ -213,23 +215,18 @@ class _Router:
     backgrounds hide it where it passes, so it never runs through text.
     """
 
-    CELL = 48.0
-    BENDS = (0.2, -0.2, 0.4, -0.4, 0.7, -0.7)
+    BENDS = (0.22, -0.22, 0.45, -0.45)
     SAMPLES = 8
     MAX_BULGE = 160.0
 
     def __init__(self, lay: Layout) -> None:
         self.width, self.height = lay.width, lay.height
-        self.boxes: list[tuple[str, float, float, float, float]] = []
-        self.grid: dict[tuple[int, int], list[int]] = {}
-        for box in (lay.citizen, *lay.actors):
-            b = box.box
-            i = len(self.boxes)
-            self.boxes.append((box.key, b.x - 3, b.y - 3, b.right + 3, b.bottom + 3))
-            for gx in range(int((b.x - 3) // self.CELL), int((b.right + 3) // self.CELL) + 1):
-                for gy in range(int((b.y - 3) // self.CELL),
-                                int((b.bottom + 3) // self.CELL) + 1):
-                    self.grid.setdefault((gx, gy), []).append(i)
+        boxes = sorted(
+            (round(a.box.x - 3, 1), round(a.box.y - 3, 1), round(a.box.right + 3, 1),
+             round(a.box.bottom + 3, 1), a.key) for a in (lay.citizen, *lay.actors))
+        self.boxes = boxes
+        self.xs = [bx[0] for bx in boxes]
+        self.max_w = max((bx[2] - bx[0] for bx in boxes), default=0.0)
 
     def route(self, a: str, p: Point, b: str, q: Point) -> Point | None:
         """The control point of a clear curve from p to q, or None for a straight line."""
@@ -237,8 +234,9 @@ class _Router:
             return None
         mx, my = (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
         dx, dy = q[0] - p[0], q[1] - p[1]
+        length = math.hypot(dx, dy)
         for bend in self.BENDS:
-            if abs(bend) * math.hypot(dx, dy) > self.MAX_BULGE:
+            if abs(bend) * length > self.MAX_BULGE:
                 continue
             c = (round(mx - dy * bend, 1), round(my + dx * bend, 1))
             if not (0 <= c[0] <= self.width and 0 <= c[1] <= self.height):
@@ -249,22 +247,14 @@ class _Router:
         return None
 
     def _clear(self, pts: Sequence[Point], a: str, b: str) -> bool:
-        cell = self.CELL
-        segments = list(zip(pts, pts[1:], strict=False))
-        candidates: set[int] = set()
-        for (x0, y0), (x1, y1) in segments:
-            steps = int(max(abs(x1 - x0), abs(y1 - y0)) // (cell / 2)) + 1
-            for k in range(steps + 1):
-                x = x0 + (x1 - x0) * k / steps
-                y = y0 + (y1 - y0) * k / steps
-                candidates.update(self.grid.get((int(x // cell), int(y // cell)), ()))
-        for i in sorted(candidates):
-            key, bx0, by0, bx1, by1 = self.boxes[i]
-            if key == a or key == b:
-                continue
-            for (x0, y0), (x1, y1) in segments:
-                if ((x0 < bx0 and x1 < bx0) or (x0 > bx1 and x1 > bx1)
-                        or (y0 < by0 and y1 < by0) or (y0 > by1 and y1 > by1)):
+        boxes, xs = self.boxes, self.xs
+        for (x0, y0), (x1, y1) in itertools.pairwise(pts):
+            lo_x, hi_x = (x0, x1) if x0 < x1 else (x1, x0)
+            lo_y, hi_y = (y0, y1) if y0 < y1 else (y1, y0)
+            start = bisect_left(xs, lo_x - self.max_w)
+            stop = bisect_right(xs, hi_x)
+            for bx0, by0, bx1, by1, key in boxes[start:stop]:
+                if bx1 < lo_x or by1 < lo_y or by0 > hi_y or key in (a, b):
                     continue
                 if _hits((x0, y0), (x1, y1), bx0, by0, bx1, by1):
                     return False
