@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -35,10 +35,21 @@ class Settings(BaseSettings):
     sectors_level2: int = Field(4, description="At most this many sectors: level 2.")
     max_body_bytes: int = Field(2_000_000, description="Largest request body accepted.")
     page_size_max: int = Field(200, description="Largest page of a list endpoint.")
+    session_idle_minutes: int = Field(30, description="A browser login ends after this idle time.")
+    login_max_failures: int = Field(5, description="Failed logins in a row before a lock.")
+    login_lock_minutes: int = Field(15, description="How long a locked account stays locked.")
+    cookie_secure: bool = Field(False, description="Send cookies over HTTPS only (production).")
     demo_token_file: Path = Field(
         ROOT / "var" / "demo-token.txt", description="Where `kuvert demo` saves its new token."
     )
     audit_retention_days: int = Field(183, description="Audit entries older than this go.")
+
+    @model_validator(mode="after")
+    def _safe(self) -> Settings:
+        self.thresholds  # noqa: B018  (refuses inconsistent limits at start-up)
+        if self.environment == "production" and not self.cookie_secure:
+            raise ValueError("KUVERT_COOKIE_SECURE must be true in production (HTTPS only).")
+        return self
 
     @property
     def thresholds(self) -> Thresholds:

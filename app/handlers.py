@@ -1,16 +1,20 @@
-"""One place that turns errors into responses: JSON with a stable code and Danish words.
+"""One place that turns errors into responses.
 
-Shape: ``{"error": {"code", "message", "problems": [{"field", "code", "message"}]}}``.
+The API gets JSON with a stable code and Danish words,
+``{"error": {"code", "message", "problems": [{"field", "code", "message"}]}}``;
+pages get an HTML error page, or the login form when nobody is logged in.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from app.errors import ServiceError
 from app.graph.document import problems_from_errors
@@ -36,41 +40,61 @@ def error_body(code: str, message: str, problems: list[Problem] | None = None,
     return {"error": body}
 
 
-def _invalid(problems: list[Problem]) -> JSONResponse:
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+def _respond(request: Request, status: int, body: dict[str, Any],
+             headers: dict[str, str] | None = None) -> Response:
+    if _is_api(request):
+        return JSONResponse(body, status_code=status, headers=headers)
+    if status == 401:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+    from app.web import page  # pages need templates; the API does not
+
+    titles = {403: "Ingen adgang", 404: "Findes ikke", 409: "Konflikt",
+              412: "Ændret af en anden", 422: "Ugyldigt indhold"}
+    return page(request, "error.html", {"title": titles.get(status, "Der opstod en fejl"),
+                                        "message": body["error"]["message"]},
+                status_code=status)
+
+
+def _invalid(request: Request, problems: list[Problem]) -> Response:
     first = problems[0]
     message = f"Indholdet blev afvist. {first.field}: {first.message}"
     if len(problems) > 1:
         message += f" (og {len(problems) - 1} problem(er) mere)"
-    return JSONResponse(error_body("invalid_document", message, problems), status_code=422)
+    return _respond(request, 422, error_body("invalid_document", message, problems))
 
 
-async def _on_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _on_validation(request: Request, exc: RequestValidationError) -> Response:
     problems: list[Problem] = []
     for error in exc.errors():
         where = error["loc"][0] if error["loc"] else "body"
         strip = 1 if where in ("body", "query", "path", "header") else 0
         problems.extend(problems_from_errors([error], strip=strip))
-    return _invalid(problems or [Problem("dokument", "invalid", "Ugyldigt indhold.")])
+    return _invalid(request, problems or [Problem("dokument", "invalid", "Ugyldigt indhold.")])
 
 
-async def _on_document(_request: Request, exc: DocumentInvalid) -> JSONResponse:
-    return _invalid(exc.problems)
+async def _on_document(request: Request, exc: DocumentInvalid) -> Response:
+    return _invalid(request, exc.problems)
 
 
-async def _on_graph(_request: Request, exc: GraphError) -> JSONResponse:
-    return JSONResponse(error_body(exc.code, exc.message), status_code=422)
+async def _on_graph(request: Request, exc: GraphError) -> Response:
+    return _respond(request, 422, error_body(exc.code, exc.message))
 
 
-async def _on_service(_request: Request, exc: ServiceError) -> JSONResponse:
+async def _on_service(request: Request, exc: ServiceError) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return JSONResponse(error_body(exc.code, exc.message, None, **exc.extra),
-                        status_code=exc.status, headers=headers)
+    return _respond(request, exc.status, error_body(exc.code, exc.message, None, **exc.extra),
+                    headers)
 
 
-async def _on_http(_request: Request, exc: HTTPException) -> JSONResponse:
+async def _on_http(request: Request, exc: HTTPException) -> Response:
     code, message = _HTTP_WORDS.get(exc.status_code, ("error", "Der opstod en fejl."))
-    return JSONResponse(error_body(code, message), status_code=exc.status_code,
-                        headers=getattr(exc, "headers", None))
+    return _respond(request, exc.status_code, error_body(code, message),
+                    getattr(exc, "headers", None))
 
 
 def install(app: FastAPI) -> None:

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from app import handlers
-from app.config import Settings, get_settings
+from app.config import ROOT, Settings, get_settings
 from app.db import Database
 from app.limits import BodyLimit
-from app.routes import api_cases, api_network, api_render, api_stateless, health
+from app.routes import (
+    api_cases,
+    api_network,
+    api_render,
+    api_stateless,
+    health,
+    pages_auth,
+    pages_cases,
+)
+from app.web import SecurityHeaders
 
 DESCRIPTION = """
 Den digitale Kuvertmodel: aktørerne omkring en borger, hvem der skal koble sig på
@@ -30,7 +40,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings.database_url)
     handlers.install(app)
-    for module in (health, api_render, api_cases, api_network, api_stateless):
+    for module in (health, api_render, api_cases, api_network, api_stateless, pages_auth,
+                   pages_cases):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app

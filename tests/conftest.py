@@ -138,3 +138,29 @@ def reader(client: TestClient, db: Database, team_name: str, api: Api) -> Api:
 def other_team(client: TestClient, db: Database) -> Api:
     """A write client of another team."""
     return _api(client, db, f"other-{secrets.token_hex(4)}", "write")
+
+
+PASSWORD = "en-lang-adgangskode"
+
+
+def log_in(client: TestClient, username: str, password: str = PASSWORD,
+           next: str = "/cases") -> Any:
+    """Fill in the login form as a browser would (with its CSRF cookie)."""
+    form = client.get("/login")
+    csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf": csrf, "next": next}, follow_redirects=False)
+
+
+@pytest.fixture
+def browser(settings: Settings, db: Database, api: Api) -> Iterator[TestClient]:
+    """A logged-in browser of a coordinator in ``api``'s team (own cookie jar)."""
+    username = f"user-{secrets.token_hex(4)}"
+    with db.session() as session:
+        accounts.create_user(session, username, PASSWORD, api.team, "coordinator")
+    app = create_app(settings)
+    with TestClient(app) as c:
+        assert log_in(c, username).status_code == 303
+        c.username = username  # type: ignore[attr-defined]
+        yield c
+    app.state.db.dispose()

@@ -1,0 +1,75 @@
+"""Log in and out in the browser."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app import sessions
+from app.deps import SessionDep, SettingsDep
+from app.errors import ServiceError
+from app.security import new_secret, same
+from app.web import LOGIN_CSRF_COOKIE, SESSION_COOKIE, CsrfLoginDep, page
+
+router = APIRouter(tags=["sider"], include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths on this site: a login must never bounce the user elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/cases"
+
+
+@router.get("/login")
+def show_login(request: Request, settings: SettingsDep, next: str | None = None,
+               error: str | None = None) -> Response:
+    """The login form."""
+    token = new_secret()
+    response = page(request, "auth/login.html", {"next": _safe_next(next), "csrf": token,
+                                                 "error": error})
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                        secure=settings.cookie_secure, path="/login")
+    return response
+
+
+@router.post("/login")
+def log_in(
+    request: Request, session: SessionDep, settings: SettingsDep,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/cases",
+    kuvert_login_csrf: Annotated[str | None, Cookie()] = None,
+) -> Response:
+    """Check the password; on success go where the user was heading."""
+    if not kuvert_login_csrf or not same(csrf, kuvert_login_csrf):
+        return _again(request, settings, next, "Formularen er udløbet. Prøv igen.", 403)
+    try:
+        token = sessions.log_in(session, settings, username, password)
+    except ServiceError as exc:
+        return _again(request, settings, next, exc.message, exc.status)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=settings.cookie_secure)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+def _again(request: Request, settings: SettingsDep, next: str, error: str,
+           status: int) -> Response:
+    response = show_login(request, settings, next, error)
+    response.status_code = status
+    return response
+
+
+@router.post("/logout")
+def log_out(session: SessionDep, _login: CsrfLoginDep,
+            kuvert_session: Annotated[str | None, Cookie()] = None) -> Response:
+    """End the session on the server, not only in the browser."""
+    sessions.log_out(session, kuvert_session)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response

@@ -1,0 +1,55 @@
+"""Case pages: the list, and the print view of one case."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+
+from app import cases, diagram
+from app.deps import SessionDep, SettingsDep
+from app.graph.classify import classify
+from app.graph.pseudonym import pseudonymise as pseudonymised
+from app.web import LoginDep, page
+
+router = APIRouter(tags=["sider"], include_in_schema=False)
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/cases", status_code=303)
+
+
+@router.get("/cases")
+def list_cases(request: Request, session: SessionDep, login: LoginDep,
+               q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    """The team's cases, searchable by name or reference."""
+    rows, total = cases.search_cases(session, login.principal, q, 0, 100)
+    return page(request, "cases/list.html", {"cases": rows, "total": total, "q": q or ""},
+                login=login)
+
+
+@router.get("/cases/{case_id}/print")
+def print_case(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
+               case_id: int, pseudonymise: bool = False) -> Response:
+    """The printable page: the envelope first, then who is who and who does what by when."""
+    case, doc = cases.read_document(session, login.principal, case_id,
+                                    "print:pseudonymised" if pseudonymise else "print")
+    shown = pseudonymised(doc) if pseudonymise else doc
+    svg = diagram.envelope_svg(doc, settings, on=case.updated_at.date(),
+                               pseudonymised=pseudonymise)
+    labels = {a.key: a.label for a in shown.actors}
+    return page(request, "cases/print.html", {
+        "case": case,
+        "doc": shown,
+        "labels": labels,
+        "classification": classify(doc, settings.thresholds),
+        # The reasons name actors without a value; shown ones only, when pseudonymised.
+        "reasons": classify(shown, settings.thresholds).reasons,
+        "svg": Markup(svg),  # built by our renderer, which escapes every text it draws
+        "printed": datetime.now(UTC).date(),
+        "pseudonymise": pseudonymise,
+    }, login=login)

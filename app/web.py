@@ -1,0 +1,87 @@
+"""What page routes share: templates, the login behind the cookie, CSRF, security headers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Cookie, Depends, Form, Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import ROOT
+from app.deps import SessionDep, SettingsDep
+from app.errors import Forbidden
+from app.security import same
+from app.sessions import WebLogin, current_login
+
+SESSION_COOKIE = "kuvert_session"
+LOGIN_CSRF_COOKIE = "kuvert_login_csrf"
+
+templates = Jinja2Templates(directory=str(ROOT / "templates"))
+
+STATE_NAMES = {"needed": "skal etableres", "established": "etableret", "weak": "svag",
+               "strained": "anstrengt"}
+KIND_NAMES = {"citizen": "borger", "professional": "fagperson", "organisation": "organisation",
+              "network": "netværk", "volunteer": "frivillig"}
+TARGET_GROUP_NAMES = {"boern": "børn", "unge": "unge", "voksne": "voksne",
+                      "familie": "familie"}
+templates.env.globals.update(state_names=STATE_NAMES, kind_names=KIND_NAMES,
+                             target_group_names=TARGET_GROUP_NAMES)
+
+
+def get_login(
+    session: SessionDep, settings: SettingsDep,
+    kuvert_session: Annotated[str | None, Cookie()] = None,
+) -> WebLogin:
+    return current_login(session, settings, kuvert_session)
+
+
+LoginDep = Annotated[WebLogin, Depends(get_login)]
+
+
+def check_csrf(login: LoginDep, csrf: Annotated[str, Form()] = "") -> WebLogin:
+    """Every form that changes something carries the session's CSRF token."""
+    if not csrf or not same(csrf, login.csrf):
+        raise Forbidden("Formularen er udløbet. Genindlæs siden og prøv igen.")
+    return login
+
+
+CsrfLoginDep = Annotated[WebLogin, Depends(check_csrf)]
+
+
+def page(request: Request, name: str, context: dict[str, Any], status_code: int = 200,
+         login: WebLogin | None = None) -> Response:
+    return templates.TemplateResponse(
+        request, name, {"login": login, **context}, status_code=status_code)
+
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+
+class SecurityHeaders:
+    """A strict Content-Security-Policy and friends on every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -1,0 +1,71 @@
+"""The print view: envelope first, then the actor table and the couplings with agreements."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from app import models as m
+from app.graph.examples import claus_nu, prototype_3
+from tests.conftest import Api
+
+
+def test_print_case_shows_envelope_actors_and_agreements(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(claus_nu())
+    response = browser.get(f"/cases/{case_id}/print")
+    assert response.status_code == 200
+    html = response.text
+    assert "Prototype 2" in html and "Claus, 22 (nu)" in html
+    envelope = html.split('<section class="envelope"')[1].split("</section>")[0]
+    svg = ET.fromstring(envelope[envelope.index("<svg"):])
+    assert svg.tag.endswith("svg")
+    assert html.index("<svg") < html.index("<h2>Aktører</h2>")
+    for actor in claus_nu().actors:
+        assert actor.label in html
+    assert "Ambulant behandling to gange om ugen" in html
+    assert "senest 01.12.2026" in html
+    assert "Koordinerende sagsbehandler (koordinator)" in html
+    assert 'href="/static/print.css"' in html
+
+
+def test_print_case_escapes_labels(api: Api, browser: TestClient) -> None:
+    doc = claus_nu().model_dump(mode="json", exclude_none=True)
+    doc["actors"][1]["label"] = "<script>alert(1)</script>"
+    doc["actors"][1]["contribution"] = '<img src=x onerror="alert(2)">'
+    case_id, _ = api.create(doc)
+    html = browser.get(f"/cases/{case_id}/print").text
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_print_case_pseudonymised_hides_network(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(prototype_3())
+    html = browser.get(f"/cases/{case_id}/print", params={"pseudonymise": "true"}).text
+    assert "Moster" not in html and "Søn, 15" not in html
+    assert "Pseudonymiseret" in html
+
+
+def test_print_other_teams_case_is_not_found(other_team: Api, browser: TestClient) -> None:
+    case_id, _ = other_team.create(claus_nu())
+    response = browser.get(f"/cases/{case_id}/print")
+    assert response.status_code == 404
+    assert "Claus" not in response.text
+
+
+def test_print_case_is_audited_for_the_user(api: Api, browser: TestClient, db: Any) -> None:
+    case_id, _ = api.create(claus_nu())
+    browser.get(f"/cases/{case_id}/print")
+    with db.session() as session:
+        entries = session.scalars(select(m.AuditEntry).where(
+            m.AuditEntry.case_id == case_id, m.AuditEntry.action == "print")).all()
+    assert [e.principal for e in entries] == [f"user:{browser.username}"]  # type: ignore[attr-defined]
+    assert entries[0].channel == "web"
+
+
+def test_list_cases_page_links_to_print(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(claus_nu())
+    html = browser.get("/cases").text
+    assert f'href="/cases/{case_id}/print"' in html
