@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import i18n
 from app.config import ROOT
 from app.deps import SessionDep, SettingsDep
 from app.errors import Forbidden
@@ -20,14 +21,27 @@ LOGIN_CSRF_COOKIE = "kuvert_login_csrf"
 
 templates = Jinja2Templates(directory=str(ROOT / "templates"))
 
-STATE_NAMES = {"needed": "skal etableres", "established": "etableret", "weak": "svag",
-               "strained": "anstrengt"}
-KIND_NAMES = {"citizen": "borger", "professional": "fagperson", "organisation": "organisation",
-              "network": "netværk", "volunteer": "frivillig"}
-TARGET_GROUP_NAMES = {"boern": "børn", "unge": "unge", "voksne": "voksne",
-                      "familie": "familie"}
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True)
+
+
+def N_(message: str) -> str:  # noqa: N802  (marks a string for extraction only)
+    return message
+
+
+STATE_NAMES = {"needed": N_("skal etableres"), "established": N_("etableret"),
+               "weak": N_("svag"), "strained": N_("anstrengt")}
+KIND_NAMES = {"citizen": N_("borger"), "professional": N_("fagperson"),
+              "organisation": N_("organisation"), "network": N_("netværk"),
+              "volunteer": N_("frivillig")}
+TARGET_GROUP_NAMES = {"boern": N_("børn"), "unge": N_("unge"), "voksne": N_("voksne"),
+                      "familie": N_("familie")}
+PANEL_NAMES = {"afdelinger": N_("Afdelinger"), "organisationer": N_("Organisationer"),
+               "civilsamfund": N_("Civilsamfund"), "netvaerk": N_("Netværk")}
 templates.env.globals.update(state_names=STATE_NAMES, kind_names=KIND_NAMES,
-                             target_group_names=TARGET_GROUP_NAMES)
+                             target_group_names=TARGET_GROUP_NAMES, panel_names=PANEL_NAMES,
+                             current_lang=i18n.current.get)
 
 
 def get_login(
