@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app import live
 from app import models as m
 from app.auth import Principal
 from app.errors import Conflict, Forbidden, NotFound, StaleVersion, VersionRequired
@@ -276,11 +277,39 @@ def _change(
             also(case)
         _event(session, who, case, kind, summary, new)
         audit(session, who, "update", case_id=case.id, team_id=case.team_id, detail=kind)
+        live.announce_in_transaction(session, case.id, case.version)
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    live.announce_committed(case.id, case.version)
     return case, new
+
+
+def change_document(
+    session: Session, who: Principal, case_id: int, expected: Expected, kind: str,
+    summary: str, edit: Callable[[Doc], Doc],
+) -> tuple[m.Case, GraphDocument]:
+    """Any edit of the network as a document (the web forms use this for small changes)."""
+    return _change(session, who, case_id, expected, kind, summary, edit)
+
+
+def undo(
+    session: Session, who: Principal, case_id: int, expected: Expected
+) -> tuple[m.Case, GraphDocument]:
+    """Bring back the network as it was before the last change, as a new change.
+
+    Nothing is erased: the undone change stays in the history, and can itself be undone.
+    """
+    case = _load(session, who, case_id)
+    if case.version <= 1:
+        raise Conflict("Der er ingen ændring at fortryde.")
+    last, before = session.scalars(
+        select(m.Event).where(m.Event.case_id == case.id).order_by(m.Event.version.desc())
+        .limit(2)
+    ).all()
+    return _change(session, who, case_id, expected, "undone", f"Fortrudt: {last.summary}",
+                   lambda _doc: dict(before.document))
 
 
 def replace_graph(
@@ -330,7 +359,9 @@ def delete_case(session: Session, who: Principal, case_id: int, expected: Expect
     _bump(session, case, expected)
     audit(session, who, "delete", case_id=case.id, team_id=case.team_id)
     session.execute(delete(m.Case).where(m.Case.id == case.id))
+    live.announce_in_transaction(session, case.id, case.version)
     session.commit()
+    live.announce_committed(case.id, case.version)
 
 
 def add_actor(

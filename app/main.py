@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import handlers
 from app.config import ROOT, Settings, get_settings
 from app.db import Database
+from app.i18n import Language
 from app.limits import BodyLimit
+from app.live import PostgresListener
 from app.routes import (
     api_cases,
     api_network,
@@ -16,7 +21,9 @@ from app.routes import (
     api_stateless,
     health,
     pages_auth,
+    pages_case,
     pages_cases,
+    vendor,
 )
 from app.web import SecurityHeaders
 
@@ -31,19 +38,31 @@ Læsninger giver sagens version som `ETag`; enhver ændring skal sende den tilba
 """
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    listener = None
+    if app.state.db.engine.dialect.name == "postgresql":
+        listener = PostgresListener(app.state.settings.database_url)
+        listener.start()
+    yield
+    if listener is not None:
+        listener.close()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     # No /docs or /redoc: FastAPI would load their scripts from a CDN. The schema is
     # served as /openapi.json.
     app = FastAPI(title="Kuvert", version="1", description=DESCRIPTION,
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.settings = settings
     app.state.db = Database(settings.database_url)
     handlers.install(app)
     for module in (health, api_render, api_cases, api_network, api_stateless, pages_auth,
-                   pages_cases):
+                   pages_cases, pages_case, vendor):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(Language)
     return app

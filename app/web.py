@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Cookie, Depends, Form, Request
 from fastapi.templating import Jinja2Templates
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
@@ -68,6 +68,15 @@ def page(request: Request, name: str, context: dict[str, Any], status_code: int 
          login: WebLogin | None = None) -> Response:
     return templates.TemplateResponse(
         request, name, {"login": login, **context}, status_code=status_code)
+
+
+def fragment(request: Request, name: str, block: str, context: dict[str, Any],
+             status_code: int = 200, login: WebLogin | None = None) -> Response:
+    """One named block of a page, for an htmx request (the page stays the single source)."""
+    template = templates.get_template(name)
+    ctx = template.new_context({"request": request, "login": login, **context})
+    html = "".join(template.blocks[block](ctx))
+    return HTMLResponse(html, status_code=status_code)
 
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

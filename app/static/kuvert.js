@@ -1,0 +1,72 @@
+// Kuvert's own few lines of script: what htmx cannot do (clicking in the envelope).
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  // Refusals and conflicts come back as 409/422 with a fragment that explains them:
+  // show it instead of dropping it.
+  htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "409|422|423", swap: true, error: false },
+    { code: "[45]..", swap: false, error: true },
+  ];
+  wire();
+});
+document.addEventListener("htmx:afterSettle", wire);
+
+let picked = [];
+
+function wire() {
+  const svg = document.querySelector("#envelope svg");
+  if (!svg || svg.dataset.wired) return;
+  svg.dataset.wired = "1";
+  picked = [];
+  svg.querySelectorAll("g.actor").forEach((g) => {
+    g.setAttribute("tabindex", "0");
+    g.setAttribute("role", "button");
+    g.addEventListener("click", () => pick(svg, g.dataset.key));
+    g.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(svg, g.dataset.key); }
+    });
+  });
+}
+
+// Clicking an actor focuses it (its neighbours stay, the rest fades); clicking a
+// second one fills in the coupling form with the two.
+function pick(svg, key) {
+  picked = picked.includes(key) ? [] : [...picked, key].slice(-2);
+  focus(svg, picked[picked.length - 1]);
+  const form = document.getElementById("add-coupling");
+  if (form && picked.length === 2) {
+    form.querySelector("[name=source]").value = picked[0];
+    form.querySelector("[name=target]").value = picked[1];
+    form.querySelector("[name=state]").focus();
+  }
+  document.querySelectorAll("#actors tr[data-key]").forEach((row) => {
+    row.classList.toggle("picked", picked.includes(row.dataset.key));
+  });
+}
+
+function focus(svg, key) {
+  svg.classList.toggle("focused", Boolean(key));
+  if (!key) return;
+  const near = new Set([key]);
+  const far = new Set();
+  const couplings = [...svg.querySelectorAll("g.coupling")];
+  couplings.forEach((c) => {
+    if (c.dataset.source === key) near.add(c.dataset.target);
+    if (c.dataset.target === key) near.add(c.dataset.source);
+  });
+  couplings.forEach((c) => {
+    if (near.has(c.dataset.source) && !near.has(c.dataset.target)) far.add(c.dataset.target);
+    if (near.has(c.dataset.target) && !near.has(c.dataset.source)) far.add(c.dataset.source);
+  });
+  svg.querySelectorAll("g.actor").forEach((g) => {
+    g.classList.toggle("near", near.has(g.dataset.key));
+    g.classList.toggle("far", far.has(g.dataset.key));
+    g.classList.toggle("picked", picked.includes(g.dataset.key));
+  });
+  couplings.forEach((c) => {
+    c.classList.toggle("near", c.dataset.source === key || c.dataset.target === key);
+  });
+}
