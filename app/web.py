@@ -26,7 +26,7 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.gettext, i18n.ngettext, newstyle=True)
 
 
-def N_(message: str) -> str:  # noqa: N802  (marks a string for extraction only)
+def N_(message: str) -> str:
     return message
 
 
