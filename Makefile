@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 NODE_STAMP := node_modules/.installed-$(shell cksum package-lock.json | cut -d' ' -f1)
 
-.PHONY: run test lint bench docs install
+.PHONY: run test lint bench docs install messages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,3 +50,11 @@ docs: $(STAMP)
 	from app.graph.examples import claus_foer, claus_nu; \
 	[open(f'docs/{n}.svg', 'w', encoding='utf-8').write(envelope_svg(f(), get_settings())) \
 	 for n, f in (('claus-foer', claus_foer), ('claus-nu', claus_nu))]"
+
+# Collect the UI's texts and merge them into the English catalogue (translate the new ones).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
+	  -o app/locales/messages.pot .
+	@if [ -f app/locales/en/LC_MESSAGES/messages.po ]; then \
+	  $(BIN)/pybabel update -N -i app/locales/messages.pot -d app/locales -l en; \
+	else $(BIN)/pybabel init -i app/locales/messages.pot -d app/locales -l en; fi

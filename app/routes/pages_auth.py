@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app import sessions
+from app import i18n, sessions
 from app.deps import SessionDep, SettingsDep
 from app.errors import ServiceError
 from app.security import new_secret, same
@@ -72,4 +72,14 @@ def log_out(session: SessionDep, _login: CsrfLoginDep,
     sessions.log_out(session, kuvert_session)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.post("/lang")
+def choose_language(settings: SettingsDep, lang: Annotated[str, Form(max_length=5)] = "da",
+                    next: Annotated[str, Form(max_length=2000)] = "/cases") -> Response:
+    """Switch between Danish and English; remembered in a cookie for a year."""
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(i18n.LANG_COOKIE, i18n.pick(lang), max_age=365 * 24 * 3600,
+                        httponly=True, samesite="lax", secure=settings.cookie_secure)
     return response

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import cases, diagram, live
+from app import cases, diagram, i18n, live
 from app import models as m
 from app.cases import Expected
 from app.config import Settings
@@ -52,7 +52,8 @@ def _context(session: Session, settings: Settings, case: m.Case, doc: GraphDocum
         "case": case,
         "doc": doc,
         "labels": {a.key: a.label for a in doc.actors},
-        "svg": Markup(diagram.envelope_svg(doc, settings, on=case.updated_at.date())),
+        "svg": Markup(diagram.envelope_svg(doc, settings, on=case.updated_at.date(),
+                                           lang=i18n.current.get())),
         "classification": classify(doc, settings.thresholds),
         "analysis": analyse(doc),
         "events": events,

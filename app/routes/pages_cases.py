@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
-from app import cases, diagram
+from app import cases, diagram, i18n
 from app.deps import SessionDep, SettingsDep
 from app.graph.classify import classify
 from app.graph.pseudonym import pseudonymise as pseudonymised
@@ -40,7 +40,7 @@ def print_case(request: Request, session: SessionDep, settings: SettingsDep, log
                                     "print:pseudonymised" if pseudonymise else "print")
     shown = pseudonymised(doc) if pseudonymise else doc
     svg = diagram.envelope_svg(doc, settings, on=case.updated_at.date(),
-                               pseudonymised=pseudonymise)
+                               pseudonymised=pseudonymise, lang=i18n.current.get())
     labels = {a.key: a.label for a in shown.actors}
     return page(request, "cases/print.html", {
         "case": case,
