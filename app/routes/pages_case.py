@@ -78,6 +78,15 @@ def show_case(request: Request, session: SessionDep, settings: SettingsDep, logi
     return response
 
 
+@router.get("/cases/{case_id}/meeting")
+def show_meeting(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
+                 case_id: int) -> Response:
+    """Meeting mode: the same page, full screen, large type, driven by the keyboard."""
+    case, doc = cases.read_document(session, login.principal, case_id)
+    return page(request, "cases/show.html",
+                _context(session, settings, case, doc, meeting=True), login=login)
+
+
 @router.get("/cases/{case_id}/workspace")
 def show_workspace(request: Request, session: SessionDep, settings: SettingsDep,
                    login: LoginDep, case_id: int) -> Response:

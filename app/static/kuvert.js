@@ -49,7 +49,13 @@ function pick(svg, key) {
 
 function focus(svg, key) {
   svg.classList.toggle("focused", Boolean(key));
-  if (!key) return;
+  if (!key) {
+    svg.querySelectorAll(".near, .far, .picked").forEach((el) => {
+      el.classList.remove("near", "far", "picked");
+    });
+    document.querySelectorAll("#actors tr.picked").forEach((row) => row.classList.remove("picked"));
+    return;
+  }
   const near = new Set([key]);
   const far = new Set();
   const couplings = [...svg.querySelectorAll("g.coupling")];
@@ -70,3 +76,25 @@ function focus(svg, key) {
     c.classList.toggle("near", c.dataset.source === key || c.dataset.target === key);
   });
 }
+
+// Meeting mode: the keyboard drives the page; letters only when no field has focus.
+document.addEventListener("keydown", (e) => {
+  if (!document.body.classList.contains("meeting")) return;
+  const typing = e.target.closest("input, select, textarea, [contenteditable]");
+  if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+  const svg = document.querySelector("#envelope svg");
+  const actors = svg ? [...svg.querySelectorAll("g.actor")] : [];
+  const current = actors.indexOf(document.activeElement);
+  if (e.key === "a") { e.preventDefault(); document.getElementById("actor-label")?.focus(); }
+  else if (e.key === "k") { e.preventDefault(); document.getElementById("coupling-source")?.focus(); }
+  else if (e.key === "u") { e.preventDefault(); document.getElementById("undo")?.click(); }
+  else if ((e.key === "n" || e.key === "p") && actors.length) {
+    e.preventDefault();
+    const step = e.key === "n" ? 1 : -1;
+    actors[(current + step + actors.length) % actors.length].focus();
+  } else if (e.key === "Escape" && svg) { picked = []; focus(svg, null); }
+});
+
+document.addEventListener("click", (e) => {
+  if (e.target.id === "fullscreen") document.documentElement.requestFullscreen?.();
+});

@@ -146,3 +146,11 @@ def test_vendor_htmx_is_served_by_the_app(client: TestClient) -> None:
     assert response.status_code == 200
     assert "htmx" in response.text[:2000]
     assert client.get("/static/vendor/nothing.js").status_code == 404
+
+
+def test_meeting_mode_is_the_case_page_with_shortcuts(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(claus_nu())
+    html = browser.get(f"/cases/{case_id}/meeting").text
+    assert '<body class="meeting">' in html
+    assert 'id="shortcuts"' in html and 'id="workspace"' in html
+    assert f'href="/cases/{case_id}/meeting"' in browser.get(f"/cases/{case_id}").text
