@@ -14,6 +14,25 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 document.addEventListener("htmx:afterSettle", wire);
 
+// What someone is typing survives a colleague's change arriving live: the page is
+// redrawn, the half-written fields are filled in again.
+let typed = null;
+document.addEventListener("htmx:beforeSwap", (e) => {
+  const source = e.detail.requestConfig?.elt;
+  if (!source || !source.matches("[hx-trigger='sse:changed']")) return;
+  typed = [...document.querySelectorAll("#workspace form input[id], #workspace form select[id]")]
+    .filter((el) => el.type !== "hidden" && el.value && el.value !== el.defaultValue)
+    .map((el) => [el.id, el.value]);
+  const active = document.activeElement;
+  typed.focused = active && active.id ? active.id : null;
+});
+document.addEventListener("htmx:afterSwap", () => {
+  if (!typed) return;
+  typed.forEach(([id, value]) => { const el = document.getElementById(id); if (el) el.value = value; });
+  if (typed.focused) document.getElementById(typed.focused)?.focus();
+  typed = null;
+});
+
 let picked = [];
 
 function wire() {
