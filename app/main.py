@@ -16,13 +16,16 @@ from app.limits import BodyLimit
 from app.live import PostgresListener
 from app.routes import (
     api_cases,
+    api_history,
     api_network,
     api_render,
     api_stateless,
     health,
+    pages_admin,
     pages_auth,
     pages_case,
     pages_cases,
+    pages_history,
     vendor,
 )
 from app.web import SecurityHeaders
@@ -58,8 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings.database_url)
     handlers.install(app)
-    for module in (health, api_render, api_cases, api_network, api_stateless, pages_auth,
-                   pages_cases, pages_case, vendor):
+    for module in (health, api_render, api_cases, api_network, api_stateless, api_history,
+                   pages_auth, pages_cases, pages_case, pages_history, pages_admin, vendor):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

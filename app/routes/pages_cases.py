@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
-from app import cases, diagram, i18n
+from app import case_filters, cases, diagram, i18n
 from app.deps import SessionDep, SettingsDep
 from app.graph.classify import classify
 from app.graph.pseudonym import pseudonymise as pseudonymised
@@ -24,12 +24,20 @@ def home() -> Response:
 
 
 @router.get("/cases")
-def list_cases(request: Request, session: SessionDep, login: LoginDep,
-               q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
-    """The team's cases, searchable by name or reference."""
-    rows, total = cases.search_cases(session, login.principal, q, 0, 100)
-    return page(request, "cases/list.html", {"cases": rows, "total": total, "q": q or ""},
-                login=login)
+def list_cases(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
+               q: Annotated[str | None, Query(max_length=200)] = None,
+               target_group: Annotated[str | None, Query(max_length=20)] = None,
+               prototype: Annotated[str | None, Query(max_length=1)] = None,
+               coordinator: Annotated[str | None, Query(max_length=3)] = None,
+               team: Annotated[str | None, Query(max_length=12)] = None) -> Response:
+    """The team's cases, searchable by name or reference and filtered."""
+    filters = case_filters.parse_filters(q, target_group, prototype, coordinator, team)
+    rows, total = case_filters.search_cases_filtered(
+        session, login.principal, filters.q, filters.target_group, filters.prototype,
+        filters.coordinator, filters.team_id, 0, 100, settings.thresholds)
+    return page(request, "cases/list.html", {
+        "rows": rows, "total": total, "q": filters.q or "", "filters": filters,
+        "teams": case_filters.team_choices(session, login.principal)}, login=login)
 
 
 @router.get("/cases/{case_id}/print")

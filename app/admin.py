@@ -1,0 +1,345 @@
+"""Administration: the users, API tokens and catalogue an admin looks after.
+
+An admin manages the teams in which they hold the ``admin`` role, and nothing
+else: another team's users and tokens answer "not found". The catalogue is shared
+by all teams, so every admin may change it. Every change is one transaction that
+also writes an ``admin:…`` audit entry naming the admin.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app import models as m
+from app.accounts import ROLES, SCOPES
+from app.auth import Principal
+from app.cases import audit
+from app.errors import Conflict, Forbidden, NotFound, ServiceError
+from app.security import hash_password, hash_token, new_token
+
+__all__ = [
+    "KINDS",
+    "Admin",
+    "Invalid",
+    "TeamOverview",
+    "UserRow",
+    "add_catalogue_entry",
+    "admin_of",
+    "catalogue",
+    "change_role",
+    "create_token",
+    "create_user",
+    "overview",
+    "remove_catalogue_entry",
+    "revoke_token",
+    "set_active",
+    "teams",
+    "tokens",
+    "unlock_user",
+    "users",
+]
+
+KINDS = ("sector", "profession", "organisation", "panel")
+MIN_PASSWORD = 10
+_USERNAME = re.compile(r"^[\w.@+-]{1,100}$")
+
+
+class Invalid(ServiceError):
+    """A form value that cannot be used; nothing was changed."""
+
+    status = 422
+    code = "invalid_input"
+    message = "Oplysningerne kunne ikke bruges."
+
+
+@dataclass(frozen=True)
+class Admin:
+    """Who administers, and which teams: the person for the audit log, the teams for access."""
+
+    principal: Principal
+    team_ids: frozenset[int]
+    user_id: int
+
+
+def admin_of(session: Session, principal: Principal, username: str,
+             roles: dict[int, str]) -> Admin:
+    """The admin behind a login, or Forbidden if the person is admin of no team."""
+    team_ids = frozenset(team for team, role in roles.items() if role == "admin")
+    user_id = session.scalar(select(m.User.id).where(m.User.username == username))
+    if not team_ids or user_id is None:
+        raise Forbidden("Kun administratorer har adgang til administrationen.")
+    return Admin(principal=principal, team_ids=team_ids, user_id=user_id)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands times back without a zone; they are UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _team(admin: Admin, team_id: int) -> int:
+    if team_id not in admin.team_ids:
+        raise Forbidden("Du er ikke administrator for det team.")
+    return team_id
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamOverview:
+    id: int
+    name: str
+    users: int
+    admins: int
+    tokens: int
+
+
+def teams(session: Session, admin: Admin) -> list[m.Team]:
+    """The teams the admin administers, by name."""
+    return list(session.scalars(
+        select(m.Team).where(m.Team.id.in_(admin.team_ids)).order_by(m.Team.name)))
+
+
+def overview(session: Session, admin: Admin) -> list[TeamOverview]:
+    """Each administered team with its number of users, admins and live tokens."""
+    result = []
+    for team in teams(session, admin):
+        members = session.scalars(
+            select(m.Membership.role).where(m.Membership.team_id == team.id)).all()
+        live = session.scalar(select(func.count()).where(
+            m.ApiToken.team_id == team.id, m.ApiToken.revoked_at.is_(None))) or 0
+        result.append(TeamOverview(id=team.id, name=team.name, users=len(members),
+                                   admins=sum(role == "admin" for role in members),
+                                   tokens=live))
+    return result
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A user as an admin sees them: only the memberships of teams the admin manages."""
+
+    id: int
+    username: str
+    active: bool
+    locked: bool
+    failed_logins: int
+    memberships: list[tuple[m.Team, str]]  # (team, role)
+
+
+def users(session: Session, admin: Admin) -> list[UserRow]:
+    """The users of the administered teams, by username."""
+    now = _now()
+    found = session.scalars(
+        select(m.User)
+        .where(m.User.id.in_(select(m.Membership.user_id)
+                             .where(m.Membership.team_id.in_(admin.team_ids))))
+        .options(selectinload(m.User.memberships).selectinload(m.Membership.team))
+        .order_by(m.User.username)
+    )
+    return [
+        UserRow(
+            id=user.id, username=user.username, active=user.active,
+            locked=bool(user.locked_until and _aware(user.locked_until) > now),
+            failed_logins=user.failed_logins,
+            memberships=sorted(((ms.team, ms.role) for ms in user.memberships
+                                if ms.team_id in admin.team_ids), key=lambda p: p[0].name),
+        )
+        for user in found
+    ]
+
+
+def tokens(session: Session, admin: Admin) -> list[m.ApiToken]:
+    """The API tokens of the administered teams, newest first (revoked ones too)."""
+    return list(session.scalars(
+        select(m.ApiToken).where(m.ApiToken.team_id.in_(admin.team_ids))
+        .options(selectinload(m.ApiToken.team))
+        .order_by(m.ApiToken.created_at.desc(), m.ApiToken.id.desc())))
+
+
+def catalogue(session: Session) -> dict[str, list[m.CatalogueEntry]]:
+    """The catalogue per kind, each kind sorted by name."""
+    found: dict[str, list[m.CatalogueEntry]] = {kind: [] for kind in KINDS}
+    for entry in session.scalars(select(m.CatalogueEntry).order_by(m.CatalogueEntry.name)):
+        found.setdefault(entry.kind, []).append(entry)
+    return found
+
+
+# --- users -----------------------------------------------------------------------------
+
+
+def _managed_user(session: Session, admin: Admin, user_id: int) -> m.User:
+    """A user in one of the admin's teams; any other user is "not found"."""
+    user = session.get(m.User, user_id)
+    if user is None or not any(ms.team_id in admin.team_ids for ms in user.memberships):
+        raise NotFound("Brugeren findes ikke, eller du administrerer ikke brugerens team.")
+    return user
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise Invalid("Vælg en af rollerne: læser, redaktør, koordinator, administrator.")
+
+
+def create_user(session: Session, admin: Admin, username: str, password: str,
+                team_id: int, role: str) -> m.User:
+    """A new active user with one role in one of the admin's teams."""
+    _team(admin, team_id)
+    username = username.strip()
+    if not _USERNAME.match(username):
+        raise Invalid("Brugernavnet skal være 1-100 tegn: bogstaver, tal og . _ - @ +, "
+                      "uden mellemrum.")
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"Adgangskoden skal være mindst {MIN_PASSWORD} tegn.")
+    _check_role(role)
+    if session.scalar(select(m.User.id).where(m.User.username == username)) is not None:
+        raise Conflict(f"Brugernavnet «{username}» er allerede i brug.")
+    user = m.User(username=username, password_hash=hash_password(password))
+    user.memberships.append(m.Membership(team_id=team_id, role=role))
+    session.add(user)
+    session.flush()
+    audit(session, admin.principal, "admin:user_created", team_id=team_id,
+          detail=f"user={username} role={role}")
+    session.commit()
+    return user
+
+
+def _keeps_an_admin(session: Session, team_id: int, leaving: int) -> bool:
+    """Whether the team still has an active admin other than user ``leaving``."""
+    others = session.scalar(
+        select(func.count()).select_from(m.Membership).join(m.User)
+        .where(m.Membership.team_id == team_id, m.Membership.role == "admin",
+               m.Membership.user_id != leaving, m.User.active.is_(True))
+    ) or 0
+    return others > 0
+
+
+def change_role(session: Session, admin: Admin, user_id: int, team_id: int, role: str) -> None:
+    """Give the user another role in one of the admin's teams."""
+    user = _managed_user(session, admin, user_id)
+    _team(admin, team_id)
+    _check_role(role)
+    membership = next((ms for ms in user.memberships if ms.team_id == team_id), None)
+    if membership is None:
+        raise NotFound("Brugeren er ikke med i det team.")
+    if membership.role == role:
+        return
+    if membership.role == "admin" and not _keeps_an_admin(session, team_id, user.id):
+        raise Conflict("Teamet skal have mindst én aktiv administrator.")
+    before, membership.role = membership.role, role
+    audit(session, admin.principal, "admin:role_changed", team_id=team_id,
+          detail=f"user={user.username} role={before}->{role}")
+    session.commit()
+
+
+def set_active(session: Session, admin: Admin, user_id: int, active: bool) -> None:
+    """Deactivate a user (their sessions end at once) or let them in again."""
+    user = _managed_user(session, admin, user_id)
+    if user.active == active:
+        return
+    if not active:
+        if user.id == admin.user_id:
+            raise Conflict("Du kan ikke deaktivere dig selv.")
+        for ms in user.memberships:
+            if ms.role == "admin" and not _keeps_an_admin(session, ms.team_id, user.id):
+                raise Conflict("Teamet skal have mindst én aktiv administrator.")
+        session.execute(delete(m.WebSession).where(m.WebSession.user_id == user.id))
+    user.active = active
+    audit(session, admin.principal,
+          "admin:user_reactivated" if active else "admin:user_deactivated",
+          team_id=_first_team(admin, user), detail=f"user={user.username}")
+    session.commit()
+
+
+def unlock_user(session: Session, admin: Admin, user_id: int) -> None:
+    """Lift a lock after failed logins, and start counting failures from zero."""
+    user = _managed_user(session, admin, user_id)
+    user.locked_until = None
+    user.failed_logins = 0
+    audit(session, admin.principal, "admin:user_unlocked", team_id=_first_team(admin, user),
+          detail=f"user={user.username}")
+    session.commit()
+
+
+def _first_team(admin: Admin, user: m.User) -> int | None:
+    return min((ms.team_id for ms in user.memberships if ms.team_id in admin.team_ids),
+               default=None)
+
+
+# --- API tokens ------------------------------------------------------------------------
+
+
+def create_token(session: Session, admin: Admin, team_id: int, name: str,
+                 scope: str) -> tuple[m.ApiToken, str]:
+    """A new token for one of the admin's teams; the secret is returned once, never stored."""
+    _team(admin, team_id)
+    name = " ".join(name.split())
+    if not name or len(name) > 100:
+        raise Invalid("Giv nøglen et navn på 1-100 tegn, fx systemet der bruger den.")
+    if scope not in SCOPES:
+        raise Invalid("Vælg om nøglen må læse eller også skrive.")
+    secret = new_token()
+    row = m.ApiToken(team_id=team_id, name=name, scope=scope, token_hash=hash_token(secret),
+                     prefix=secret[:8])
+    session.add(row)
+    session.flush()
+    audit(session, admin.principal, "admin:token_created", team_id=team_id,
+          detail=f"token={row.id} name={name} scope={scope}")
+    session.commit()
+    return row, secret
+
+
+def revoke_token(session: Session, admin: Admin, token_id: int) -> None:
+    """Withdraw a token: from now on it gets 401. Revoking twice changes nothing."""
+    row = session.get(m.ApiToken, token_id)
+    if row is None or row.team_id not in admin.team_ids:
+        raise NotFound("Nøglen findes ikke, eller du administrerer ikke dens team.")
+    if row.revoked_at is not None:
+        return
+    row.revoked_at = _now()
+    audit(session, admin.principal, "admin:token_revoked", team_id=row.team_id,
+          detail=f"token={row.id} name={row.name}")
+    session.commit()
+
+
+# --- catalogue -------------------------------------------------------------------------
+
+
+def add_catalogue_entry(session: Session, admin: Admin, kind: str, name: str,
+                        note: str | None = None) -> m.CatalogueEntry:
+    """A new name to pick from when adding actors."""
+    if kind not in KINDS:
+        raise Invalid("Vælg sektor, faggruppe, organisation eller placering.")
+    name = " ".join(name.split())
+    note = " ".join((note or "").split()) or None
+    if not name or len(name) > m.SHORT or (note and len(note) > m.SHORT):
+        raise Invalid(f"Navn og note må højst være {m.SHORT} tegn, og navnet skal udfyldes.")
+    taken = session.scalar(select(m.CatalogueEntry.id).where(
+        m.CatalogueEntry.kind == kind, func.lower(m.CatalogueEntry.name) == name.lower()))
+    if taken is not None:
+        raise Conflict(f"«{name}» står allerede i kataloget.")
+    entry = m.CatalogueEntry(kind=kind, name=name, note=note)
+    session.add(entry)
+    session.flush()
+    audit(session, admin.principal, "admin:catalogue_added", detail=f"{kind}={name}")
+    session.commit()
+    return entry
+
+
+def remove_catalogue_entry(session: Session, admin: Admin, entry_id: int) -> None:
+    """Take a name out of the catalogue; actors that already use it keep it."""
+    entry = session.get(m.CatalogueEntry, entry_id)
+    if entry is None:
+        raise NotFound("Punktet findes ikke i kataloget.")
+    audit(session, admin.principal, "admin:catalogue_removed",
+          detail=f"{entry.kind}={entry.name}")
+    session.delete(entry)
+    session.commit()

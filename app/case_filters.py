@@ -1,0 +1,203 @@
+"""The case list's filters: text, target group, team, coordinator and prototype.
+
+Text, target group, team and "has a coordinator" narrow the query in SQL. The
+prototype is not stored (it follows from the network and the configured
+thresholds), so it is worked out for each remaining case from its document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import cast
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app import models as m
+from app.auth import Principal
+from app.cases import audit, document_of
+from app.errors import ServiceError
+from app.graph.classify import Level, Thresholds, classify, normalise
+from app.graph.document import TARGET_GROUPS
+
+__all__ = [
+    "BadFilter",
+    "CaseFilters",
+    "FoundCase",
+    "parse_filters",
+    "search_cases_filtered",
+    "team_choices",
+]
+
+BATCH = 200  # cases classified per round trip when filtering by prototype
+
+
+class BadFilter(ServiceError):
+    status = 422
+    code = "invalid_filter"
+    message = "Filteret kunne ikke bruges."
+
+
+@dataclass(frozen=True)
+class FoundCase:
+    """A case in the result, with the prototype its network has now."""
+
+    case: m.Case
+    prototype: Level
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """The filters as chosen in the form; ``None`` means "all"."""
+
+    q: str | None = None
+    target_group: str | None = None
+    prototype: Level | None = None
+    coordinator: bool | None = None
+    team_id: int | None = None
+
+
+def _blank(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None
+
+
+def parse_filters(q: str | None = None, target_group: str | None = None,
+                  prototype: str | None = None, coordinator: str | None = None,
+                  team: str | None = None) -> CaseFilters:
+    """The filters from the form's query parameters; an empty choice means "all".
+
+    >>> parse_filters("claus", "unge", "2", "no", "")
+    CaseFilters(q='claus', target_group='unge', prototype=2, coordinator=False, team_id=None)
+    """
+    group, kind, coord, team_text = (_blank(v) for v in (target_group, prototype,
+                                                         coordinator, team))
+    if group is not None and group not in TARGET_GROUPS:
+        raise BadFilter("Målgruppen skal være børn, unge, voksne eller familie.")
+    if kind is not None and kind not in ("1", "2", "3"):
+        raise BadFilter("Prototypen skal være 1, 2 eller 3.")
+    if coord is not None and coord not in ("yes", "no"):
+        raise BadFilter("Vælg om forløbet skal have en koordinator: ja eller nej.")
+    if team_text is not None and not (team_text.isdigit() and len(team_text) <= 12):
+        raise BadFilter("Ukendt team.")
+    return CaseFilters(
+        q=_blank(q), target_group=group,
+        prototype=cast(Level, int(kind)) if kind is not None else None,
+        coordinator=None if coord is None else coord == "yes",
+        team_id=int(team_text) if team_text is not None else None,
+    )
+
+
+def team_choices(session: Session, who: Principal) -> list[tuple[int, str]]:
+    """The principal's teams as (id, name), by name: the form's team choices."""
+    rows = session.execute(select(m.Team.id, m.Team.name)
+                           .where(m.Team.id.in_(who.team_ids)).order_by(m.Team.name))
+    return [(team_id, name) for team_id, name in rows]
+
+
+def _narrowed(who: Principal, q: str | None, target_group: str | None,
+              coordinator: bool | None, team_id: int | None) -> Select[m.Case]:
+    query = select(m.Case).where(m.Case.team_id.in_(who.team_ids))
+    if q and q.strip():
+        folded = normalise(q)
+        pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            m.Case.label_folded.like(pattern, escape="\\")
+            | (func.lower(m.Case.external_ref) == folded)
+        )
+    if target_group is not None:
+        query = query.where(m.Case.target_group == target_group)
+    if team_id is not None:
+        query = query.where(m.Case.team_id == team_id)
+    if coordinator is True:
+        query = query.where(m.Case.coordinator_key.is_not(None))
+    elif coordinator is False:
+        query = query.where(m.Case.coordinator_key.is_(None))
+    return query
+
+
+def _with_networks(query: Select[m.Case]) -> Select[m.Case]:
+    """Load each case's actors, couplings and agreements in a few queries, not per case."""
+    return query.options(
+        selectinload(m.Case.actors),
+        selectinload(m.Case.couplings).selectinload(m.Coupling.agreements),
+    )
+
+
+def _classified(cases: Iterable[m.Case], thresholds: Thresholds) -> Iterable[FoundCase]:
+    for case in cases:
+        yield FoundCase(case, classify(document_of(case), thresholds).prototype)
+
+
+def search_cases_filtered(
+    session: Session, who: Principal, q: str | None, target_group: str | None,
+    prototype: int | None, coordinator: bool | None, team_id: int | None,
+    offset: int, limit: int, thresholds: Thresholds,
+) -> tuple[list[FoundCase], int]:
+    """The principal's cases that pass every filter given, newest change first.
+
+    Parameters
+    ----------
+    session : Session
+    who : Principal
+        Only cases of the principal's teams are ever considered.
+    q : str or None
+        Part of the label (folded as the labels are), or the exact external reference.
+    target_group : str or None
+        ``boern``, ``unge``, ``voksne`` or ``familie``.
+    prototype : int or None
+        1, 2 or 3 under ``thresholds``.
+    coordinator : bool or None
+        True: only cases with a coordinator named; False: only cases without one.
+    team_id : int or None
+        One of the principal's teams; another team's id finds nothing.
+    offset, limit : int
+        The page of results.
+    thresholds : Thresholds
+        The installation's classification limits (``settings.thresholds``).
+
+    Returns
+    -------
+    tuple of (list of FoundCase, int)
+        The page of cases, each with its prototype, and how many match in all.
+
+    Raises
+    ------
+    BadFilter
+        An unknown target group or a prototype outside 1-3.
+
+    Notes
+    -----
+    Writes one audit entry ``search`` with every term, and commits. Without a
+    prototype filter only the page's cases are classified; with one, every case
+    left after the SQL filters is, in batches of :data:`BATCH`.
+    """
+    if target_group is not None and target_group not in TARGET_GROUPS:
+        raise BadFilter("Målgruppen skal være børn, unge, voksne eller familie.")
+    if prototype is not None and prototype not in (1, 2, 3):
+        raise BadFilter("Prototypen skal være 1, 2 eller 3.")
+    query = _narrowed(who, q, target_group, coordinator, team_id)
+    order = (m.Case.updated_at.desc(), m.Case.id.desc())
+    if prototype is None:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        page = session.scalars(_with_networks(query).order_by(*order)
+                               .offset(offset).limit(limit))
+        rows = list(_classified(page, thresholds))
+    else:
+        everything = session.scalars(_with_networks(query).order_by(*order)
+                                     .execution_options(yield_per=BATCH))
+        rows, total = [], 0
+        for found in _classified(everything, thresholds):
+            if found.prototype != prototype:
+                continue
+            if offset <= total < offset + limit:
+                rows.append(found)
+            total += 1
+    audit(session, who, "search",
+          detail=(f"q={q!r} target_group={target_group!r} prototype={prototype!r} "
+                  f"coordinator={coordinator!r} team={team_id!r} "
+                  f"offset={offset} limit={limit}"),
+          team_id=team_id if team_id is not None and who.sees(team_id)
+          else (min(who.team_ids) if len(who.team_ids) == 1 else None))
+    session.commit()
+    return rows, total

@@ -1,0 +1,195 @@
+"""History as the caseworker sees it: named snapshots, and two versions to compare.
+
+Part of the service layer (see :mod:`app.cases`): every read goes through
+:func:`app.cases.read_case`, so it is access-checked and audited; creating a
+snapshot is a write, committed here together with its audit entry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import cases
+from app import models as m
+from app.auth import Principal
+from app.errors import Conflict, Forbidden, NotFound, ServiceError
+from app.graph.document import GraphDocument, looks_like_cpr
+from app.graph.errors import DocumentInvalid, Problem
+from app.schemas import EventPublic
+
+__all__ = [
+    "BadReference", "Overview", "Side", "SnapshotPublic", "Versions", "create_snapshot",
+    "list_snapshots", "overview", "overview_of", "versions_for_compare",
+]
+
+NAME_MAX = m.SHORT
+_REF = re.compile(r"^([vs])(\d{1,12})$")
+
+
+class SnapshotPublic(BaseModel):
+    """A named state of the case, as the API and the pages show it."""
+
+    id: int
+    name: str
+    version: int
+    created_at: datetime
+    created_by: str
+
+    @property
+    def ref(self) -> str:
+        return f"s{self.id}"
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: a version from the history, or a snapshot."""
+
+    ref: str  # "v3" or "s7"
+    name: str  # "Version 3", or the snapshot's name
+    version: int  # the case version it shows
+    at: datetime  # when the version was made, or the snapshot taken
+    document: GraphDocument
+
+
+@dataclass(frozen=True)
+class Versions:
+    """The case and the two sides chosen to compare."""
+
+    case: m.Case
+    left: Side
+    right: Side
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the history page lists: every change, and the snapshots."""
+
+    case: m.Case
+    events: list[EventPublic]
+    snapshots: list[SnapshotPublic]
+
+
+class BadReference(ServiceError):
+    status = 422
+    code = "invalid_reference"
+    message = 'Angiv en udgave som "v3" eller et øjebliksbillede som "s7".'
+
+
+def _public(row: m.Snapshot) -> SnapshotPublic:
+    return SnapshotPublic(id=row.id, name=row.name, version=row.version,
+                          created_at=row.created_at, created_by=row.created_by)
+
+
+def _snapshots(session: Session, case: m.Case) -> list[SnapshotPublic]:
+    rows = session.scalars(select(m.Snapshot).where(m.Snapshot.case_id == case.id)
+                           .order_by(m.Snapshot.created_at, m.Snapshot.id))
+    return [_public(row) for row in rows]
+
+
+def _check_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        problem = Problem("name", "missing", "Giv øjebliksbilledet et navn.")
+    elif len(name) > NAME_MAX:
+        problem = Problem("name", "string_too_long",
+                          f"Navnet er for langt (højst {NAME_MAX} tegn).")
+    elif looks_like_cpr(name):
+        problem = Problem("name", "cpr_number",
+                          "Navnet ligner et CPR-nummer. Kuvert gemmer aldrig CPR-numre.")
+    else:
+        return name
+    raise DocumentInvalid([problem])
+
+
+def _taken(name: str) -> Conflict:
+    return Conflict(f"Der findes allerede et øjebliksbillede med navnet «{name}».")
+
+
+def create_snapshot(session: Session, who: Principal, case_id: int, name: str) -> SnapshotPublic:
+    """Save the case's network as it is now under ``name`` (unique within the case).
+
+    Raises NotFound for a case the principal may not see, Forbidden for read-only
+    access, DocumentInvalid for an empty, too long or CPR-like name, and
+    Conflict when the case already has a snapshot of that name.
+    """
+    case = cases.read_case(session, who, case_id)
+    if not who.can_write:
+        raise Forbidden("Din adgang giver kun lov til at læse.")
+    name = _check_name(name)
+    if session.scalar(select(m.Snapshot.id).where(m.Snapshot.case_id == case.id,
+                                                  m.Snapshot.name == name)) is not None:
+        raise _taken(name)
+    row = m.Snapshot(case_id=case.id, name=name, version=case.version,
+                     document=cases.dump(cases.document_of(case)), created_by=who.name)
+    session.add(row)
+    cases.audit(session, who, "create_snapshot", case_id=case.id, team_id=case.team_id,
+                detail=name)
+    try:
+        session.commit()
+    except IntegrityError:  # the same name, saved by someone else a moment ago
+        session.rollback()
+        raise _taken(name) from None
+    return _public(row)
+
+
+def list_snapshots(session: Session, who: Principal, case_id: int) -> list[SnapshotPublic]:
+    """The case's snapshots, oldest first."""
+    case = cases.read_case(session, who, case_id, "read_history")
+    return _snapshots(session, case)
+
+
+def overview_of(session: Session, case: m.Case) -> Overview:
+    """Every change and every snapshot of a case already read (and audited)."""
+    events = session.scalars(
+        select(m.Event).where(m.Event.case_id == case.id).order_by(m.Event.version.desc())
+    )
+    return Overview(case=case, snapshots=_snapshots(session, case), events=[
+        EventPublic(version=e.version, at=e.at, by=e.principal, kind=e.kind, summary=e.summary)
+        for e in events
+    ])
+
+
+def overview(session: Session, who: Principal, case_id: int) -> Overview:
+    """Every change to the case, newest first, and its snapshots."""
+    return overview_of(session, cases.read_case(session, who, case_id, "read_history"))
+
+
+def _side(session: Session, case: m.Case, ref: str) -> Side:
+    found = _REF.match(ref)
+    if found is None:
+        raise BadReference()
+    kind, number = found.group(1), int(found.group(2))
+    if kind == "v":
+        event = session.scalar(
+            select(m.Event).where(m.Event.case_id == case.id, m.Event.version == number))
+        if event is None:
+            raise NotFound(f"Borgerforløbet har ingen udgave {number}.")
+        return Side(ref=ref, name=f"Version {number}", version=number, at=event.at,
+                    document=GraphDocument.model_validate(event.document))
+    snapshot = session.scalar(
+        select(m.Snapshot).where(m.Snapshot.case_id == case.id, m.Snapshot.id == number))
+    if snapshot is None:
+        raise NotFound("Øjebliksbilledet findes ikke i dette borgerforløb.")
+    return Side(ref=ref, name=snapshot.name, version=snapshot.version, at=snapshot.created_at,
+                document=GraphDocument.model_validate(snapshot.document))
+
+
+def versions_for_compare(
+    session: Session, who: Principal, case_id: int, left: str, right: str
+) -> Versions:
+    """The two networks to put side by side.
+
+    ``left`` and ``right`` are each ``"v<N>"`` (version N from the history) or
+    ``"s<id>"`` (a snapshot of this case). Raises BadReference for anything
+    else, NotFound for a version or snapshot the case does not have.
+    """
+    case = cases.read_case(session, who, case_id, "read_history")
+    return Versions(case=case, left=_side(session, case, left.strip()),
+                    right=_side(session, case, right.strip()))

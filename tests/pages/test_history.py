@@ -1,0 +1,178 @@
+"""The history page, saving snapshots from it, and the side-by-side compare page."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app import accounts
+from app.config import Settings
+from app.db import Database
+from app.graph.examples import claus_foer, claus_nu
+from tests.api.test_history import history_app
+from tests.conftest import Api, log_in
+
+HX = {"HX-Request": "true"}
+
+
+def _csrf(html: str) -> str:
+    return html.split('name="csrf" value="')[1].split('"')[0]
+
+
+def _browser(settings: Settings, db: Database, team: str, role: str) -> Iterator[TestClient]:
+    username = f"user-{secrets.token_hex(4)}"
+    with db.session() as session:
+        accounts.create_user(session, username, "en-lang-adgangskode", team, role)
+    app = history_app(settings)
+    with TestClient(app) as c:
+        assert log_in(c, username).status_code == 303
+        yield c
+    app.state.db.dispose()
+
+
+@pytest.fixture
+def browser(settings: Settings, db: Database, api: Api) -> Iterator[TestClient]:
+    """A logged-in coordinator of ``api``'s team, on an app with the history pages."""
+    yield from _browser(settings, db, api.team, "coordinator")
+
+
+@pytest.fixture
+def reading(settings: Settings, db: Database, api: Api) -> Iterator[TestClient]:
+    """A logged-in reader of ``api``'s team."""
+    yield from _browser(settings, db, api.team, "reader")
+
+
+def _claus_now(api: Api, case_id: int, version: int) -> None:
+    body: dict[str, Any] = claus_nu().model_dump(mode="json", exclude_none=True)
+    response = api.put(f"/api/v1/cases/{case_id}/graph", json={**body, "version": version})
+    assert response.status_code == 200, response.text
+
+
+def test_show_history_full_page(api: Api, browser: TestClient) -> None:
+    case_id, version = api.create(claus_foer())
+    _claus_now(api, case_id, version)
+    response = browser.get(f"/cases/{case_id}/history")
+    assert response.status_code == 200
+    html = response.text
+    assert "<html" in html and "<h1>Historik: Claus, 22 (nu)</h1>" in html
+    assert 'id="event-1"' in html and 'id="event-2"' in html
+    assert "Borgerforløb oprettet: Claus, 22 (før)" in html
+    assert "Hele netværket erstattet" in html and "token:" in html
+    assert 'id="snapshot-form"' in html and 'id="compare-form"' in html
+    assert '<option value="v1" selected>' in html and '<option value="v2" selected>' in html
+    assert response.headers["vary"] == "HX-Request"
+
+
+def test_save_snapshot_without_javascript_redirects_back(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(claus_foer())
+    csrf = _csrf(browser.get(f"/cases/{case_id}/history").text)
+    response = browser.post(f"/cases/{case_id}/snapshots", follow_redirects=False,
+                            data={"csrf": csrf, "name": "før"})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/cases/{case_id}/history#snapshots"
+    html = browser.get(f"/cases/{case_id}/history").text
+    assert "<td>før</td>" in html
+
+
+def test_save_snapshot_with_htmx_returns_fragment(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(claus_foer())
+    csrf = _csrf(browser.get(f"/cases/{case_id}/history").text)
+    response = browser.post(f"/cases/{case_id}/snapshots", headers=HX,
+                            data={"csrf": csrf, "name": "efter møde 12/3"})
+    assert response.status_code == 200, response.text
+    assert response.text.lstrip().startswith('<div id="snapshots">')
+    assert "<html" not in response.text
+    assert "<td>efter møde 12/3</td>" in response.text
+    assert ">efter møde 12/3 (v1)</option>" in response.text  # and it can be compared
+
+
+def test_save_snapshot_duplicate_name_shows_conflict(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(claus_foer())
+    csrf = _csrf(browser.get(f"/cases/{case_id}/history").text)
+    data = {"csrf": csrf, "name": "før"}
+    assert browser.post(f"/cases/{case_id}/snapshots", headers=HX, data=data).status_code == 200
+    again = browser.post(f"/cases/{case_id}/snapshots", headers=HX, data=data)
+    assert again.status_code == 409
+    assert 'id="problems"' in again.text and "«før»" in again.text
+    plain = browser.post(f"/cases/{case_id}/snapshots", data=data, follow_redirects=False)
+    assert plain.status_code == 409 and "<html" in plain.text and 'id="problems"' in plain.text
+
+
+def test_save_snapshot_cpr_name_is_refused(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(claus_foer())
+    csrf = _csrf(browser.get(f"/cases/{case_id}/history").text)
+    response = browser.post(f"/cases/{case_id}/snapshots", headers=HX,
+                            data={"csrf": csrf, "name": "Claus 0102031234"})
+    assert response.status_code == 422
+    assert "CPR" in response.text and 'aria-invalid="true"' in response.text
+    assert "<td>Claus 0102031234</td>" not in response.text
+
+
+def test_save_snapshot_without_csrf_is_refused(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(claus_foer())
+    response = browser.post(f"/cases/{case_id}/snapshots", headers=HX, data={"name": "før"})
+    assert response.status_code == 403
+
+
+def test_save_snapshot_not_enough_permissions(api: Api, reading: TestClient) -> None:
+    case_id, _ = api.create(claus_foer())
+    html = reading.get(f"/cases/{case_id}/history").text
+    assert 'id="snapshot-form"' not in html
+    response = reading.post(f"/cases/{case_id}/snapshots", data={"csrf": _csrf(html),
+                                                                  "name": "før"})
+    assert response.status_code == 403
+
+
+def test_history_of_other_teams_case_is_not_found(other_team: Api, browser: TestClient) -> None:
+    case_id, _ = other_team.create(claus_foer())
+    assert browser.get(f"/cases/{case_id}/history").status_code == 404
+    assert browser.get(f"/cases/{case_id}/compare?left=v1&right=v1").status_code == 404
+
+
+def test_compare_claus_before_and_now(api: Api, browser: TestClient) -> None:
+    case_id, version = api.create(claus_foer())
+    _claus_now(api, case_id, version)
+    response = browser.get(f"/cases/{case_id}/compare?left=v1&right=v2")
+    assert response.status_code == 200, response.text
+    html = response.text
+    assert "<html" in html and 'id="side-left"' in html and 'id="side-right"' in html
+    # two envelopes whose ids do not clash
+    assert 'id="left-kuvert-title"' in html and 'id="right-kuvert-title"' in html
+    assert html.count("<svg") == 2
+    actors = html.split('id="actor-changes"')[1].split("</ul>")[0]
+    assert 'class="added" data-key="koordinator"' in actors
+    assert "Tilføjet</span>: Koordinerende sagsbehandler" in actors
+    assert 'aria-hidden="true">+ </span>' in actors
+    couplings = html.split('id="coupling-changes"')[1].split("</section>")[0]
+    uu_ydelse = couplings.split('data-source="uu" data-target="ydelse"')[1].split("</li>")[0]
+    assert "Status: skal etableres → svag" in uu_ydelse
+    assert 'class="removed" data-source="claus" data-target="ydelse"' in couplings
+    assert "− </span>Fjernet" in couplings
+    coordinator = html.split('id="coordinator-change"')[1].split("</li>")[0]
+    assert "Koordinator" in coordinator and "Koordinerende sagsbehandler" in coordinator
+
+
+def test_compare_in_english(api: Api, browser: TestClient) -> None:
+    case_id, version = api.create(claus_foer())
+    _claus_now(api, case_id, version)
+    browser.post("/lang", data={"lang": "en", "next": "/cases"})
+    html = browser.get(f"/cases/{case_id}/compare?left=v1&right=v2").text
+    assert '<html lang="en">' in html and 'lang="en"' in html.split("<svg")[1]
+
+
+def test_compare_without_choice_redirects_to_last_change(api: Api,
+                                                         browser: TestClient) -> None:
+    case_id, version = api.create(claus_foer())
+    _claus_now(api, case_id, version)
+    response = browser.get(f"/cases/{case_id}/compare", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/cases/{case_id}/compare?left=v1&right=v2"
+
+
+def test_compare_malformed_reference_is_refused(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(claus_foer())
+    assert browser.get(f"/cases/{case_id}/compare?left=x1&right=v1").status_code == 422
