@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import models as m
 from app.auth import Principal
-from app.cases import audit, document_of
+from app.cases import audit, document_of, visible_cases
 from app.errors import ServiceError
-from app.graph.classify import Level, Thresholds, classify, normalise
+from app.graph.classify import Level, Thresholds, classify
 from app.graph.document import TARGET_GROUPS
 
 __all__ = [
@@ -97,14 +97,7 @@ def team_choices(session: Session, who: Principal) -> list[tuple[int, str]]:
 
 def _narrowed(who: Principal, q: str | None, target_group: str | None,
               coordinator: bool | None, team_id: int | None) -> Select[m.Case]:
-    query = select(m.Case).where(m.Case.team_id.in_(who.team_ids))
-    if q and q.strip():
-        folded = normalise(q)
-        pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
-            m.Case.label_folded.like(pattern, escape="\\")
-            | (func.lower(m.Case.external_ref) == folded)
-        )
+    query = visible_cases(who, q)
     if target_group is not None:
         query = query.where(m.Case.target_group == target_group)
     if team_id is not None:

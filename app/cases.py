@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app import live
@@ -160,10 +160,12 @@ def public(session: Session, case: m.Case) -> CasePublic:
     )
 
 
-def search_cases(
-    session: Session, who: Principal, q: str | None, offset: int, limit: int
-) -> tuple[list[m.Case], int]:
-    """Cases of the principal's teams whose label or external reference contains ``q``."""
+def visible_cases(who: Principal, q: str | None) -> Select[m.Case]:
+    """The principal's teams' cases whose label contains ``q`` or whose reference is ``q``.
+
+    ``q`` is folded like the stored label and its LIKE wildcards are escaped, so a
+    search for "%" finds a label with a per cent sign, not every case.
+    """
     query = select(m.Case).where(m.Case.team_id.in_(who.team_ids))
     if q and q.strip():
         folded = normalise(q)
@@ -172,6 +174,14 @@ def search_cases(
             m.Case.label_folded.like(pattern, escape="\\")
             | (func.lower(m.Case.external_ref) == folded)
         )
+    return query
+
+
+def search_cases(
+    session: Session, who: Principal, q: str | None, offset: int, limit: int
+) -> tuple[list[m.Case], int]:
+    """Cases of the principal's teams whose label or external reference matches ``q``."""
+    query = visible_cases(who, q)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(session.scalars(
         query.order_by(m.Case.updated_at.desc(), m.Case.id.desc()).offset(offset).limit(limit)
