@@ -55,6 +55,11 @@ docs: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
 	  -o app/locales/messages.pot .
+	@# The warnings' descriptions live in the pure library, which calls no gettext.
+	$(BIN)/python -c "from babel.messages.pofile import read_po, write_po; \
+	from app.graph.analyse import WARNING_CODES as W; p = 'app/locales/messages.pot'; \
+	c = read_po(open(p, 'rb')); [c.add(t, auto_comments=['warning ' + k]) for k, t in W.items()]; \
+	write_po(open(p, 'wb'), c, sort_output=True, omit_header=False)"
 	@if [ -f app/locales/en/LC_MESSAGES/messages.po ]; then \
 	  $(BIN)/pybabel update -N -i app/locales/messages.pot -d app/locales -l en; \
 	else $(BIN)/pybabel init -i app/locales/messages.pot -d app/locales -l en; fi

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
 from app.config import ROOT
+from app.graph.analyse import WARNING_CODES
 from app.deps import SessionDep, SettingsDep
 from app.errors import Forbidden
 from app.security import same
@@ -41,7 +42,7 @@ PANEL_NAMES = {"afdelinger": N_("Afdelinger"), "organisationer": N_("Organisatio
                "civilsamfund": N_("Civilsamfund"), "netvaerk": N_("Netværk")}
 templates.env.globals.update(state_names=STATE_NAMES, kind_names=KIND_NAMES,
                              target_group_names=TARGET_GROUP_NAMES, panel_names=PANEL_NAMES,
-                             current_lang=i18n.current.get)
+                             current_lang=i18n.current.get, warning_codes=WARNING_CODES)
 
 
 def get_login(

@@ -7,13 +7,14 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
 from app.config import ROOT
+from app.graph.analyse import WARNING_CODES
 from app.i18n import LOCALES
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 
 def _texts() -> set[str]:
-    found: set[str] = set()
+    found: set[str] = set(WARNING_CODES.values())  # shown through _() by their code
     for folder, method in (("app", "python"), ("templates", "jinja2")):
         for _file, _line, message, _comments, _ctx in extract_from_dir(
             ROOT / folder, method_map=[("**.py" if method == "python" else "**.html", method)],

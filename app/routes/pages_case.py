@@ -171,6 +171,19 @@ async def add_actor(request: Request, session: SessionDep, settings: SettingsDep
                                    change)
 
 
+@router.post("/cases/{case_id}/actors/{key}")
+async def change_actor(request: Request, session: SessionDep, settings: SettingsDep,
+                       login: CsrfLoginDep, case_id: int, key: str) -> Response:
+    """Save the details form of one actor; an emptied field is cleared."""
+    form = await _form_dict(request)
+    names = ("label", "profession", "sector", "organisation", "panel", "ring", "contribution",
+             "contact")
+    fields: dict[str, Any] = {name: (form[name] or None) for name in names if name in form}
+    return await asyncio.to_thread(
+        _act, request, session, settings, login, case_id, form,
+        lambda e: cases.update_actor(session, login.principal, case_id, e, key, fields))
+
+
 @router.post("/cases/{case_id}/actors/{key}/delete")
 async def remove_actor(request: Request, session: SessionDep, settings: SettingsDep,
                        login: CsrfLoginDep, case_id: int, key: str) -> Response:

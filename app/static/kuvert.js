@@ -64,6 +64,11 @@ function pick(svg, key) {
   document.querySelectorAll("#actors tr[data-key]").forEach((row) => {
     row.classList.toggle("picked", picked.includes(row.dataset.key));
   });
+  // The last actor picked opens its details in the side panel.
+  document.querySelectorAll("#actors details[data-key]").forEach((details) => {
+    details.open = details.dataset.key === picked[picked.length - 1];
+    if (details.open) details.scrollIntoView({ block: "nearest" });
+  });
 }
 
 function focus(svg, key) {

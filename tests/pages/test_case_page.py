@@ -154,3 +154,30 @@ def test_meeting_mode_is_the_case_page_with_shortcuts(api: Api, browser: TestCli
     assert '<body class="meeting">' in html
     assert 'id="shortcuts"' in html and 'id="workspace"' in html
     assert f'href="/cases/{case_id}/meeting"' in browser.get(f"/cases/{case_id}").text
+
+
+def test_change_actor_details_and_clear_a_field(api: Api, browser: TestClient) -> None:
+    case_id, version = api.create(claus_foer())
+    html = _open(browser, case_id)
+    assert 'id="actor-details-2" data-key="uu"' in html
+    response = browser.post(f"/cases/{case_id}/actors/uu", headers=HX, data={
+        "csrf": _csrf(html), "version": str(version), "label": "UU-vejleder Ib",
+        "profession": "UU-vejleder", "sector": "uddannelse", "organisation": "",
+        "panel": "afdelinger", "ring": "3", "contribution": "", "contact": "tlf. 8940 2000"})
+    assert response.status_code == 200, response.text
+    actor = next(a for a in api.get(f"/api/v1/cases/{case_id}/graph").json()["actors"]
+                 if a["key"] == "uu")
+    assert actor == {"key": "uu", "kind": "professional", "label": "UU-vejleder Ib",
+                     "profession": "UU-vejleder", "sector": "uddannelse",
+                     "panel": "afdelinger", "ring": 3, "contact": "tlf. 8940 2000"}
+
+
+def test_case_page_in_english_explains_warnings(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(claus_foer())
+    browser.post("/lang", data={"lang": "en", "next": "/cases"})
+    try:
+        html = browser.get(f"/cases/{case_id}").text
+    finally:
+        browser.post("/lang", data={"lang": "da", "next": "/cases"})
+    assert "The citizen is the only link between two actors" in html
+    assert "Add actor" in html and "Tilføj aktør" not in html
