@@ -11,9 +11,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
 from app.config import ROOT
-from app.graph.analyse import WARNING_CODES
 from app.deps import SessionDep, SettingsDep
 from app.errors import Forbidden
+from app.graph.analyse import WARNING_CODES
 from app.security import same
 from app.sessions import WebLogin, current_login
 
