@@ -30,3 +30,11 @@ def test_readme_envelopes_are_current() -> None:
     for name, make in (("claus-foer", claus_foer), ("claus-nu", claus_nu)):
         committed = (ROOT / "docs" / f"{name}.svg").read_text(encoding="utf-8")
         assert committed == envelope_svg(make(), get_settings()), f"run make docs ({name})"
+
+
+def test_user_guide_images_exist() -> None:
+    guide = (ROOT / "docs" / "brugervejledning.md").read_text(encoding="utf-8")
+    links = [part.split(")")[0] for part in guide.split("](")[1:]]
+    images = [link for link in links if link.endswith(".png")]
+    assert images, "the guide shows the pages"
+    assert [i for i in images if not (ROOT / "docs" / i).exists()] == []

@@ -39,6 +39,9 @@ function wire() {
   const svg = document.querySelector("#envelope svg");
   if (!svg || svg.dataset.wired) return;
   svg.dataset.wired = "1";
+  // The printed envelope is a picture (role=img); here its actors are buttons, which
+  // a picture may not contain, so the drawing becomes a labelled group.
+  svg.setAttribute("role", "group");
   picked = [];
   svg.querySelectorAll("g.actor").forEach((g) => {
     g.setAttribute("tabindex", "0");
