@@ -181,3 +181,11 @@ def test_case_page_in_english_explains_warnings(api: Api, browser: TestClient) -
         browser.post("/lang", data={"lang": "da", "next": "/cases"})
     assert "The citizen is the only link between two actors" in html
     assert "Add actor" in html and "Tilføj aktør" not in html
+
+
+def test_central_warning_stands_at_the_top_before_not_now(api: Api, browser: TestClient) -> None:
+    before, _ = api.create(claus_foer())
+    now, _ = api.create(claus_nu())
+    assert 'id="central-warning"' in _open(browser, before)
+    assert "3 steder" in _open(browser, before)
+    assert 'id="central-warning"' not in _open(browser, now)
