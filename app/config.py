@@ -39,6 +39,19 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, description="Failed logins in a row before a lock.")
     login_lock_minutes: int = Field(15, description="How long a locked account stays locked.")
     cookie_secure: bool = Field(False, description="Send cookies over HTTPS only (production).")
+    closed_case_retention_days: int = Field(
+        365 * 5, description="`kuvert purge` erases closed cases unchanged for this long."
+    )
+    embed_max_days: int = Field(90, description="Longest lifetime of an embed link.")
+    embed_frame_ancestors: str = Field(
+        "'self'", description="Sites that may show embeds in an iframe (CSP frame-ancestors)."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins that may read the JSON API from a browser."
+    )
+    login_ip_max_failures: int = Field(
+        30, description="Failed logins from one address within 15 minutes before it must wait."
+    )
     demo_token_file: Path = Field(
         ROOT / "var" / "demo-token.txt", description="Where `kuvert demo` saves its new token."
     )

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app import handlers
@@ -16,6 +17,7 @@ from app.limits import BodyLimit
 from app.live import PostgresListener
 from app.routes import (
     api_cases,
+    api_embeds,
     api_history,
     api_network,
     api_render,
@@ -25,6 +27,7 @@ from app.routes import (
     pages_auth,
     pages_case,
     pages_cases,
+    pages_embed,
     pages_history,
     vendor,
 )
@@ -62,10 +65,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = Database(settings.database_url)
     handlers.install(app)
     for module in (health, api_render, api_cases, api_network, api_stateless, api_history,
-                   pages_auth, pages_cases, pages_case, pages_history, pages_admin, vendor):
+                   api_embeds, pages_auth, pages_cases, pages_case, pages_history, pages_admin,
+                   pages_embed, vendor):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, embed_frame_ancestors=settings.embed_frame_ancestors)
+    if settings.cors_origins:  # browsers on these sites may read the JSON API, nothing more
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET"], allow_headers=["Authorization"],
+                           expose_headers=["ETag"])
     app.add_middleware(Language)
     return app

@@ -86,25 +86,32 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 class SecurityHeaders:
-    """A strict Content-Security-Policy and friends on every response."""
+    """A strict Content-Security-Policy and friends on every response.
 
-    def __init__(self, app: ASGIApp) -> None:
+    Embeds are the one thing another site may frame, and only the sites configured.
+    """
+
+    def __init__(self, app: ASGIApp, embed_frame_ancestors: str = "'self'") -> None:
         self.app = app
+        self.embed_csp = CSP.replace("frame-ancestors 'none'",
+                                     f"frame-ancestors {embed_frame_ancestors}").encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        embed = scope["path"].startswith("/embed/")
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers += [
-                    (b"content-security-policy", CSP.encode()),
+                    (b"content-security-policy", self.embed_csp if embed else CSP.encode()),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),
-                    (b"x-frame-options", b"DENY"),
                 ]
+                if not embed:
+                    headers.append((b"x-frame-options", b"DENY"))
                 message["headers"] = headers
             await send(message)
 

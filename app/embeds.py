@@ -1,0 +1,108 @@
+"""Embed links: a read-only live envelope another site can show in an iframe.
+
+A link is a random secret (kept only as a hash), bound to one case, expiring,
+revocable, and pseudonymised unless asked otherwise, since it leaves the team.
+Every view is audited under the link's own name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import cases
+from app import models as m
+from app.auth import Principal
+from app.errors import Forbidden, NotFound, ServiceError
+from app.graph.document import GraphDocument, looks_like_cpr
+from app.graph.pseudonym import pseudonymise
+from app.security import hash_token, new_secret
+
+
+class LinkGone(ServiceError):
+    status = 410
+    code = "embed_gone"
+    message = "Linket er udløbet eller trukket tilbage."
+
+
+class BadLink(ServiceError):
+    status = 422
+    code = "invalid_embed"
+
+
+@dataclass(frozen=True)
+class NewLink:
+    link: m.EmbedLink
+    token: str  # shown once
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def create_link(session: Session, who: Principal, case_id: int, days: int, max_days: int,
+                note: str | None, pseudonymised: bool) -> NewLink:
+    case = cases.read_case(session, who, case_id, "read")
+    if not who.can_write:
+        raise Forbidden("Din adgang giver kun lov til at læse.")
+    if not 1 <= days <= max_days:
+        raise BadLink(f"Et link kan leve fra 1 til {max_days} dage.")
+    if note and (len(note) > 200 or looks_like_cpr(note)):
+        raise BadLink("Noten må højst være 200 tegn og må ikke ligne et CPR-nummer.")
+    token = new_secret()
+    link = m.EmbedLink(case_id=case.id, token_hash=hash_token(token), note=note or None,
+                       pseudonymised=pseudonymised, created_by=who.name,
+                       expires_at=datetime.now(UTC) + timedelta(days=days))
+    session.add(link)
+    cases.audit(session, who, "embed_created", case_id=case.id, team_id=case.team_id,
+                detail=f"days={days} pseudonymised={pseudonymised}")
+    session.commit()
+    return NewLink(link, token)
+
+
+def list_links(session: Session, who: Principal, case_id: int) -> list[m.EmbedLink]:
+    case = cases.read_case(session, who, case_id, "read")
+    return list(session.scalars(
+        select(m.EmbedLink).where(m.EmbedLink.case_id == case.id).order_by(m.EmbedLink.id)))
+
+
+def revoke_link(session: Session, who: Principal, case_id: int, link_id: int) -> None:
+    case = cases.read_case(session, who, case_id, "read")
+    if not who.can_write:
+        raise Forbidden("Din adgang giver kun lov til at læse.")
+    link = session.get(m.EmbedLink, link_id)
+    if link is None or link.case_id != case.id:
+        raise NotFound("Linket findes ikke.")
+    if link.revoked_at is None:
+        link.revoked_at = datetime.now(UTC)
+    cases.audit(session, who, "embed_revoked", case_id=case.id, team_id=case.team_id,
+                detail=f"embed={link.id}")
+    session.commit()
+
+
+@dataclass(frozen=True)
+class Embedded:
+    link: m.EmbedLink
+    case: m.Case
+    doc: GraphDocument
+
+
+def open_link(session: Session, token: str, action: str = "read") -> Embedded:
+    """The case behind a link, as the link may show it; unknown 404, expired/revoked 410."""
+    link = session.scalar(select(m.EmbedLink).where(m.EmbedLink.token_hash == hash_token(token)))
+    if link is None:
+        raise NotFound("Linket findes ikke.")
+    if link.revoked_at is not None or _aware(link.expires_at) <= datetime.now(UTC):
+        raise LinkGone()
+    viewer = Principal(name=f"embed:{link.id}", team_ids=frozenset(), can_write=False,
+                       channel="embed")
+    case = session.get(m.Case, link.case_id)
+    if case is None:
+        raise NotFound("Linket findes ikke.")
+    cases.audit(session, viewer, action, case_id=case.id, team_id=case.team_id)
+    session.commit()
+    doc = cases.document_of(case)
+    return Embedded(link, case, pseudonymise(doc) if link.pseudonymised else doc)
