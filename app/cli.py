@@ -13,7 +13,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from app import accounts, demo, transfer
+from app import accounts, demo, retention, transfer
 from app.config import ROOT, get_settings
 from app.db import Database
 from app.errors import ServiceError
@@ -118,6 +118,22 @@ def _cmd_import(args: argparse.Namespace) -> None:
     print("Indlæst: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
+def _cmd_purge(args: argparse.Namespace) -> None:
+    settings = get_settings()
+    db = _database()
+    with db.session() as session:
+        audit_gone = retention.purge_audit(session, settings)
+        stale = retention.purge_closed_cases(session, settings, apply=args.apply)
+    db.dispose()
+    print(f"Logposter ældre end {settings.audit_retention_days} dage slettet: {audit_gone}")
+    ids = ", ".join(str(s.case_id) for s in stale) or "ingen"
+    if args.apply:
+        print(f"Lukkede forløb slettet: {len(stale)} ({ids})")
+    else:
+        print(f"Lukkede forløb der ville blive slettet: {len(stale)} ({ids}). "
+              "Kør med --apply for at slette dem.")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kuvert", description="Den digitale Kuvertmodel.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -151,6 +167,10 @@ def parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="eksportér alle data som JSON")
     export.add_argument("--output", "-o", help="fil (standard: standard output)")
     export.set_defaults(func=_cmd_export)
+    purge = sub.add_parser("purge", help="slet gamle logposter og udløbne lukkede forløb")
+    purge.add_argument("--apply", action="store_true",
+                       help="slet for alvor (uden: vis kun hvad der ville blive slettet)")
+    purge.set_defaults(func=_cmd_purge)
     imp = sub.add_parser("import", help="indlæs en eksport i en tom database")
     imp.add_argument("file", help="fil, eller - for standard input")
     imp.set_defaults(func=_cmd_import)

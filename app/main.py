@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from app import handlers
+from app import handlers, retention
 from app.config import ROOT, Settings, get_settings
 from app.db import Database
 from app.i18n import Language
@@ -33,6 +35,8 @@ from app.routes import (
 )
 from app.web import SecurityHeaders
 
+log = logging.getLogger(__name__)
+
 DESCRIPTION = """
 Den digitale Kuvertmodel: aktørerne omkring en borger, hvem der skal koble sig på
 hvem, og sagens kompleksitet (prototype 1/2/3).
@@ -44,13 +48,29 @@ Læsninger giver sagens version som `ETag`; enhver ændring skal sende den tilba
 """
 
 
+async def _purge_audit_regularly(app: FastAPI) -> None:
+    """Audit entries past their retention go without anyone having to remember it."""
+    while True:
+        def purge() -> None:
+            with app.state.db.session() as session:
+                retention.purge_audit(session, app.state.settings)
+
+        try:
+            await asyncio.to_thread(purge)
+        except Exception:  # a busy or absent database: try again next round
+            log.warning("audit retention: purge failed; retrying later", exc_info=True)
+        await asyncio.sleep(6 * 3600)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     listener = None
     if app.state.db.engine.dialect.name == "postgresql":
         listener = PostgresListener(app.state.settings.database_url)
         listener.start()
+    purger = asyncio.create_task(_purge_audit_regularly(app))
     yield
+    purger.cancel()
     if listener is not None:
         listener.close()
 

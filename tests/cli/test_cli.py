@@ -78,3 +78,11 @@ def test_export_import_round_trip_is_lossless(url: str, tmp_path: Path) -> None:
         assert json.loads(second.stdout) == json.loads(first.stdout)
         refused = _run(target, "import", "-", input=first.stdout)
         assert refused.returncode == 1 and "tom database" in refused.stderr
+
+
+def test_purge_is_a_dry_run_unless_applied(url: str) -> None:
+    dry = _run(url, "purge")
+    assert dry.returncode == 0, dry.stderr
+    assert "--apply" in dry.stdout
+    applied = _run(url, "purge", "--apply")
+    assert applied.returncode == 0 and "slettet: 0" in applied.stdout
