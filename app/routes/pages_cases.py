@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
-from app import case_filters, cases, diagram, i18n
+from app import case_filters, cases, diagram, i18n, reports
 from app.deps import SessionDep, SettingsDep
 from app.graph.classify import classify
 from app.graph.pseudonym import pseudonymise as pseudonymised
@@ -61,3 +61,20 @@ def print_case(request: Request, session: SessionDep, settings: SettingsDep, log
         "printed": datetime.now(UTC).date(),
         "pseudonymise": pseudonymise,
     }, login=login)
+
+
+@router.get("/cases/{case_id}/access-report")
+def show_access_report(request: Request, session: SessionDep, login: LoginDep,
+                       case_id: int) -> Response:
+    """Who saw or changed this case: the log the citizen has a right to see."""
+    report = reports.access_report(session, login.principal, case_id)
+    return page(request, "cases/access_report.html", {"report": report}, login=login)
+
+
+@router.get("/cases/{case_id}/access-report.pdf")
+def access_report_pdf(session: SessionDep, login: LoginDep, case_id: int) -> Response:
+    """The access report as a PDF to hand over."""
+    report = reports.access_report(session, login.principal, case_id)
+    return Response(reports.access_report_pdf(report), media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="adgangsrapport-{case_id}.pdf"',
+        "Cache-Control": "private, no-store"})
