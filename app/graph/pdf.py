@@ -18,10 +18,10 @@ import io
 import logging
 from typing import Literal
 
-from reportlab.graphics import renderPDF  # type: ignore[import-untyped]
-from reportlab.lib.pagesizes import A3, A4, landscape  # type: ignore[import-untyped]
-from reportlab.lib.units import mm  # type: ignore[import-untyped]
-from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+from reportlab.graphics import renderPDF
+from reportlab.lib.pagesizes import A3, A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from svglib.fonts import FontMap
 from svglib.svglib import SvgRenderer, load_svg_file
 
