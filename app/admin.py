@@ -8,9 +8,12 @@ also writes an ``admin:…`` audit entry naming the admin.
 
 from __future__ import annotations
 
+import csv
+import io
+
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -343,3 +346,52 @@ def remove_catalogue_entry(session: Session, admin: Admin, entry_id: int) -> Non
           detail=f"{entry.kind}={entry.name}")
     session.delete(entry)
     session.commit()
+
+
+# --- the audit log ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    case_id: int | None = None
+    principal: str | None = None
+    action: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def audit_log(session: Session, admin: Admin, query: AuditQuery,
+              limit: int = 500) -> list[m.AuditEntry]:
+    """Audit entries of the administered teams, newest first; the search itself is audited."""
+    stmt = select(m.AuditEntry).where(m.AuditEntry.team_id.in_(admin.team_ids))
+    if query.case_id is not None:
+        stmt = stmt.where(m.AuditEntry.case_id == query.case_id)
+    if query.principal:
+        stmt = stmt.where(m.AuditEntry.principal.contains(query.principal, autoescape=True))
+    if query.action:
+        stmt = stmt.where(m.AuditEntry.action.startswith(query.action, autoescape=True))
+    if query.since:
+        stmt = stmt.where(m.AuditEntry.at >= datetime.combine(query.since, time(), UTC))
+    if query.until:
+        stmt = stmt.where(m.AuditEntry.at < datetime.combine(query.until, time(), UTC)
+                          + timedelta(days=1))
+    rows = list(session.scalars(stmt.order_by(m.AuditEntry.at.desc(), m.AuditEntry.id.desc())
+                                .limit(limit)))
+    audit(session, admin.principal, "admin:audit_search", detail=repr(query))
+    session.commit()
+    return rows
+
+
+def audit_csv(rows: list[m.AuditEntry]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["at", "principal", "team_id", "case_id", "action", "channel", "detail"])
+    for row in rows:
+        writer.writerow([_aware(row.at).isoformat(), row.principal, row.team_id, row.case_id,
+                         row.action, row.channel, _cell(row.detail or "")])
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """No spreadsheet formula can hide in an exported cell (search terms are user text)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

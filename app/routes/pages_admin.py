@@ -7,9 +7,10 @@ that cannot be used is shown again with the reason (422, or 409 for a clash).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -222,3 +223,43 @@ def remove_catalogue_entry(request: Request, session: SessionDep, login: CsrfLog
         session, lambda: service.remove_catalogue_entry(session, admin, entry_id),
         "/admin/catalogue",
         lambda error, status: _catalogue_page(request, session, login, error, status))
+
+
+# --- audit log -------------------------------------------------------------------------
+
+
+def _audit_query(case_id: str | None, principal: str | None, action: str | None,
+                 since: str | None, until: str | None) -> service.AuditQuery:
+    try:
+        return service.AuditQuery(
+            case_id=int(case_id) if case_id else None, principal=principal or None,
+            action=action or None, since=date.fromisoformat(since) if since else None,
+            until=date.fromisoformat(until) if until else None)
+    except ValueError:
+        raise service.Invalid("Forløbsnummer skal være et tal og datoer ÅÅÅÅ-MM-DD.") from None
+
+
+AuditTerm = Annotated[str | None, Query(max_length=200)]
+
+
+@router.get("/audit")
+def show_audit(request: Request, session: SessionDep, login: LoginDep, admin: AdminDep,
+               case_id: AuditTerm = None, principal: AuditTerm = None, action: AuditTerm = None,
+               since: AuditTerm = None, until: AuditTerm = None) -> Response:
+    """Search the audit log of the administered teams."""
+    query = _audit_query(case_id, principal, action, since, until)
+    rows = service.audit_log(session, admin, query)
+    return _show(request, login, "audit", {"rows": rows, "query": query,
+                                           "raw": request.query_params})
+
+
+@router.get("/audit.csv")
+def export_audit(session: SessionDep, admin: AdminDep, case_id: AuditTerm = None,
+                 principal: AuditTerm = None, action: AuditTerm = None,
+                 since: AuditTerm = None, until: AuditTerm = None) -> Response:
+    """The same search as CSV, for the data-protection officer."""
+    query = _audit_query(case_id, principal, action, since, until)
+    rows = service.audit_log(session, admin, query, limit=100_000)
+    return Response(service.audit_csv(rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="kuvert-audit.csv"',
+                             "Cache-Control": "no-store"})

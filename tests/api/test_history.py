@@ -15,18 +15,11 @@ from app.config import Settings
 from app.db import Database
 from app.graph.examples import claus_foer, claus_nu
 from app.main import create_app
-from app.routes import api_history, pages_history
 from tests.conftest import Api
 
 
 def history_app(settings: Settings) -> FastAPI:
-    """The app with the history routers, whether or not app.main includes them yet."""
-    app = create_app(settings)
-    for module, path in ((api_history, "/api/v1/cases/{case_id}/snapshots"),
-                         (pages_history, "/cases/{case_id}/history")):
-        if not any(getattr(route, "path", None) == path for route in app.routes):
-            app.include_router(module.router)
-    return app
+    return create_app(settings)
 
 
 @pytest.fixture(scope="module")

@@ -18,16 +18,11 @@ from app import models as m
 from app.config import Settings
 from app.db import Database
 from app.main import create_app
-from app.routes import pages_admin
 from tests.conftest import PASSWORD, Api, log_in
 
 
 def _app(settings: Settings) -> FastAPI:
-    """The real app, with the admin router until app.main includes it itself."""
-    app = create_app(settings)
-    if not any(getattr(route, "path", "").startswith("/admin") for route in app.routes):
-        app.include_router(pages_admin.router)
-    return app
+    return create_app(settings)
 
 
 def _new_user(db: Database, team: str, role: str, prefix: str = "user") -> str:
@@ -315,3 +310,20 @@ def test_admin_of_one_team_cannot_manage_another_teams_users(
     assert _user(db, stranger.username).active
     assert [ms.role for ms in _user(db, stranger.username).memberships] == ["editor"]
     assert other_team.get("/api/v1/cases").status_code == 200
+
+
+def test_admin_searches_and_exports_the_audit_log(admin: TestClient, api: Api,
+                                                  coordinator: TestClient) -> None:
+    case_id, _ = api.create({"label": "Logsag", "target_group": "voksne", "actors": [
+        {"key": "b", "kind": "citizen", "label": "B"}]})
+    api.get(f"/api/v1/cases/{case_id}/graph")
+    page = admin.get("/admin/audit", params={"case_id": case_id})
+    assert page.status_code == 200
+    table = page.text.split('id="audit"')[1]
+    assert "create" in table and "read" in table
+    exported = admin.get("/admin/audit.csv", params={"case_id": case_id, "action": "read"})
+    lines = exported.text.strip().splitlines()
+    assert lines[0] == "at,principal,team_id,case_id,action,channel,detail"
+    assert len(lines) == 2 and ",read," in lines[1]
+    assert admin.get("/admin/audit", params={"since": "yesterday"}).status_code == 422
+    assert coordinator.get("/admin/audit").status_code == 403
