@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app import models as m
@@ -27,6 +27,12 @@ class AccountLocked(ServiceError):
     status = 423
     code = "account_locked"
     message = "For mange forkerte forsøg. Kontoen er låst i et stykke tid; prøv igen senere."
+
+
+class TooManyAttempts(ServiceError):
+    status = 429
+    code = "too_many_attempts"
+    message = "For mange mislykkede forsøg fra denne forbindelse. Vent et kvarter, og prøv igen."
 
 
 @dataclass(frozen=True)
@@ -55,16 +61,25 @@ def principal_for_user(user: m.User) -> Principal:
     )
 
 
-def log_in(session: Session, settings: Settings, username: str, password: str) -> str:
+def log_in(session: Session, settings: Settings, username: str, password: str,
+           address: str = "") -> str:
     """Check the password and open a session; returns the cookie value.
 
     The same answer for an unknown user and a wrong password, so the form does not
     tell an attacker which usernames exist.
     """
     now = datetime.now(UTC)
-    user = session.scalar(select(m.User).where(m.User.username == username.strip()))
+    where = f"ip={address}"
+    recent = session.scalar(select(func.count()).where(
+        m.AuditEntry.action == "login_failed", m.AuditEntry.detail == where,
+        m.AuditEntry.at > now - timedelta(minutes=15))) or 0
     who = Principal(name=f"user:{username.strip()[:100]}", team_ids=frozenset(),
                     can_write=False, channel="web")
+    if address and recent >= settings.login_ip_max_failures:
+        audit(session, who, "login_throttled", detail=where)
+        session.commit()
+        raise TooManyAttempts()
+    user = session.scalar(select(m.User).where(m.User.username == username.strip()))
     if user is not None and user.locked_until and _aware(user.locked_until) > now:
         audit(session, who, "login_locked")
         session.commit()
@@ -76,7 +91,7 @@ def log_in(session: Session, settings: Settings, username: str, password: str) -
                 user.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
                 user.failed_logins = 0
                 audit(session, who, "account_locked")
-        audit(session, who, "login_failed")
+        audit(session, who, "login_failed", detail=where)
         session.commit()
         raise LoginRefused()
     user.failed_logins = 0

@@ -48,7 +48,8 @@ def log_in(
     if not kuvert_login_csrf or not same(csrf, kuvert_login_csrf):
         return _again(request, settings, next, "Formularen er udløbet. Prøv igen.", 403)
     try:
-        token = sessions.log_in(session, settings, username, password)
+        address = request.client.host if request.client else ""
+        token = sessions.log_in(session, settings, username, password, address)
     except ServiceError as exc:
         return _again(request, settings, next, exc.message, exc.status)
     response = RedirectResponse(_safe_next(next), status_code=303)

@@ -112,3 +112,17 @@ def test_pages_carry_security_headers(client: TestClient) -> None:
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_many_failures_from_one_address_must_wait(settings: Settings, db: Any,
+                                                  api: Api) -> None:
+    strict = settings.model_copy(update={"login_ip_max_failures": 3})
+    username = _user(db, api.team)
+    with TestClient(create_app(strict), client=("203.0.113.7", 5000)) as c:
+        for i in range(3):
+            assert log_in(c, f"nobody-{i}-{secrets.token_hex(2)}", "x" * 12).status_code == 401
+        throttled = log_in(c, username)
+        assert throttled.status_code == 429
+        assert "Vent et kvarter" in throttled.text
+    with TestClient(create_app(strict), client=("203.0.113.8", 5000)) as other:
+        assert log_in(other, username).status_code == 303
