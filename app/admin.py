@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
