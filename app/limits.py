@@ -23,23 +23,32 @@ class BodyLimit:
             await self._refuse(send)
             return
         seen = 0
-        refused = False
+        answered = False
 
         async def counting() -> Message:
-            nonlocal seen, refused
+            # Past the limit the client gets its 413 at once and the app is told the
+            # client went away, so no framework can turn it into another answer.
+            nonlocal seen, answered
+            if answered:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    refused = True
-                    raise _TooLarge()
+                    answered = True
+                    await self._refuse(send)
+                    return {"type": "http.disconnect"}
             return message
 
+        async def guarded(message: Message) -> None:
+            if not answered:
+                await send(message)
+
         try:
-            await self.app(scope, counting, send)
-        except _TooLarge:
-            if refused:
-                await self._refuse(send)
+            await self.app(scope, counting, guarded)
+        except Exception:
+            if not answered:
+                raise
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(error_body(
@@ -50,6 +59,3 @@ class BodyLimit:
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
-
-class _TooLarge(Exception):
-    pass
