@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app import live
 from app import models as m
@@ -125,7 +125,12 @@ def _store(session: Session, case: m.Case, doc: GraphDocument) -> None:
 
 
 def _load(session: Session, who: Principal, case_id: int) -> m.Case:
-    case = session.get(m.Case, case_id)
+    # The network in three queries (actors, couplings, agreements), not one per coupling;
+    # a coupling's source and target and an agreement's actor come from the loaded actors.
+    case = session.get(m.Case, case_id, options=[
+        selectinload(m.Case.actors),
+        selectinload(m.Case.couplings).selectinload(m.Coupling.agreements),
+    ])
     if case is None or not who.sees(case.team_id):
         raise NotFound()
     return case
@@ -219,13 +224,13 @@ def document_at(
 # --- changing --------------------------------------------------------------------------
 
 
-def _require_write(who: Principal) -> None:
+def require_write(who: Principal) -> None:
     if not who.can_write:
         raise Forbidden("Din adgang giver kun lov til at læse.")
 
 
 def create_case(session: Session, who: Principal, team_id: int, doc: GraphDocument) -> m.Case:
-    _require_write(who)
+    require_write(who)
     if not who.sees(team_id):
         raise Forbidden("Du kan kun oprette borgerforløb i dit eget team.")
     case = m.Case(team_id=team_id, label=doc.label, label_folded=normalise(doc.label),
@@ -278,7 +283,7 @@ def _change(
     ``also`` changes the case row's own facts in the same transaction.
     """
     case = _load(session, who, case_id)
-    _require_write(who)
+    require_write(who)
     try:
         new = parse_document(edit(_doc_dict(case)))
         _bump(session, case, expected)
@@ -312,6 +317,7 @@ def undo(
     Nothing is erased: the undone change stays in the history, and can itself be undone.
     """
     case = _load(session, who, case_id)
+    require_write(who)
     if case.version <= 1:
         raise Conflict("Der er ingen ændring at fortryde.")
     last, before = session.scalars(
@@ -365,7 +371,7 @@ def update_case(
 def delete_case(session: Session, who: Principal, case_id: int, expected: Expected) -> None:
     """Erase the case and all its data, history included; the audit log keeps the id."""
     case = _load(session, who, case_id)
-    _require_write(who)
+    require_write(who)
     _bump(session, case, expected)
     audit(session, who, "delete", case_id=case.id, team_id=case.team_id)
     session.execute(delete(m.Case).where(m.Case.id == case.id))

@@ -158,6 +158,7 @@ async def add_actor(request: Request, session: SessionDep, settings: SettingsDep
 
     def change(expected: Expected) -> Any:
         case = cases.read_case(session, login.principal, case_id, "read_live")
+        cases.require_write(login.principal)
         taken = {a.key for a in cases.document_of(case).actors}
         actor = {k: form[k] for k in ("label", "kind", "profession", "sector", "organisation",
                                       "panel", "contribution", "contact") if form.get(k)}
@@ -234,6 +235,7 @@ async def add_agreement(request: Request, session: SessionDep, settings: Setting
 
     def change(expected: Expected) -> Any:
         case = cases.read_case(session, login.principal, case_id, "read_live")
+        cases.require_write(login.principal)
         coupling = cases.coupling_of(cases.document_of(case), a, b)
         agreement = {"who": form.get("who", ""), "what": form.get("what", "")}
         if form.get("due"):
