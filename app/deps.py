@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from app.cases import Expected
 from app.config import Settings
 from app.db import Database
 from app.errors import NotAuthenticated, ServiceError
+from app.schemas import DB_INT_MAX
 
 
 def get_database(request: Request) -> Database:
@@ -34,6 +35,12 @@ def get_session(db: Annotated[Database, Depends(get_database)]) -> Iterator[Sess
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+# Bounded, so that a huge number is refused (422) instead of overflowing the database.
+CaseId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="Borgerforløbets id")]
+RowId = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
+VersionQuery = Annotated[int | None, Query(ge=1, le=DB_INT_MAX,
+                                           description="Alternativ til If-Match")]
 
 _bearer = HTTPBearer(auto_error=False, description="Et API-token fra `kuvert token create`.")
 
@@ -65,7 +72,7 @@ def get_if_match(
     if if_match is None:
         return None
     found = _ETAG.match(if_match)
-    if found is None:
+    if found is None or int(found.group(1)) > DB_INT_MAX:
         raise BadIfMatch()
     return int(found.group(1))
 

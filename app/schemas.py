@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.graph.document import (
     Actor,
@@ -13,6 +13,7 @@ from app.graph.document import (
     Coupling,
     CouplingState,
     GraphDocument,
+    IsoDate,
     LongText,
     OptionalText,
     Panel,
@@ -20,12 +21,48 @@ from app.graph.document import (
     Text,
 )
 
-Version = Annotated[int | None, Field(default=None, ge=1, description=(
+DB_INT_MAX = 2**31 - 1
+"""Ids and versions are 32-bit integers in the database: a larger number names nothing."""
+
+Version = Annotated[int | None, Field(default=None, ge=1, le=DB_INT_MAX, description=(
     "The case version this change builds on (instead of the If-Match header)."))]
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back stored UTC times without their zone; say that they are UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_as_utc)]
+"""A moment as the API shows it: always with its UTC offset (RFC 3339 ``date-time``)."""
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class ProblemPublic(BaseModel):
+    """One thing wrong with what was sent, named by the field it is in."""
+
+    field: str
+    code: str
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    """A stable ``code``, Danish words, and for refused content the ``problems``."""
+
+    model_config = ConfigDict(extra="allow")  # e.g. current_version for stale_version
+
+    code: str
+    message: str
+    problems: list[ProblemPublic] | None = None
+
+
+class ApiError(BaseModel):
+    """Every error the API answers with (declared in the OpenAPI document)."""
+
+    error: ErrorDetail
 
 
 class Consent(BaseModel):
@@ -34,7 +71,7 @@ class Consent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     given: bool = False
-    date: dt.date | None = None
+    date: IsoDate | None = None
     scope: LongText = None
 
 
@@ -48,8 +85,8 @@ class CasePublic(BaseModel):
     consent: Consent
     actors: int
     couplings: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class CaseCreated(BaseModel):
@@ -109,7 +146,7 @@ class CouplingPatch(_In):
 
 class EventPublic(BaseModel):
     version: int
-    at: dt.datetime
+    at: UtcDateTime
     by: str
     kind: str
     summary: str
@@ -122,7 +159,7 @@ class History(BaseModel):
 
 
 __all__ = [
-    "ActorCreate", "ActorPatch", "CaseCreated", "CasePage", "CasePatch", "CasePublic",
+    "ActorCreate", "ActorPatch", "ApiError", "CaseCreated", "CasePage", "CasePatch", "CasePublic",
     "Consent", "CouplingCreate", "CouplingPatch", "EventPublic", "GraphDocument",
-    "GraphWrite", "History",
+    "GraphWrite", "History", "UtcDateTime",
 ]

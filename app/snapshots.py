@@ -22,7 +22,7 @@ from app.auth import Principal
 from app.errors import Conflict, Forbidden, NotFound, ServiceError
 from app.graph.document import GraphDocument, looks_like_cpr
 from app.graph.errors import DocumentInvalid, Problem
-from app.schemas import EventPublic
+from app.schemas import EventPublic, UtcDateTime
 
 __all__ = [
     "BadReference", "Overview", "Side", "SnapshotPublic", "Versions", "create_snapshot",
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 NAME_MAX = m.SHORT
-_REF = re.compile(r"^([vs])(\d{1,12})$")
+_REF = re.compile(r"^([vs])(\d{1,9})$")  # 9 digits fit a 32-bit id
 
 
 class SnapshotPublic(BaseModel):
@@ -39,7 +39,7 @@ class SnapshotPublic(BaseModel):
     id: int
     name: str
     version: int
-    created_at: datetime
+    created_at: UtcDateTime
     created_by: str
 
     @property

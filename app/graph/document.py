@@ -40,6 +40,7 @@ __all__ = [
     "Coupling",
     "CouplingState",
     "GraphDocument",
+    "IsoDate",
     "Panel",
     "TargetGroup",
     "looks_like_cpr",
@@ -101,6 +102,13 @@ def _refuse_cpr(value: str | None) -> str | None:
     return value
 
 
+def _refuse_nul(value: str | None) -> str | None:
+    """PostgreSQL cannot store NUL characters in text, and no caseworker types one."""
+    if value is not None and "\x00" in value:
+        raise PydanticCustomError("nul_character", "Teksten indeholder et NUL-tegn (\\u0000).")
+    return value
+
+
 def _blank_to_none(value: Any) -> Any:
     """Empty or whitespace-only optional text means "no value", not an empty value."""
     if isinstance(value, str):
@@ -113,17 +121,36 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date_only(value: Any) -> Any:
+    """Refuse what pydantic would read as a Unix time ("0", 86400) or a datetime."""
+    if isinstance(value, bool | int | float) or (
+        isinstance(value, str) and not _ISO_DATE.match(value)
+    ):
+        raise PydanticCustomError("date_parsing", "Datoen skal skrives ÅÅÅÅ-MM-DD.")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+"""A calendar date written ``YYYY-MM-DD`` (or a :class:`datetime.date`), nothing else."""
+
+
 Text = Annotated[
     str,
     BeforeValidator(_strip),
     StringConstraints(min_length=1, max_length=LIMITS.text),
     AfterValidator(_refuse_cpr),
+    AfterValidator(_refuse_nul),
 ]
 _OptionalShort = Annotated[
-    str, StringConstraints(max_length=LIMITS.text), AfterValidator(_refuse_cpr)
+    str, StringConstraints(max_length=LIMITS.text), AfterValidator(_refuse_cpr),
+    AfterValidator(_refuse_nul),
 ]
 _OptionalLong = Annotated[
-    str, StringConstraints(max_length=LIMITS.long_text), AfterValidator(_refuse_cpr)
+    str, StringConstraints(max_length=LIMITS.long_text), AfterValidator(_refuse_cpr),
+    AfterValidator(_refuse_nul),
 ]
 OptionalText = Annotated[_OptionalShort | None, BeforeValidator(_blank_to_none)]
 LongText = Annotated[_OptionalLong | None, BeforeValidator(_blank_to_none)]
@@ -162,8 +189,9 @@ class Agreement(_Strict):
         BeforeValidator(_strip),
         StringConstraints(min_length=1, max_length=LIMITS.long_text),
         AfterValidator(_refuse_cpr),
+        AfterValidator(_refuse_nul),
     ]
-    due: date | None = None
+    due: IsoDate | None = None
 
 
 class Coupling(_Strict):
@@ -363,7 +391,7 @@ def problems_from_errors(errors: Sequence[ErrorDetails], strip: int = 0) -> list
     return problems
 
 
-_OWN_CODES = frozenset({"cpr_number"})
+_OWN_CODES = frozenset({"cpr_number", "nul_character"})
 
 
 def parse_document(data: Any) -> GraphDocument:

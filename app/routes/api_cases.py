@@ -7,25 +7,56 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from app import cases
-from app.deps import IfMatchDep, PrincipalDep, SessionDep, SettingsDep, etag, expected
+from app.deps import (
+    CaseId,
+    IfMatchDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    VersionQuery,
+    etag,
+    expected,
+)
 from app.graph.analyse import Analysis, analyse
 from app.graph.classify import Classification, classify
 from app.graph.document import GraphDocument
-from app.schemas import CaseCreated, CasePage, CasePatch, CasePublic, GraphWrite, History
+from app.schemas import (
+    DB_INT_MAX,
+    ApiError,
+    CaseCreated,
+    CasePage,
+    CasePatch,
+    CasePublic,
+    GraphWrite,
+    History,
+)
 
 router = APIRouter(prefix="/api/v1/cases", tags=["borgerforløb"])
 
+
+def _error(description: str) -> dict[str, Any]:
+    """An error response as the OpenAPI document declares it: always an ``ApiError``."""
+    return {"model": ApiError, "description": description}
+
+
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Mangler eller ukendt adgangsnøgle"},
-    404: {"description": "Findes ikke, eller tilhører et andet team"},
+    401: _error("Mangler eller ukendt adgangsnøgle"),
+    404: _error("Findes ikke, eller tilhører et andet team"),
+    422: _error("Ugyldig parameter eller ugyldigt indhold; `problems` siger hvor og hvorfor"),
+}
+_BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("Indholdet kan ikke læses (fx ikke UTF-8), eller If-Match er ikke en ETag"),
+    401: _ERRORS[401],
+    413: _error("Indholdet er for stort"),
+    422: _ERRORS[422],
 }
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **_ERRORS,
-    403: {"description": "Adgangsnøglen må kun læse"},
-    409: {"description": "Forældet version i indholdet, eller konflikt"},
-    412: {"description": "If-Match passer ikke med sagens nuværende version"},
-    422: {"description": "Indholdet blev afvist; `problems` siger hvor og hvorfor"},
-    428: {"description": "Hverken If-Match eller version blev sendt"},
+    **_BODY_ERRORS,
+    403: _error("Adgangsnøglen må kun læse"),
+    409: _error("Forældet version i indholdet, eller konflikt"),
+    412: _error("If-Match passer ikke med sagens nuværende version"),
+    428: _error("Hverken If-Match eller version blev sendt"),
 }
 
 
@@ -34,8 +65,9 @@ def list_cases(
     session: SessionDep,
     who: PrincipalDep,
     settings: SettingsDep,
-    q: Annotated[str | None, Query(max_length=200, description="Søg i navn/reference")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    q: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$",
+                                    description="Søg i navn/reference")] = None,
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CasePage:
     """List and search the team's cases, most recently changed first."""
@@ -57,7 +89,7 @@ def create_case(
 
 
 @router.get("/{case_id}", response_model=CasePublic, responses=_ERRORS)
-def show_case(session: SessionDep, who: PrincipalDep, case_id: int,
+def show_case(session: SessionDep, who: PrincipalDep, case_id: CaseId,
               response: Response) -> CasePublic:
     """One case's facts: label, target group, reference, consent, version."""
     case = cases.read_case(session, who, case_id)
@@ -66,7 +98,7 @@ def show_case(session: SessionDep, who: PrincipalDep, case_id: int,
 
 
 @router.patch("/{case_id}", response_model=CasePublic, responses=_WRITE_ERRORS)
-def change_case(session: SessionDep, who: PrincipalDep, case_id: int, patch: CasePatch,
+def change_case(session: SessionDep, who: PrincipalDep, case_id: CaseId, patch: CasePatch,
                 if_match: IfMatchDep, response: Response) -> CasePublic:
     """Change a case's facts; fields left out stay as they are."""
     case = cases.update_case(session, who, case_id, expected(if_match, patch.version), patch)
@@ -75,8 +107,8 @@ def change_case(session: SessionDep, who: PrincipalDep, case_id: int, patch: Cas
 
 
 @router.delete("/{case_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_WRITE_ERRORS)
-def delete_case(session: SessionDep, who: PrincipalDep, case_id: int, if_match: IfMatchDep,
-                version: Annotated[int | None, Query(ge=1)] = None) -> Response:
+def delete_case(session: SessionDep, who: PrincipalDep, case_id: CaseId, if_match: IfMatchDep,
+                version: VersionQuery = None) -> Response:
     """Erase a case and all its data, history included."""
     cases.delete_case(session, who, case_id, expected(if_match, version))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -84,17 +116,17 @@ def delete_case(session: SessionDep, who: PrincipalDep, case_id: int, if_match: 
 
 @router.get("/{case_id}/graph", response_model=GraphDocument,
             response_model_exclude_none=True, responses=_ERRORS)
-def show_graph(session: SessionDep, who: PrincipalDep, case_id: int,
-               response: Response) -> GraphDocument:
+def show_graph(session: SessionDep, who: PrincipalDep, case_id: CaseId) -> Response:
     """The whole network as one graph document."""
     case, doc = cases.read_document(session, who, case_id)
-    response.headers["ETag"] = etag(case.version)
-    return doc
+    # Already validated as a GraphDocument: sent as is, not validated a second time.
+    return Response(doc.model_dump_json(exclude_none=True), media_type="application/json",
+                    headers={"ETag": etag(case.version)})
 
 
 @router.put("/{case_id}/graph", response_model=GraphDocument,
             response_model_exclude_none=True, responses=_WRITE_ERRORS)
-def replace_graph(session: SessionDep, who: PrincipalDep, case_id: int, body: GraphWrite,
+def replace_graph(session: SessionDep, who: PrincipalDep, case_id: CaseId, body: GraphWrite,
                   if_match: IfMatchDep, response: Response) -> GraphDocument:
     """Replace the whole network in one step: all of it is stored, or none of it."""
     doc = GraphDocument.model_validate(body.model_dump(exclude={"version"}))
@@ -106,7 +138,7 @@ def replace_graph(session: SessionDep, who: PrincipalDep, case_id: int, body: Gr
 
 @router.get("/{case_id}/classification", response_model=Classification, responses=_ERRORS)
 def show_classification(session: SessionDep, who: PrincipalDep, settings: SettingsDep,
-                        case_id: int, response: Response) -> Classification:
+                        case_id: CaseId, response: Response) -> Classification:
     """The case's prototype (1, 2 or 3) and the reasons for it."""
     case, doc = cases.read_document(session, who, case_id)
     response.headers["ETag"] = etag(case.version)
@@ -114,7 +146,7 @@ def show_classification(session: SessionDep, who: PrincipalDep, settings: Settin
 
 
 @router.get("/{case_id}/analysis", response_model=Analysis, responses=_ERRORS)
-def show_analysis(session: SessionDep, who: PrincipalDep, case_id: int,
+def show_analysis(session: SessionDep, who: PrincipalDep, case_id: CaseId,
                   response: Response) -> Analysis:
     """Warnings (e.g. the citizen coordinates alone), brokers and coupling load."""
     case, doc = cases.read_document(session, who, case_id)
@@ -123,6 +155,6 @@ def show_analysis(session: SessionDep, who: PrincipalDep, case_id: int,
 
 
 @router.get("/{case_id}/history", response_model=History, responses=_ERRORS)
-def show_history(session: SessionDep, who: PrincipalDep, case_id: int) -> History:
+def show_history(session: SessionDep, who: PrincipalDep, case_id: CaseId) -> History:
     """Every change to the case: version, when, by whom, what."""
     return cases.history(session, who, case_id)

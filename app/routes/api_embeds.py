@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import embeds
-from app.deps import PrincipalDep, SessionDep, SettingsDep
+from app.deps import CaseId, PrincipalDep, RowId, SessionDep, SettingsDep
 from app.routes.api_cases import _ERRORS, _WRITE_ERRORS
+from app.schemas import UtcDateTime
 
 router = APIRouter(prefix="/api/v1/cases/{case_id}/embeds", tags=["indlejring"])
 
 
 class EmbedCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: JSON only, so 0 is not read as pseudonymise=false nor "30" as days=30
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     days: Annotated[int, Field(ge=1, le=365)] = 30
-    note: Annotated[str | None, Field(max_length=200)] = None
+    note: Annotated[str | None, Field(max_length=200, pattern=r"^[^\x00]*$")] = None
     pseudonymise: bool = True
 
 
@@ -28,9 +29,9 @@ class EmbedPublic(BaseModel):
     note: str | None
     pseudonymised: bool
     created_by: str
-    created_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
+    created_at: UtcDateTime
+    expires_at: UtcDateTime
+    revoked_at: UtcDateTime | None
 
 
 class EmbedCreated(EmbedPublic):
@@ -43,8 +44,8 @@ def _public(link: object) -> dict[str, object]:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=EmbedCreated,
              responses=_WRITE_ERRORS)
-def create_embed(session: SessionDep, who: PrincipalDep, settings: SettingsDep, case_id: int,
-                 body: EmbedCreate) -> EmbedCreated:
+def create_embed(session: SessionDep, who: PrincipalDep, settings: SettingsDep,
+                 case_id: CaseId, body: EmbedCreate) -> EmbedCreated:
     """Make a read-only, expiring link to the case's live envelope (pseudonymised by default)."""
     new = embeds.create_link(session, who, case_id, body.days, settings.embed_max_days,
                              body.note, body.pseudonymise)
@@ -52,15 +53,15 @@ def create_embed(session: SessionDep, who: PrincipalDep, settings: SettingsDep, 
 
 
 @router.get("", response_model=list[EmbedPublic], responses=_ERRORS)
-def list_embeds(session: SessionDep, who: PrincipalDep, case_id: int) -> list[EmbedPublic]:
+def list_embeds(session: SessionDep, who: PrincipalDep, case_id: CaseId) -> list[EmbedPublic]:
     """The case's embed links (without their secrets)."""
     return [EmbedPublic(**_public(link))
             for link in embeds.list_links(session, who, case_id)]
 
 
 @router.delete("/{embed_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_WRITE_ERRORS)
-def revoke_embed(session: SessionDep, who: PrincipalDep, case_id: int,
-                 embed_id: int) -> Response:
+def revoke_embed(session: SessionDep, who: PrincipalDep, case_id: CaseId,
+                 embed_id: RowId) -> Response:
     """Revoke a link at once; anyone still viewing it is cut off."""
     embeds.revoke_link(session, who, case_id, embed_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

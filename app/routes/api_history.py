@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from app import snapshots
-from app.deps import PrincipalDep, SessionDep, SettingsDep
+from app.deps import CaseId, PrincipalDep, SessionDep, SettingsDep
 from app.graph.classify import Classification, classify
 from app.graph.compare import Comparison, compare
+from app.routes.api_cases import _BODY_ERRORS, _ERRORS, _error
+from app.schemas import UtcDateTime
 from app.snapshots import Side, SnapshotPublic
 
 router = APIRouter(prefix="/api/v1/cases/{case_id}", tags=["historik"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Mangler eller ukendt adgangsnøgle"},
-    404: {"description": "Findes ikke, eller tilhører et andet team"},
-}
 
-Ref = Annotated[str, Query(pattern=r"^[vs]\d{1,12}$", examples=["v1"],
+Ref = Annotated[str, Query(pattern=r"^[vs]\d{1,9}$", examples=["v1"],
                            description='En udgave ("v3") eller et øjebliksbillede ("s7")')]
 
 
 class SnapshotCreate(BaseModel):
-    name: Annotated[str, Field(min_length=1, max_length=snapshots.NAME_MAX,
+    name: Annotated[str, Field(min_length=1, max_length=snapshots.NAME_MAX, pattern=r"^[^\x00]*$",
                                examples=["Før mødet 12/3"])]
 
 
@@ -36,7 +33,7 @@ class ComparedSide(BaseModel):
     ref: str
     name: str
     version: int
-    at: datetime
+    at: UtcDateTime
     prototype: int
     classification: Classification
 
@@ -48,17 +45,19 @@ class Compared(BaseModel):
 
 
 @router.get("/snapshots", response_model=list[SnapshotPublic], responses=_ERRORS)
-def list_snapshots(session: SessionDep, who: PrincipalDep, case_id: int) -> list[SnapshotPublic]:
+def list_snapshots(session: SessionDep, who: PrincipalDep,
+                   case_id: CaseId) -> list[SnapshotPublic]:
     """The case's named snapshots, oldest first."""
     return snapshots.list_snapshots(session, who, case_id)
 
 
 @router.post("/snapshots", status_code=status.HTTP_201_CREATED, response_model=SnapshotPublic,
-             responses={**_ERRORS, 403: {"description": "Adgangsnøglen må kun læse"},
-                        409: {"description": "Navnet er allerede brugt i dette forløb"},
-                        422: {"description": "Tomt, for langt eller ligner et CPR-nummer"}})
-def create_snapshot(session: SessionDep, who: PrincipalDep, case_id: int, body: SnapshotCreate,
-                    response: Response) -> SnapshotPublic:
+             responses={**_ERRORS, **_BODY_ERRORS,
+                        403: _error("Adgangsnøglen må kun læse"),
+                        409: _error("Navnet er allerede brugt i dette forløb"),
+                        422: _error("Tomt, for langt eller ligner et CPR-nummer")})
+def create_snapshot(session: SessionDep, who: PrincipalDep, case_id: CaseId,
+                    body: SnapshotCreate, response: Response) -> SnapshotPublic:
     """Save the network as it is now under a name, to compare with later."""
     created = snapshots.create_snapshot(session, who, case_id, body.name)
     response.headers["Location"] = f"/api/v1/cases/{case_id}/snapshots"
@@ -72,7 +71,7 @@ def _side(side: Side, classification: Classification) -> ComparedSide:
 
 @router.get("/compare", response_model=Compared, responses=_ERRORS)
 def compare_versions(session: SessionDep, who: PrincipalDep, settings: SettingsDep,
-                     case_id: int, left: Ref, right: Ref) -> Compared:
+                     case_id: CaseId, left: Ref, right: Ref) -> Compared:
     """What differs between two versions or snapshots, and the prototype of each."""
     pair = snapshots.versions_for_compare(session, who, case_id, left, right)
     return Compared(

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 
 from app import cases
-from app.deps import IfMatchDep, PrincipalDep, SessionDep, etag, expected
+from app.deps import (
+    CaseId,
+    IfMatchDep,
+    PrincipalDep,
+    SessionDep,
+    VersionQuery,
+    etag,
+    expected,
+)
 from app.graph.document import Actor, Coupling
 from app.routes.api_cases import _WRITE_ERRORS
 from app.schemas import ActorCreate, ActorPatch, CouplingCreate, CouplingPatch
 
 router = APIRouter(prefix="/api/v1/cases/{case_id}", tags=["aktører og koblinger"])
-
-Version = Annotated[int | None, Query(ge=1, description="Alternativ til If-Match")]
 
 
 def _fields(patch: ActorPatch | CouplingPatch) -> dict[str, Any]:
@@ -23,7 +29,7 @@ def _fields(patch: ActorPatch | CouplingPatch) -> dict[str, Any]:
 
 @router.post("/actors", status_code=status.HTTP_201_CREATED, response_model=Actor,
              response_model_exclude_none=True, responses=_WRITE_ERRORS)
-def add_actor(session: SessionDep, who: PrincipalDep, case_id: int, body: ActorCreate,
+def add_actor(session: SessionDep, who: PrincipalDep, case_id: CaseId, body: ActorCreate,
               if_match: IfMatchDep, response: Response) -> Actor:
     """Add an actor to the network."""
     actor = body.model_dump(mode="json", exclude_none=True, exclude={"version"})
@@ -35,7 +41,7 @@ def add_actor(session: SessionDep, who: PrincipalDep, case_id: int, body: ActorC
 
 @router.patch("/actors/{key}", response_model=Actor, response_model_exclude_none=True,
               responses=_WRITE_ERRORS)
-def change_actor(session: SessionDep, who: PrincipalDep, case_id: int, key: str,
+def change_actor(session: SessionDep, who: PrincipalDep, case_id: CaseId, key: str,
                  body: ActorPatch, if_match: IfMatchDep, response: Response) -> Actor:
     """Change an actor; fields left out stay, fields sent as null are cleared."""
     case, doc = cases.update_actor(session, who, case_id, expected(if_match, body.version),
@@ -46,8 +52,8 @@ def change_actor(session: SessionDep, who: PrincipalDep, case_id: int, key: str,
 
 @router.delete("/actors/{key}", status_code=status.HTTP_204_NO_CONTENT,
                responses=_WRITE_ERRORS)
-def remove_actor(session: SessionDep, who: PrincipalDep, case_id: int, key: str,
-                 if_match: IfMatchDep, version: Version = None) -> Response:
+def remove_actor(session: SessionDep, who: PrincipalDep, case_id: CaseId, key: str,
+                 if_match: IfMatchDep, version: VersionQuery = None) -> Response:
     """Remove an actor and its couplings."""
     case, _ = cases.remove_actor(session, who, case_id, expected(if_match, version), key)
     return Response(status_code=status.HTTP_204_NO_CONTENT, headers={"ETag": etag(case.version)})
@@ -55,7 +61,7 @@ def remove_actor(session: SessionDep, who: PrincipalDep, case_id: int, key: str,
 
 @router.post("/couplings", status_code=status.HTTP_201_CREATED, response_model=Coupling,
              response_model_exclude_none=True, responses=_WRITE_ERRORS)
-def couple_actors(session: SessionDep, who: PrincipalDep, case_id: int, body: CouplingCreate,
+def couple_actors(session: SessionDep, who: PrincipalDep, case_id: CaseId, body: CouplingCreate,
                   if_match: IfMatchDep, response: Response) -> dict[str, Any]:
     """Say that two actors must couple (coordinate)."""
     coupling = body.model_dump(mode="json", exclude_none=True, exclude={"version"})
@@ -70,7 +76,7 @@ def couple_actors(session: SessionDep, who: PrincipalDep, case_id: int, body: Co
 
 @router.patch("/couplings/{a}/{b}", response_model=Coupling, response_model_exclude_none=True,
               responses=_WRITE_ERRORS)
-def change_coupling(session: SessionDep, who: PrincipalDep, case_id: int, a: str, b: str,
+def change_coupling(session: SessionDep, who: PrincipalDep, case_id: CaseId, a: str, b: str,
                     body: CouplingPatch, if_match: IfMatchDep,
                     response: Response) -> dict[str, Any]:
     """Change a coupling's state, topic or agreements; the order of a and b does not matter."""
@@ -82,8 +88,8 @@ def change_coupling(session: SessionDep, who: PrincipalDep, case_id: int, a: str
 
 @router.delete("/couplings/{a}/{b}", status_code=status.HTTP_204_NO_CONTENT,
                responses=_WRITE_ERRORS)
-def uncouple_actors(session: SessionDep, who: PrincipalDep, case_id: int, a: str, b: str,
-                    if_match: IfMatchDep, version: Version = None) -> Response:
+def uncouple_actors(session: SessionDep, who: PrincipalDep, case_id: CaseId, a: str, b: str,
+                    if_match: IfMatchDep, version: VersionQuery = None) -> Response:
     """Remove a coupling."""
     case, _ = cases.remove_coupling(session, who, case_id, expected(if_match, version), a, b)
     return Response(status_code=status.HTTP_204_NO_CONTENT, headers={"ETag": etag(case.version)})

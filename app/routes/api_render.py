@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from app import cases, diagram
-from app.deps import PrincipalDep, SessionDep, SettingsDep, etag
-from app.graph.document import GraphDocument, parse_document
+from app.deps import CaseId, PrincipalDep, SessionDep, SettingsDep, VersionQuery, etag
+from app.graph.document import GraphDocument, IsoDate, parse_document
 from app.graph.export import from_graphml
 from app.handlers import error_body
-from app.routes.api_cases import _ERRORS, _WRITE_ERRORS
+from app.routes.api_cases import _BODY_ERRORS, _ERRORS, _WRITE_ERRORS, _error
 from app.schemas import CaseCreated
 
 router = APIRouter(prefix="/api/v1", tags=["diagram og eksport"])
@@ -23,6 +23,20 @@ router = APIRouter(prefix="/api/v1", tags=["diagram og eksport"])
 LangQ = Annotated[Literal["da", "en"], Query(description="Sprog i diagrammet")]
 PseudoQ = Annotated[bool, Query(description="Borger og netværk vises kun ved deres rolle")]
 PaperQ = Annotated[Literal["a4", "a3"], Query(description="Papirformat (liggende)")]
+OnQ = Annotated[IsoDate | None, Query(description="Dato i titelfeltet (ÅÅÅÅ-MM-DD)")]
+
+
+def _ok(description: str, *media_types: str) -> dict[int | str, dict[str, Any]]:
+    """The 200 answer of a route that sends a file: its media type(s); JSON is an object."""
+    content = {t: {"schema": {"type": "object"} if t == "application/json"
+                   else {"type": "string", "format": "binary"}} for t in media_types}
+    return {200: {"description": description, "content": content}}
+
+
+_SVG = _ok("Diagrammet som SVG", "image/svg+xml")
+_PDF = _ok("En PDF-side", "application/pdf")
+_EXPORTS = _ok("Netværket i det ønskede format",
+               *dict.fromkeys(t.split(";")[0] for t in diagram.MEDIA_TYPES.values()))
 
 
 def _file(content: bytes | str, kind: str, name: str | None = None,
@@ -45,21 +59,22 @@ def _stored(session: SessionDep, who: PrincipalDep, case_id: int, version: int |
     return earlier, at.date(), version
 
 
-@router.get("/cases/{case_id}/envelope.svg", responses=_ERRORS,
+@router.get("/cases/{case_id}/envelope.svg", responses={**_SVG, **_ERRORS},
             response_class=Response)
-def envelope_svg(session: SessionDep, who: PrincipalDep, settings: SettingsDep, case_id: int,
+def envelope_svg(session: SessionDep, who: PrincipalDep, settings: SettingsDep, case_id: CaseId,
                  lang: LangQ = "da", pseudonymise: PseudoQ = False,
-                 version: Annotated[int | None, Query(ge=1)] = None) -> Response:
+                 version: VersionQuery = None) -> Response:
     """The envelope diagram as SVG; ``version`` draws an earlier state from the history."""
     doc, on, shown = _stored(session, who, case_id, version, "render_svg")
     svg = diagram.envelope_svg(doc, settings, lang=lang, on=on, pseudonymised=pseudonymise)
     return _file(svg, "svg", version=shown)
 
 
-@router.get("/cases/{case_id}/envelope.pdf", responses=_ERRORS, response_class=Response)
-def envelope_pdf(session: SessionDep, who: PrincipalDep, settings: SettingsDep, case_id: int,
+@router.get("/cases/{case_id}/envelope.pdf", responses={**_PDF, **_ERRORS},
+            response_class=Response)
+def envelope_pdf(session: SessionDep, who: PrincipalDep, settings: SettingsDep, case_id: CaseId,
                  lang: LangQ = "da", pseudonymise: PseudoQ = False, paper: PaperQ = "a4",
-                 version: Annotated[int | None, Query(ge=1)] = None) -> Response:
+                 version: VersionQuery = None) -> Response:
     """The envelope diagram as a landscape PDF page (A4, or A3 with ``paper=a3``)."""
     doc, on, shown = _stored(session, who, case_id, version, "render_pdf")
     pdf = diagram.envelope_pdf(doc, settings, lang=lang, on=on, pseudonymised=pseudonymise,
@@ -67,27 +82,28 @@ def envelope_pdf(session: SessionDep, who: PrincipalDep, settings: SettingsDep, 
     return _file(pdf, "pdf", f"kuvert-{case_id}.pdf", version=shown)
 
 
-@router.post("/render.svg", response_class=Response)
+@router.post("/render.svg", response_class=Response, responses={**_SVG, **_BODY_ERRORS})
 def render_svg(doc: GraphDocument, _who: PrincipalDep, settings: SettingsDep,
                lang: LangQ = "da", pseudonymise: PseudoQ = False,
-               on: Annotated[date | None, Query(description="Dato i titelfeltet")] = None,
+               on: OnQ = None,
                ) -> Response:
     """Draw the network sent as SVG; nothing is stored."""
     return _file(diagram.envelope_svg(doc, settings, lang=lang, on=on,
                                       pseudonymised=pseudonymise), "svg")
 
 
-@router.post("/render.pdf", response_class=Response)
+@router.post("/render.pdf", response_class=Response, responses={**_PDF, **_BODY_ERRORS})
 def render_pdf(doc: GraphDocument, _who: PrincipalDep, settings: SettingsDep,
                lang: LangQ = "da", pseudonymise: PseudoQ = False, paper: PaperQ = "a4",
-               on: Annotated[date | None, Query(description="Dato i titelfeltet")] = None,
+               on: OnQ = None,
                ) -> Response:
     """Draw the network sent as a PDF page; nothing is stored."""
     return _file(diagram.envelope_pdf(doc, settings, lang=lang, on=on, paper=paper,
                                       pseudonymised=pseudonymise), "pdf", "kuvert.pdf")
 
 
-@router.get("/templates/prototype/{prototype}.pdf", response_class=Response)
+@router.get("/templates/prototype/{prototype}.pdf", response_class=Response,
+            responses={**_PDF, 401: _ERRORS[401], 422: _ERRORS[422]})
 def template_pdf(prototype: Annotated[int, Path(ge=1, le=3)], _who: PrincipalDep,
                  lang: LangQ = "da", paper: PaperQ = "a4") -> Response:
     """A blank envelope for prototype 1, 2 or 3, to fill in by hand."""
@@ -96,8 +112,9 @@ def template_pdf(prototype: Annotated[int, Path(ge=1, le=3)], _who: PrincipalDep
                  f"kuvert-prototype-{prototype}.pdf")
 
 
-@router.get("/cases/{case_id}/export.{fmt}", responses=_ERRORS, response_class=Response)
-def export_case(session: SessionDep, who: PrincipalDep, case_id: int, fmt: diagram.Format,
+@router.get("/cases/{case_id}/export.{fmt}", responses={**_EXPORTS, **_ERRORS},
+            response_class=Response)
+def export_case(session: SessionDep, who: PrincipalDep, case_id: CaseId, fmt: diagram.Format,
                 pseudonymise: PseudoQ = False,
                 table: Annotated[Literal["actors", "couplings"],
                                  Query(description="Kun CSV: aktører eller koblinger")] = "actors",
@@ -113,9 +130,15 @@ def export_case(session: SessionDep, who: PrincipalDep, case_id: int, fmt: diagr
 _IMPORT_TYPES = ("application/json", "application/graphml+xml", "application/xml", "text/xml")
 
 
+_GRAPHML_BODY = {"schema": {"type": "string", "description": "A GraphML file"}}
+
+
 @router.post("/cases/import", status_code=status.HTTP_201_CREATED, response_model=CaseCreated,
-             responses=_WRITE_ERRORS, openapi_extra={"requestBody": {"content": {
-                 t: {"schema": {"type": "string"}} for t in _IMPORT_TYPES}}})
+             responses={**_WRITE_ERRORS,
+                        415: _error("Hverken et grafdokument (JSON) eller GraphML")},
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": {"$ref": "#/components/schemas/GraphDocument"}},
+                 **{t: _GRAPHML_BODY for t in _IMPORT_TYPES[1:]}}}})
 async def import_case(request: Request, session: SessionDep, who: PrincipalDep,
                       response: Response) -> CaseCreated | Response:
     """Create a case from a graph document (JSON) or a GraphML file."""

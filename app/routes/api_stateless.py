@@ -10,24 +10,25 @@ from app.graph.analyse import Analysis, analyse
 from app.graph.classify import Classification, classify
 from app.graph.document import GraphDocument
 from app.models import CatalogueEntry
+from app.routes.api_cases import _BODY_ERRORS, _ERRORS
 
 router = APIRouter(prefix="/api/v1", tags=["beregning"])
 
 
-@router.post("/classify", response_model=Classification)
+@router.post("/classify", response_model=Classification, responses=_BODY_ERRORS)
 def classify_document(doc: GraphDocument, _who: PrincipalDep,
                       settings: SettingsDep) -> Classification:
     """The prototype (1/2/3) of the network sent, with reasons; stores nothing."""
     return classify(doc, settings.thresholds)
 
 
-@router.post("/analyse", response_model=Analysis)
+@router.post("/analyse", response_model=Analysis, responses=_BODY_ERRORS)
 def analyse_document(doc: GraphDocument, _who: PrincipalDep) -> Analysis:
     """Warnings, brokers and coupling load of the network sent; stores nothing."""
     return analyse(doc)
 
 
-@router.get("/catalogue", tags=["katalog"])
+@router.get("/catalogue", tags=["katalog"], responses={401: _ERRORS[401]})
 def show_catalogue(session: SessionDep, _who: PrincipalDep) -> dict[str, list[str]]:
     """Names to pick from: sectors, professions, organisations and panels."""
     catalogue: dict[str, list[str]] = {"sector": [], "profession": [], "organisation": [],
