@@ -161,3 +161,17 @@ def test_every_read_and_change_is_audited(api: Api, db: Any) -> None:
             m.AuditEntry.action == "search", m.AuditEntry.principal == entries[0].principal
         )).all()
         assert any("Claus" in (s.detail or "") for s in searches)
+
+
+def test_rows_agree_with_history_after_changes(api: Api, db: Any) -> None:
+    from app.cases import document_of, dump, rows_document
+
+    case_id, version = api.create(claus_foer())
+    api.put(f"/api/v1/cases/{case_id}/graph", json=_doc(claus_nu()),
+            headers={"If-Match": f'"{version}"'})
+    api.post(f"/api/v1/cases/{case_id}/actors", json={
+        "key": "mor", "kind": "network", "label": "Mor", "version": version + 1})
+    with db.session() as session:
+        case = session.get(m.Case, case_id)
+        assert rows_document(case) == dump(document_of(case))
+        assert len(rows_document(case)["actors"]) == len(claus_nu().actors) + 1

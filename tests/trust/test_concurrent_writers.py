@@ -1,0 +1,404 @@
+"""Many writers on one case against a real ``kuvert serve``: nothing lost, nothing twice.
+
+Each writer adds its own, uniquely keyed actor to the same case, building on the
+ETag it last saw and trying again on 412 (API) or with the conflict's "Gentag min
+ændring" form (web). Afterwards every acknowledged edit is in the network exactly
+once, and the history is one event per acknowledged edit, versions without gaps.
+
+The helpers for a live server (:class:`LiveServer`, :func:`kuvert`) are shared with
+``test_crash_safety.py``.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from app import models as m
+from app.cli import migrate
+from app.db import Database
+from app.graph.examples import claus_foer
+from tests.conftest import PASSWORD, _backends, empty_database
+
+KUVERT = str(Path(sys.executable).with_name("kuvert"))
+WAIT = 30.0  # seconds: the longest any single wait in these tests may take
+
+
+# --- a real server ---------------------------------------------------------------------
+
+
+def kuvert(url: str, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the ``kuvert`` command on the database at ``url``, as an operator would."""
+    env = {**os.environ, "KUVERT_DATABASE_URL": url}
+    return subprocess.run([KUVERT, *args], env=env, input=input, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def create_team_token(url: str, team: str) -> str:
+    """Create a team and a write token for it with the command line; returns the token."""
+    made = kuvert(url, "team", "create", team)
+    assert made.returncode == 0, made.stderr
+    token = kuvert(url, "token", "create", "--team", team, "--scope", "write")
+    assert token.returncode == 0, token.stderr
+    secret = token.stdout.strip().splitlines()[-1].split()[-1]
+    assert secret.startswith("kvt_")
+    return secret
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """``kuvert serve`` as a child process on loopback; start, kill -9, stop, start again."""
+
+    def __init__(self, url: str, log: Path) -> None:
+        self.url = url
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.port = 0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        assert self.proc is None or self.proc.poll() is not None, "already running"
+        self.port = _free_port()
+        env = {**os.environ, "KUVERT_DATABASE_URL": self.url, "KUVERT_HOST": "127.0.0.1",
+               "KUVERT_ENVIRONMENT": "test"}
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen([KUVERT, "serve", "--port", str(self.port)], env=env,
+                                         stdout=out, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        pytest.fail(f"kuvert serve did not become healthy; its log:\n{self.tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no cleanup, exactly like a power cut of the process."""
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=WAIT)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+
+
+
+# --- a case served live, with an API token and two web users ---------------------------
+
+
+@dataclass
+class Live:
+    """A running server on a fresh database, with one team, its token and users."""
+
+    backend: str
+    url: str
+    server: LiveServer
+    token: str
+    users: list[str] = field(default_factory=list)
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(base_url=self.server.base, timeout=WAIT,
+                            headers={"Authorization": f"Bearer {self.token}"})
+
+    def new_case(self) -> tuple[int, int]:
+        with self.api() as c:
+            r = c.post("/api/v1/cases", json=claus_foer().model_dump(mode="json",
+                                                                   exclude_none=True))
+        assert r.status_code == 201, r.text
+        return r.json()["id"], r.json()["version"]
+
+
+@pytest.fixture(scope="module", params=_backends())
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[Live]:
+    tmp = tmp_path_factory.mktemp("live")
+    with empty_database(request.param, tmp) as url:
+        migrate(url)
+        team = f"trust-{secrets.token_hex(3)}"
+        token = create_team_token(url, team)
+        users = [f"browser-{n}" for n in (1, 2)]
+        for username in users:
+            made = kuvert(url, "user", "create", "--team", team, "--username", username,
+                          "--password", PASSWORD, "--role", "editor")
+            assert made.returncode == 0, made.stderr
+        server = LiveServer(url, tmp / "server.log")
+        try:
+            server.start()
+            yield Live(request.param, url, server, token, users)
+        finally:
+            server.stop()
+
+
+def _version(etag: str) -> int:
+    return int(etag.strip('"'))
+
+
+def _run_threads(targets: list[Any]) -> None:
+    threads = [threading.Thread(target=t, daemon=True) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a writer hung"
+
+
+def _events(url: str, case_id: int) -> list[m.Event]:
+    db = Database(url)
+    try:
+        with db.session() as session:
+            return list(session.scalars(select(m.Event).where(m.Event.case_id == case_id)
+                                        .order_by(m.Event.version)))
+    finally:
+        db.dispose()
+
+
+def _added_one_by_one(events: list[m.Event]) -> list[dict[str, Any]]:
+    """The actor each event after the first added; fails unless each added exactly one
+    and kept every actor before it (a lost update would drop one)."""
+    added = []
+    for before, after in itertools.pairwise(events):
+        old, new = before.document["actors"], after.document["actors"]
+        assert new[:-1] == old, f"version {after.version} did not build on {before.version}"
+        assert len(new) == len(old) + 1
+        added.append(new[-1])
+    return added
+
+
+def _check_history(live: Live, case_id: int, edits: int) -> tuple[list[m.Event], dict[str, Any]]:
+    """Versions 1..V without gaps, V = 1 + edits, and the graph at V as the last event."""
+    with live.api() as c:
+        history = c.get(f"/api/v1/cases/{case_id}/history").json()
+        graph = c.get(f"/api/v1/cases/{case_id}/graph")
+    versions = [e["version"] for e in history["events"]]
+    assert versions == list(range(1, edits + 2)), versions
+    assert history["version"] == _version(graph.headers["ETag"]) == 1 + edits
+    events = _events(live.url, case_id)
+    assert [e.version for e in events] == versions
+    assert graph.json() == events[-1].document
+    return events, graph.json()
+
+
+# --- the tests -------------------------------------------------------------------------
+
+WRITERS, EDITS, MAX_TRIES = 6, 15, 200
+
+
+@dataclass
+class Ack:
+    key: str
+    label: str
+    version: int
+
+
+def test_concurrent_api_writers_lose_nothing_and_apply_nothing_twice(live: Live) -> None:
+    case_id, _ = live.new_case()
+    initial = len(claus_foer().actors)
+    acks: list[Ack] = []
+    failures: list[str] = []
+    tries: Counter[int] = Counter()  # tries per acknowledged edit
+    lock = threading.Lock()
+    barrier = threading.Barrier(WRITERS, timeout=WAIT)
+    graph_url = f"/api/v1/cases/{case_id}/graph"
+
+    def writer(i: int) -> None:
+        try:
+            with live.api() as c:
+                etag = c.get(graph_url).headers["ETag"]
+                barrier.wait()
+                for j in range(EDITS):
+                    key, label = f"w{i}-{j}", f"Skribent {i}, ændring {j}"
+                    for attempt in range(1, MAX_TRIES + 1):
+                        r = c.post(f"/api/v1/cases/{case_id}/actors", headers={"If-Match": etag},
+                                   json={"key": key, "kind": "network", "label": label})
+                        if r.status_code == 201:
+                            etag = r.headers["ETag"]
+                            with lock:
+                                acks.append(Ack(key, label, _version(etag)))
+                                tries[attempt] += 1
+                            break
+                        assert r.status_code == 412, (r.status_code, r.text)
+                        assert r.json()["error"]["code"] == "stale_version"
+                        etag = c.get(graph_url).headers["ETag"]
+                    else:
+                        raise AssertionError(f"{key}: no luck in {MAX_TRIES} tries")
+        except BaseException as exc:  # reported by the main thread
+            with lock:
+                failures.append(f"writer {i}: {exc!r}")
+
+    reads: list[tuple[int, dict[str, Any]]] = []  # ETag version, body
+    writing = threading.Event()
+    writing.set()
+
+    def reader() -> None:
+        """Reads while the writers write: each must be one whole version, its ETag's."""
+        try:
+            with live.api() as c:
+                while writing.is_set():
+                    r = c.get(graph_url)
+                    assert r.status_code == 200, (r.status_code, r.text[:300])
+                    with lock:
+                        reads.append((_version(r.headers["ETag"]), r.json()))
+        except BaseException as exc:  # reported by the main thread
+            with lock:
+                failures.append(f"reader: {exc!r}")
+
+    readers = [threading.Thread(target=reader, daemon=True) for _ in range(2)]
+    for t in readers:
+        t.start()
+    started = time.monotonic()
+    try:
+        _run_threads([lambda i=i: writer(i) for i in range(WRITERS)])
+    finally:
+        writing.clear()
+        for t in readers:
+            t.join(timeout=WAIT)
+    elapsed = time.monotonic() - started
+    assert not failures, failures
+    assert len(acks) == WRITERS * EDITS
+
+    # The acknowledged versions are exactly 2..V: one per edit, none shared.
+    assert sorted(a.version for a in acks) == list(range(2, 2 + WRITERS * EDITS))
+    events, graph = _check_history(live, case_id, WRITERS * EDITS)
+    keys = Counter(a["key"] for a in graph["actors"])
+    assert len(graph["actors"]) == initial + WRITERS * EDITS
+    assert all(keys[a.key] == 1 for a in acks)
+    # Each event is the acknowledged edit that got its version, and added just that actor.
+    by_version = {a.version: a for a in acks}
+    for event, actor in zip(events[1:], _added_one_by_one(events), strict=True):
+        ack = by_version[event.version]
+        assert (actor["key"], actor["label"]) == (ack.key, ack.label)
+        assert event.kind == "actor_added" and event.summary == f"Aktør tilføjet: {ack.label}"
+
+    retries = sum((n - 1) * count for n, count in tries.items())
+    documents = {e.version: e.document for e in events}
+    torn = [version for version, body in reads if body != documents[version]]
+    print(f"\n[trust] API writers on {live.backend}: {WRITERS}x{EDITS} = {len(acks)} edits "
+          f"acknowledged, {retries} retries after 412, most tries for one edit {max(tries)}, "
+          f"versions 1..{events[-1].version} gap-free, {len(reads)} concurrent reads "
+          f"({len(torn)} not the document of their ETag), {elapsed:.1f}s")
+    assert not torn, f"reads mixing versions, at ETags {torn}"
+
+
+BROWSERS, FORM_EDITS = 2, 15
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def _log_in(browser: httpx.Client, username: str) -> None:
+    """Log a browser's cookie jar in through the login form, with its CSRF cookie."""
+    form = browser.get("/login")
+    csrf = html.unescape(form.text.split('name="csrf" value="')[1].split('"')[0])
+    r = browser.post("/login", data={"username": username, "password": PASSWORD,
+                                     "csrf": csrf, "next": "/cases"})
+    assert r.status_code == 303, r.text
+
+
+def _replay_form(fragment: str) -> dict[str, str]:
+    """The hidden fields of the conflict's "Gentag min ændring" form."""
+    section = fragment.split('<section id="conflict"', 1)[1].split("</form>", 1)[0]
+    return {name: html.unescape(value) for name, value in HIDDEN.findall(section)}
+
+
+def test_concurrent_form_edits_are_each_kept_once(live: Live) -> None:
+    case_id, _ = live.new_case()
+    initial = len(claus_foer().actors)
+    acked: list[str] = []
+    failures: list[str] = []
+    conflicts = Counter[str]()
+    lock = threading.Lock()
+    barrier = threading.Barrier(BROWSERS, timeout=WAIT)
+
+    def browser(n: int, username: str) -> None:
+        try:
+            with httpx.Client(base_url=live.server.base, timeout=WAIT) as b:
+                _log_in(b, username)
+                page = b.get(f"/cases/{case_id}")
+                assert page.status_code == 200
+                csrf = html.unescape(page.text.split('name="csrf" value="')[1].split('"')[0])
+                version = page.text.split('data-version="')[1].split('"')[0]
+                barrier.wait()
+                for j in range(FORM_EDITS):
+                    label = f"Browser {n}, ændring {j}"
+                    form = {"csrf": csrf, "version": version, "label": label,
+                            "kind": "network"}
+                    for _ in range(MAX_TRIES):
+                        r = b.post(f"/cases/{case_id}/actors", data=form,
+                                   headers={"HX-Request": "true"})
+                        assert r.status_code in (200, 409), (r.status_code, r.text[:300])
+                        version = r.text.split('data-version="')[1].split('"')[0]
+                        if r.status_code == 200:
+                            assert 'id="conflict"' not in r.text and 'id="problems"' not in r.text
+                            with lock:
+                                acked.append(label)
+                            break
+                        with lock:
+                            conflicts[username] += 1
+                        form = _replay_form(r.text)
+                        assert form["label"] == label and form["csrf"] == csrf
+                    else:
+                        raise AssertionError(f"{label}: no luck in {MAX_TRIES} tries")
+        except BaseException as exc:  # reported by the main thread
+            with lock:
+                failures.append(f"{username}: {exc!r}")
+
+    started = time.monotonic()
+    _run_threads([lambda n=n, u=u: browser(n, u) for n, u in enumerate(live.users, 1)])
+    elapsed = time.monotonic() - started
+    assert not failures, failures
+    assert sorted(acked) == sorted(f"Browser {n}, ændring {j}"
+                                   for n in range(1, BROWSERS + 1) for j in range(FORM_EDITS))
+
+    events, graph = _check_history(live, case_id, len(acked))
+    labels = Counter(a["label"] for a in graph["actors"])
+    assert len(graph["actors"]) == initial + len(acked)
+    assert all(labels[label] == 1 for label in acked)
+    added = [a["label"] for a in _added_one_by_one(events)]
+    assert sorted(added) == sorted(acked)
+    assert [e.summary for e in events[1:]] == [f"Aktør tilføjet: {label}" for label in added]
+    by = Counter(e.principal for e in events[1:])
+    assert all(by[f"user:{u}"] == FORM_EDITS for u in live.users), by
+
+    print(f"\n[trust] web forms on {live.backend}: {BROWSERS} browsers x {FORM_EDITS} = "
+          f"{len(acked)} edits acknowledged, {sum(conflicts.values())} conflicts replayed "
+          f"({dict(conflicts)}), versions 1..{events[-1].version} gap-free, {elapsed:.1f}s")
