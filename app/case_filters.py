@@ -1,24 +1,24 @@
 """The case list's filters: text, target group, team, coordinator and prototype.
 
-Text, target group, team and "has a coordinator" narrow the query in SQL. The
-prototype is not stored (it follows from the network and the configured
-thresholds), so it is worked out for each remaining case from its document.
+Every filter narrows the query in SQL. The prototype follows from the network and
+the configured thresholds; each case stores the two counts it is decided by (distinct
+professions and sectors, kept by the service layer on every write), and the query
+compares them with the thresholds, so changing a threshold needs no recount.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
+from sqlalchemy.orm import Session
 
 from app import models as m
 from app.auth import Principal
-from app.cases import audit, document_of, visible_cases
+from app.cases import audit, page_of, visible_cases
 from app.errors import ServiceError
-from app.graph.classify import Level, Thresholds, classify
+from app.graph.classify import Level, Thresholds, prototype_of
 from app.graph.document import TARGET_GROUPS
 
 __all__ = [
@@ -29,9 +29,6 @@ __all__ = [
     "search_cases_filtered",
     "team_choices",
 ]
-
-BATCH = 200  # cases classified per round trip when filtering by prototype
-
 
 class BadFilter(ServiceError):
     status = 422
@@ -109,17 +106,12 @@ def _narrowed(who: Principal, q: str | None, target_group: str | None,
     return query
 
 
-def _with_networks(query: Select[m.Case]) -> Select[m.Case]:
-    """Load each case's actors, couplings and agreements in a few queries, not per case."""
-    return query.options(
-        selectinload(m.Case.actors),
-        selectinload(m.Case.couplings).selectinload(m.Coupling.agreements),
-    )
-
-
-def _classified(cases: Iterable[m.Case], thresholds: Thresholds) -> Iterable[FoundCase]:
-    for case in cases:
-        yield FoundCase(case, classify(document_of(case), thresholds).prototype)
+def _prototype_is(prototype: Level, limits: Thresholds) -> ColumnElement[bool]:
+    """The cases whose stored counts give ``prototype`` under ``limits`` (DESIGN §4)."""
+    professions, sectors = m.Case.profession_count, m.Case.sector_count
+    one = and_(professions <= limits.professions_level1, sectors <= limits.sectors_level1)
+    three = or_(professions > limits.professions_level2, sectors > limits.sectors_level2)
+    return {1: one, 2: and_(not_(one), not_(three)), 3: three}[prototype]
 
 
 def search_cases_filtered(
@@ -161,31 +153,21 @@ def search_cases_filtered(
 
     Notes
     -----
-    Writes one audit entry ``search`` with every term, and commits. Without a
-    prototype filter only the page's cases are classified; with one, every case
-    left after the SQL filters is, in batches of :data:`BATCH`.
+    Writes one audit entry ``search`` with every term, and commits. The prototype
+    comes from the counts stored with each case (see :func:`app.cases.recount_all`),
+    so no network is loaded: one count and one page query.
     """
     if target_group is not None and target_group not in TARGET_GROUPS:
         raise BadFilter("Målgruppen skal være børn, unge, voksne eller familie.")
     if prototype is not None and prototype not in (1, 2, 3):
         raise BadFilter("Prototypen skal være 1, 2 eller 3.")
     query = _narrowed(who, q, target_group, coordinator, team_id)
-    order = (m.Case.updated_at.desc(), m.Case.id.desc())
-    if prototype is None:
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        page = session.scalars(_with_networks(query).order_by(*order)
-                               .offset(offset).limit(limit))
-        rows = list(_classified(page, thresholds))
-    else:
-        everything = session.scalars(_with_networks(query).order_by(*order)
-                                     .execution_options(yield_per=BATCH))
-        rows, total = [], 0
-        for found in _classified(everything, thresholds):
-            if found.prototype != prototype:
-                continue
-            if offset <= total < offset + limit:
-                rows.append(found)
-            total += 1
+    if prototype is not None:
+        query = query.where(_prototype_is(cast(Level, prototype), thresholds))
+    total = session.scalar(
+        query.with_only_columns(func.count(), maintain_column_froms=True)) or 0
+    rows = [FoundCase(case, prototype_of(case.profession_count, case.sector_count, thresholds))
+            for case in page_of(session, query, offset, limit)]
     audit(session, who, "search",
           detail=(f"q={q!r} target_group={target_group!r} prototype={prototype!r} "
                   f"coordinator={coordinator!r} team={team_id!r} "

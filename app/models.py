@@ -107,12 +107,21 @@ class Case(Base):
         ),
         CheckConstraint("status IN ('open', 'closed')", name="status"),
         CheckConstraint("version >= 1", name="version"),
+        # The case list and search (:func:`app.cases.page_of`): the matches, their order
+        # and the prototype filter come from this covering index, not the wide rows.
+        Index("ix_cases_search", "team_id", "label_folded", "external_ref", "updated_at",
+              "profession_count", "sector_count"),
+        # Search on PostgreSQL: trigrams make ``label_folded LIKE '%q%'`` and the
+        # reference's ILIKE index lookups (together, as a BitmapOr). SQLite ignores the
+        # ``postgresql_*`` options: there it is a plain index.
+        Index("ix_cases_label_folded", "label_folded", "external_ref", postgresql_using="gin",
+              postgresql_ops={"label_folded": "gin_trgm_ops", "external_ref": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"))
     label: Mapped[str] = mapped_column(String(SHORT))
-    label_folded: Mapped[str] = mapped_column(String(SHORT), index=True)
+    label_folded: Mapped[str] = mapped_column(String(SHORT))
     target_group: Mapped[str] = mapped_column(String(20))
     external_ref: Mapped[str | None] = mapped_column(String(SHORT))
     coordinator_key: Mapped[str | None] = mapped_column(String(64))
@@ -123,6 +132,10 @@ class Case(Base):
     consent_scope: Mapped[str | None] = mapped_column(String(LONG))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Distinct professions and sectors among the actors (DESIGN §4), kept by the service
+    # layer on every write: the prototype filter is then SQL over the configured thresholds.
+    profession_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sector_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     team: Mapped[Team] = relationship()
     actors: Mapped[list[Actor]] = relationship(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app.auth import SYSTEM
-from app.cases import audit
+from app.cases import audit, recount_all
 from app.db import Base
 from app.errors import Conflict
 
@@ -97,6 +97,8 @@ def import_all(session: Session, data: dict[str, Any]) -> dict[str, int]:
         counts[_name(model)] = len(rows)
     _reset_sequences(session)
     session.commit()
+    if any("profession_count" not in row for row in data.get("cases", [])):
+        recount_all(session)  # an export from before the counts were stored
     return counts
 
 

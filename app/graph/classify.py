@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -15,10 +15,13 @@ __all__ = [
     "DEFAULT_THRESHOLDS",
     "Classification",
     "Count",
+    "Counted",
     "Level",
     "Thresholds",
     "classify",
+    "counts",
     "normalise",
+    "prototype_of",
 ]
 
 Level = Literal[1, 2, 3]
@@ -147,6 +150,49 @@ def _level(count: int, level1: int, level2: int) -> Level:
     if count <= level2:
         return 2
     return 3
+
+
+def prototype_of(professions: int, sectors: int,
+                 thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Level:
+    """The prototype that these two counts give: the higher of their levels.
+
+    Examples
+    --------
+    >>> prototype_of(2, 3)
+    2
+    >>> prototype_of(6, 0)
+    3
+    """
+    return max(_level(professions, thresholds.professions_level1, thresholds.professions_level2),
+               _level(sectors, thresholds.sectors_level1, thresholds.sectors_level2))
+
+
+class Counted(Protocol):
+    """What :func:`counts` reads of an actor: a document's actor, or a database row."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def profession(self) -> str | None: ...
+    @property
+    def sector(self) -> str | None: ...
+
+
+def counts(actors: Iterable[Counted]) -> tuple[int, int]:
+    """How many distinct professions and sectors the actors other than the citizen have.
+
+    The two numbers :func:`classify` compares with the thresholds; they do not depend
+    on the thresholds, so they can be stored with the network.
+
+    Examples
+    --------
+    >>> from app.graph.examples import claus_foer
+    >>> counts(claus_foer().actors)
+    (4, 4)
+    """
+    others = [a for a in actors if a.kind != "citizen"]
+    return (len(_distinct(a.profession for a in others)),
+            len(_distinct(a.sector for a in others)))
 
 
 def _reason(count: Count, one: str, many: str, level1: int, level2: int) -> str:
