@@ -42,7 +42,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python bench/render.py
+	$(BIN)/python bench/run.py
 
 # The envelopes shown in the README, drawn by the project's own renderer.
 docs: $(STAMP)

@@ -61,8 +61,12 @@ def _cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = get_settings()
+    # An import string, so that every worker process builds its own app. Live updates
+    # reach browsers on other workers only through PostgreSQL (LISTEN/NOTIFY); on SQLite
+    # each worker tells only its own browsers.
     uvicorn.run("app.main:create_app", factory=True, host=settings.host,
-                port=args.port or settings.port, proxy_headers=False)
+                port=args.port or settings.port, proxy_headers=False,
+                workers=args.workers)
 
 
 def _cmd_team_create(args: argparse.Namespace) -> None:
@@ -134,6 +138,58 @@ def _cmd_purge(args: argparse.Namespace) -> None:
               "Kør med --apply for at slette dem.")
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("skal være mindst 1")
+    return number
+
+
+def _cmd_populate(args: argparse.Namespace) -> None:
+    import time
+
+    from tqdm import tqdm
+
+    from app.populate import populate
+
+    db = _database()
+    started = time.perf_counter()
+    with tqdm(total=args.cases, unit="forløb", smoothing=0.1) as bar:
+        result = populate(db.engine, args.cases, args.team or ["bench"], seed=args.seed,
+                          progress=bar.update)
+    db.dispose()
+    took = time.perf_counter() - started
+    if result.interrupted:
+        print(f"Afbrudt: {result.cases} af {args.cases} forløb blev skrevet "
+              "(den halve portion er rullet tilbage).", file=sys.stderr)
+        raise SystemExit(130)
+    print(f"{result.cases} forløb skrevet på {took:.1f} s "
+          f"(prototype 1/2/3: {result.by_prototype[1]}/{result.by_prototype[2]}/"
+          f"{result.by_prototype[3]}).")
+
+
+def _cmd_reclassify(args: argparse.Namespace) -> None:
+    from sqlalchemy import func, select
+    from tqdm import tqdm
+
+    from app import cases
+    from app import models as m
+
+    db = _database()
+    with db.session() as session:
+        total = session.scalar(select(func.count()).select_from(m.Case)) or 0
+        with tqdm(total=total, unit="forløb") as bar:
+            try:
+                changed = cases.recount_all(session, args.batch, progress=bar.update)
+            except KeyboardInterrupt:
+                bar.close()
+                print(f"Afbrudt efter {bar.n} af {total} forløb; de færdige portioner er "
+                      "gemt. Kør kommandoen igen for at gøre den færdig.", file=sys.stderr)
+                raise SystemExit(130) from None
+    db.dispose()
+    print(f"{total} forløb talt om; {changed} havde forkerte tal og er rettet.")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kuvert", description="Den digitale Kuvertmodel.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -142,6 +198,9 @@ def parser() -> argparse.ArgumentParser:
         func=_cmd_demo)
     serve = sub.add_parser("serve", help="start webserveren")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=_positive, default=1,
+                       help="antal processer (live-opdateringer går kun på tværs af "
+                            "processer med PostgreSQL)")
     serve.set_defaults(func=_cmd_serve)
 
     team = sub.add_parser("team", help="teams").add_subparsers(dest="action", required=True)
@@ -171,6 +230,16 @@ def parser() -> argparse.ArgumentParser:
     purge.add_argument("--apply", action="store_true",
                        help="slet for alvor (uden: vis kun hvad der ville blive slettet)")
     purge.set_defaults(func=_cmd_purge)
+    pop = sub.add_parser("populate", help="fyld databasen med mange opdigtede forløb (benchmark)")
+    pop.add_argument("--cases", type=int, default=100_000, help="antal (standard 100000)")
+    pop.add_argument("--team", action="append",
+                     help="team der ejer dem; kan gives flere gange (standard: bench)")
+    pop.add_argument("--seed", type=int, default=1, help="samme frø giver samme forløb")
+    pop.set_defaults(func=_cmd_populate)
+    recl = sub.add_parser("reclassify",
+                          help="tæl faggrupper og sektorer om for alle forløb")
+    recl.add_argument("--batch", type=int, default=1000, help="forløb pr. transaktion")
+    recl.set_defaults(func=_cmd_reclassify)
     imp = sub.add_parser("import", help="indlæs en eksport i en tom database")
     imp.add_argument("file", help="fil, eller - for standard input")
     imp.set_defaults(func=_cmd_import)

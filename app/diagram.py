@@ -7,13 +7,16 @@ they always show the same envelope for the same network.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
+from collections import OrderedDict
 from datetime import date
 from typing import Literal
 
 from app.config import Settings
 from app.graph import export
-from app.graph.classify import classify
+from app.graph.classify import Thresholds, classify
 from app.graph.document import GraphDocument
 from app.graph.pdf import svg_to_pdf
 from app.graph.pseudonym import pseudonymise
@@ -39,11 +42,53 @@ def prepare(doc: GraphDocument, *, pseudonymised: bool, lang: Lang = "da") -> Gr
     return pseudonymise(doc, lang=lang) if pseudonymised else doc
 
 
+_SvgKey = tuple[bytes, Lang, date | None, bool, Thresholds]
+
+
+class _SvgCache:
+    """The most recently drawn envelopes, by what they were drawn from.
+
+    The renderer is pure (the same document, language, date and thresholds give the
+    same bytes), so the key is a digest of the document's content with those inputs:
+    a changed case has new content and so a new key, and two databases or a reused
+    case id can never share a wrong picture. Safe from any thread.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[_SvgKey, str] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: _SvgKey) -> str | None:
+        with self.lock:
+            svg = self.entries.get(key)
+            if svg is not None:
+                self.entries.move_to_end(key)
+            return svg
+
+    def put(self, key: _SvgKey, svg: str) -> None:
+        with self.lock:
+            self.entries[key] = svg
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+_svg_cache = _SvgCache(size=128)  # about 90 kB each at 60 actors
+
+
 def envelope_svg(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
                  on: date | None = None, pseudonymised: bool = False) -> str:
-    shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
-    prototype = classify(doc, settings.thresholds).prototype
-    return render_svg(shown, prototype=prototype, lang=lang, on=on)
+    """The envelope of ``doc``; drawn once per content, language, date and thresholds."""
+    digest = hashlib.blake2b(doc.model_dump_json().encode(), digest_size=20).digest()
+    key: _SvgKey = (digest, lang, on, pseudonymised, settings.thresholds)
+    svg = _svg_cache.get(key)
+    if svg is None:
+        shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
+        prototype = classify(doc, settings.thresholds).prototype
+        svg = render_svg(shown, prototype=prototype, lang=lang, on=on)
+        _svg_cache.put(key, svg)
+    return svg
 
 
 def envelope_pdf(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",

@@ -61,12 +61,27 @@ def measure(doc: GraphDocument, repeat: int) -> tuple[float, float]:
     return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
 
 
-def main() -> None:
-    cases = [(5, 6, 200), (20, 40, 200), (60, 150, 200), (150, 300, 50)]
-    print(f"{'actors':>6} {'couplings':>9} {'median ms':>10} {'p95 ms':>8}")
-    for actors, couplings, repeat in cases:
+CASES = [(5, 6, 200), (20, 40, 200), (60, 150, 200), (150, 300, 50)]
+TARGET_MEDIAN_MS = 10.0  # at 60 actors / 150 couplings
+
+
+def measure_all() -> list[dict[str, float]]:
+    """One row per network size: actors, couplings, median and p95 in ms."""
+    rows = []
+    for actors, couplings, repeat in CASES:
         median, p95 = measure(network(actors, couplings), repeat)
-        print(f"{actors:>6} {couplings:>9} {median:>10.2f} {p95:>8.2f}")
+        rows.append({"actors": actors, "couplings": couplings, "median_ms": median,
+                     "p95_ms": p95})
+    return rows
+
+
+def main() -> list[dict[str, float]]:
+    rows = measure_all()
+    print(f"{'actors':>6} {'couplings':>9} {'median ms':>10} {'p95 ms':>8}")
+    for row in rows:
+        print(f"{row['actors']:>6} {row['couplings']:>9} {row['median_ms']:>10.2f} "
+              f"{row['p95_ms']:>8.2f}")
+    return rows
 
 
 if __name__ == "__main__":

@@ -1,0 +1,257 @@
+"""Every benchmark in one run, written up as ``docs/performance.md`` (``make bench``).
+
+Render, PDF, API throughput, live updates and, when the module is there, the search
+benchmark (``bench/scale.py``). The report holds figures from this run only, with the
+targets of DESIGN §10, whether each is met, and the machine they were measured on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.graph.pdf import svg_to_pdf
+from app.graph.svg import render_svg
+from bench import api, live, render
+
+REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+PDF_REPEAT = 10
+BUDGET_SECONDS = 570.0  # the whole run stays under 10 minutes
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def measure_pdf(actors: int = 60, couplings: int = 150) -> dict[str, float]:
+    """Layout, SVG and PDF of one page, uncached: median and p95 in ms."""
+    doc = render.network(actors, couplings)
+    svg_to_pdf(render_svg(doc, prototype=3), paper="a4", title="Bench")  # warm up
+    times = []
+    for _ in range(PDF_REPEAT):
+        start = time.perf_counter()
+        pdf = svg_to_pdf(render_svg(doc, prototype=3), paper="a4", title="Bench")
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return {"actors": actors, "couplings": couplings, "median_ms": statistics.median(times),
+            "p95_ms": times[min(len(times) - 1, int(len(times) * 0.95))],
+            "bytes": len(pdf)}
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def _render_section(rows: list[dict[str, float]]) -> list[str]:
+    out = ["## Envelope layout + SVG", "",
+           f"Target: ≤ {render.TARGET_MEDIAN_MS:g} ms median at 60 actors / 150 couplings "
+           "(`bench/render.py`, `render_svg`, layout included).", "",
+           "| actors | couplings | median ms | p95 ms | target |", "|---:|---:|---:|---:|---|"]
+    for r in rows:
+        verdict = "–"
+        if (r["actors"], r["couplings"]) == (60, 150):
+            verdict = _met(r["median_ms"] <= render.TARGET_MEDIAN_MS)
+        out.append(f"| {r['actors']} | {r['couplings']} | {r['median_ms']:.2f} | "
+                   f"{r['p95_ms']:.2f} | {verdict} |")
+    return [*out, ""]
+
+
+def _pdf_section(r: dict[str, float]) -> list[str]:
+    return ["## PDF", "",
+            "Layout, SVG and PDF (`svg_to_pdf`, A4) of one page, not cached. DESIGN §10 sets "
+            "no target.", "",
+            "| actors | couplings | median ms | p95 ms | PDF bytes |", "|---:|---:|---:|---:|---:|",
+            f"| {r['actors']} | {r['couplings']} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | "
+            f"{r['bytes']} |", ""]
+
+
+def _api_section(results: dict[str, list[api.Figure]], seconds: float) -> list[str]:
+    out = ["## API throughput", "",
+           f"One `kuvert serve` process; {api.CONCURRENCY} concurrent clients (httpx) on "
+           f"loopback, {seconds:g} s per endpoint in {api.ROUNDS} interleaved rounds; the "
+           "load generator shares the machine with the server. Ratio: throughput against "
+           "`/healthz` (which asks the database `SELECT 1`) in the same run. Every "
+           "`/api/v1` read checks the token and the team and writes an audit row. "
+           f"Target: the graph read at ≥ {api.TARGET_GRAPH_RATIO:g} of the trivial endpoint.",
+           ""]
+    for backend, figures in results.items():
+        out += [f"### {backend}", "",
+                "| endpoint | req/s | p50 ms | p99 ms | ratio | errors | target |",
+                "|---|---:|---:|---:|---:|---:|---|"]
+        for f in figures:
+            verdict = _met(f.ratio >= api.TARGET_GRAPH_RATIO) if "GET graph" in f.name else "–"
+            out.append(f"| {f.name} | {f.rps:.0f} | {f.p50_ms:.1f} | {f.p99_ms:.1f} | "
+                       f"{f.ratio:.2f} | {f.errors} | {verdict} |")
+        out.append("")
+    return out
+
+
+def _live_section(figures: list[live.LiveFigure]) -> list[str]:
+    out = ["## Live updates", "",
+           f"{live.STREAMS} logged-in event streams on one case; {live.CHANGES} changes "
+           "through the REST API; time from sending the change to the `changed` event in "
+           "each stream. With two processes the streams are spread over both and the change "
+           "is written through the first. "
+           f"Target: p95 ≤ {live.TARGET_P95_MS:g} ms, every change in every stream.", "",
+           "| set-up | arrived | p50 ms | p95 ms | max ms | target |",
+           "|---|---:|---:|---:|---:|---|"]
+    for f in figures:
+        everyone = f.arrivals == f.streams * f.changes
+        out.append(f"| {f.setup} | {f.arrivals}/{f.streams * f.changes} | {f.p50_ms:.1f} | "
+                   f"{f.p95_ms:.1f} | {f.max_ms:.1f} | "
+                   f"{_met(everyone and f.p95_ms <= live.TARGET_P95_MS)} |")
+    return [*out, ""]
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, bool):
+        return "met" if value else "**not met**"
+    return str(value)
+
+
+def _scale_section(results: Any) -> list[str]:
+    """The search benchmark's own figures, as it returns them (``bench/scale.py``)."""
+    out = ["## Search and scale", "",
+           "From `bench/scale.py` (`main()`); target: with 100,000 cases, case search "
+           "p95 ≤ 50 ms.", ""]
+    if isinstance(results, str):
+        return [*out, results, ""]
+    for backend, figures in (results or {}).items():
+        out += [f"### {backend}", ""]
+        if not isinstance(figures, dict):
+            out += [_cell(figures), ""]
+            continue
+        scalars = {k: v for k, v in figures.items() if not isinstance(v, dict)}
+        if scalars:
+            out += ["| figure | value |", "|---|---:|"]
+            out += [f"| {k} | {_cell(v)} |" for k, v in scalars.items()]
+            out.append("")
+        for section, rows in figures.items():
+            if not isinstance(rows, dict):
+                continue
+            nested = {k: v for k, v in rows.items() if isinstance(v, dict)}
+            flat = {k: v for k, v in rows.items() if not isinstance(v, dict)}
+            out += [f"**{section}**", ""]
+            if nested:
+                columns = list(dict.fromkeys(c for row in nested.values() for c in row))
+                out += ["| | " + " | ".join(columns) + " |",
+                        "|---|" + "---:|" * len(columns)]
+                out += [f"| {name} | " + " | ".join(_cell(row.get(c, "")) for c in columns)
+                        + " |" for name, row in nested.items()]
+                out.append("")
+            if flat:
+                out += ["| figure | value |", "|---|---:|"]
+                out += [f"| {k} | {_cell(v)} |" for k, v in flat.items()]
+                out.append("")
+    return out
+
+
+SCALE_CHILD = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from bench import scale
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    json.dump(scale.main(), out, default=str)
+"""
+
+
+def _scale(budget: float) -> Any:
+    """``bench/scale.py``'s ``main()`` in a child process, stopped after ``budget`` s."""
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "bench" / "scale.py").exists():
+        return "Skipped: `bench/scale.py` is not in this checkout."
+    if budget < 30:
+        return "Skipped: no time left in this run's 10 minutes."
+    with tempfile.TemporaryDirectory() as folder:
+        result = Path(folder) / "scale.json"
+        child = subprocess.Popen([sys.executable, "-c", SCALE_CHILD, str(root), str(result)],
+                                 start_new_session=True)
+        try:
+            child.wait(timeout=budget)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGTERM)
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait(timeout=10)
+            return (f"Not finished within the {budget:.0f} s left of this run's 10 minutes "
+                    "(a first run fills the 100,000-case databases; later runs reuse them). "
+                    "Run `.venv/bin/python bench/scale.py` alone for its figures.")
+        if child.returncode != 0 or not result.exists():
+            return f"`bench/scale.py` failed in this run (exit {child.returncode})."
+        return json.loads(result.read_text(encoding="utf-8"))
+
+
+def _guarded(name: str, call: Callable[[], Any]) -> tuple[Any, str | None]:
+    """Run one benchmark; a failure is reported, and the others still run."""
+    try:
+        return call(), None
+    except Exception:
+        traceback.print_exc()
+        return None, f"{name} failed in this run:\n\n```\n{traceback.format_exc()}```\n"
+
+
+def main() -> None:
+    started = time.perf_counter()
+    when = datetime.now().astimezone()
+    seconds = float(os.environ.get("KUVERT_BENCH_API_SECONDS", api.SECONDS))
+    sections: list[str] = []
+    timings: list[tuple[str, float]] = []
+
+    def step(name: str, call: Callable[[], Any],
+             write: Callable[[Any], list[str]]) -> None:
+        print(f"\n### {name}", flush=True)
+        began = time.perf_counter()
+        result, failure = _guarded(name, call)
+        timings.append((name, time.perf_counter() - began))
+        sections.extend(write(result) if failure is None else [f"## {name}", "", failure])
+
+    step("Envelope layout + SVG", render.main, _render_section)
+    step("PDF", measure_pdf, _pdf_section)
+    step("API throughput", lambda: api.main(seconds),
+         lambda r: _api_section(r, seconds))
+    step("Live updates", live.main, _live_section)
+    step("Search and scale", lambda: _scale(BUDGET_SECONDS - (time.perf_counter() - started)),
+         _scale_section)
+
+    total = time.perf_counter() - started
+    head = ["# Performance", "",
+            "Written by `make bench` (`bench/run.py`); every figure below comes from the "
+            "run described here, none is typed in. Targets: DESIGN §10.", "",
+            f"- date: {when:%Y-%m-%d %H:%M %Z}",
+            f"- CPU: {cpu_model()}, {os.cpu_count()} cores",
+            f"- Python {platform.python_version()}, {platform.system()} {platform.release()}",
+            f"- run time: {total:.0f} s ("
+            + ", ".join(f"{name} {s:.0f} s" for name, s in timings) + ")",
+            "- the benchmarks and the servers share these cores, and other work on the "
+            "machine at the time weighs on every figure", ""]
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text("\n".join(head + sections).rstrip() + "\n", encoding="utf-8")
+    print(f"\nWrote {REPORT} in {total:.0f} s.")
+
+
+if __name__ == "__main__":
+    main()
