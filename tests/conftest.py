@@ -21,6 +21,7 @@ from app.cli import migrate
 from app.config import Settings
 from app.db import Database
 from app.main import create_app
+from tests.trust import figures
 
 POSTGRES = os.environ.get("KUVERT_TEST_POSTGRES_URL")
 
@@ -164,3 +165,9 @@ def browser(settings: Settings, db: Database, api: Api) -> Iterator[TestClient]:
         c.username = username  # type: ignore[attr-defined]
         yield c
     app.state.db.dispose()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The trust tests' figures (tests/trust/figures.py), from a run that passed."""
+    if exitstatus == 0:
+        figures.write()

@@ -38,3 +38,11 @@ def test_user_guide_images_exist() -> None:
     images = [link for link in links if link.endswith(".png")]
     assert images, "the guide shows the pages"
     assert [i for i in images if not (ROOT / "docs" / i).exists()] == []
+
+
+def test_security_page_has_room_for_the_measured_figures() -> None:
+    from tests.trust.figures import END, PAGE, START
+
+    page = PAGE.read_text(encoding="utf-8")
+    assert page.count(START) == 1 and page.count(END) == 1
+    assert page.index(START) < page.index(END)

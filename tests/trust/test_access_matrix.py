@@ -47,6 +47,7 @@ from app.graph.examples import claus_nu
 from app.main import create_app
 from app.security import hash_token, new_secret
 from tests.conftest import PASSWORD, log_in
+from tests.trust import figures
 
 # --- the callers -----------------------------------------------------------------------
 
@@ -680,7 +681,7 @@ CHECKS = [pytest.param(key, role, id=f"{key[0]} {key[1]} | {role}")
 
 
 @pytest.mark.parametrize(("key", "role"), CHECKS)
-def test_access(world: World, key: tuple[str, str], role: str) -> None:
+def test_access(world: World, settings: Settings, key: tuple[str, str], role: str) -> None:
     if (key, role) in SKIPS:
         pytest.skip(SKIPS[key, role])
     expected = EXPECTED[ROUTES[key]][role]
@@ -693,6 +694,13 @@ def test_access(world: World, key: tuple[str, str], role: str) -> None:
         assert parse_qs(urlsplit(answer.location).query)["next"] == [answer.asked]
     if got == "ok" and key in SSE:
         assert answer.content_type.startswith("text/event-stream"), answer.content_type
+    backend = figures.backend_of(settings.database_url)
+    figures.count("access matrix", backend)
+    skipped = f" ({len(SKIPS)} pairs skipped, each with its reason)" if SKIPS else ""
+    figures.record("access matrix", backend,
+                   f"{len(ROUTES)} routes × {len(ROLES)} kinds of caller: "
+                   f"{figures.counted('access matrix', backend)} checks answered as the table "
+                   f"says{skipped}")
 
 
 # --- the table itself ------------------------------------------------------------------

@@ -37,6 +37,7 @@ from app.cli import migrate
 from app.db import Database
 from app.graph.examples import claus_foer
 from tests.conftest import PASSWORD, _backends, empty_database
+from tests.trust import figures
 
 KUVERT = str(Path(sys.executable).with_name("kuvert"))
 WAIT = 30.0  # seconds: the longest any single wait in these tests may take
@@ -314,10 +315,11 @@ def test_concurrent_api_writers_lose_nothing_and_apply_nothing_twice(live: Live)
     retries = sum((n - 1) * count for n, count in tries.items())
     documents = {e.version: e.document for e in events}
     torn = [version for version, body in reads if body != documents[version]]
-    print(f"\n[trust] API writers on {live.backend}: {WRITERS}x{EDITS} = {len(acks)} edits "
-          f"acknowledged, {retries} retries after 412, most tries for one edit {max(tries)}, "
-          f"versions 1..{events[-1].version} gap-free, {len(reads)} concurrent reads "
-          f"({len(torn)} not the document of their ETag), {elapsed:.1f}s")
+    figures.record("concurrent API writers", figures.backend_of(live.url),
+                   f"{WRITERS} clients × {EDITS} edits = {len(acks)} edits acknowledged, "
+                   f"{retries} retries after 412, none lost, none applied twice, versions "
+                   f"1..{events[-1].version} gap-free; {len(reads)} reads meanwhile, "
+                   f"{len(torn)} of them not the document of their ETag ({elapsed:.0f} s)")
     assert not torn, f"reads mixing versions, at ETags {torn}"
 
 
@@ -399,6 +401,7 @@ def test_concurrent_form_edits_are_each_kept_once(live: Live) -> None:
     by = Counter(e.principal for e in events[1:])
     assert all(by[f"user:{u}"] == FORM_EDITS for u in live.users), by
 
-    print(f"\n[trust] web forms on {live.backend}: {BROWSERS} browsers x {FORM_EDITS} = "
-          f"{len(acked)} edits acknowledged, {sum(conflicts.values())} conflicts replayed "
-          f"({dict(conflicts)}), versions 1..{events[-1].version} gap-free, {elapsed:.1f}s")
+    figures.record("concurrent web form edits", figures.backend_of(live.url),
+                   f"{BROWSERS} browsers × {FORM_EDITS} edits = {len(acked)} edits kept once "
+                   f"each, {sum(conflicts.values())} conflicts shown and replayed, versions "
+                   f"1..{events[-1].version} gap-free ({elapsed:.0f} s)")

@@ -36,6 +36,7 @@ from app.db import Database
 from app.graph.document import GraphDocument
 from app.graph.examples import claus_foer
 from tests.conftest import _backends, empty_database
+from tests.trust import figures
 from tests.trust.test_concurrent_writers import WAIT, LiveServer, create_team_token, kuvert
 
 Doc = dict[str, Any]
@@ -236,10 +237,11 @@ def test_kill_9_mid_stream_loses_no_acknowledged_write(backend: str, tmp_path: P
             final, _ = _check_stored(url, case_id, stream.acks)
         finally:
             server.stop()
-    print(f"\n[trust] kill -9 on {backend}: {KILLS} kills survived, {len(stream.acks)} writes "
-          f"acknowledged and all present, {unacked_but_applied} unanswered writes found "
-          f"applied whole, 0 half-written, versions 1..{final} gap-free, "
-          f"{time.monotonic() - started:.1f}s")
+    figures.record("kill -9 mid-stream", figures.backend_of(url),
+                   f"{KILLS} kills survived, {len(stream.acks)} writes acknowledged and all "
+                   f"present, {unacked_but_applied} unanswered writes found applied whole, "
+                   f"none half-written, versions 1..{final} gap-free "
+                   f"({time.monotonic() - started:.0f} s)")
 
 
 @pytest.mark.parametrize("backend", _backends())
@@ -268,6 +270,7 @@ def test_backup_after_kill_9_restores_identically(backend: str, tmp_path: Path) 
             _check_sqlite_file(target)
             _check_stored(target, case_id, stream.acks)
     rows = sum(len(v) for v in first.values() if isinstance(v, list))
-    print(f"\n[trust] backup after kill -9, {backend} -> sqlite: {len(stream.acks)} writes "
-          f"acknowledged, {rows} rows exported, re-export identical, "
-          f"{time.monotonic() - started:.1f}s")
+    figures.record("backup and restore after kill -9", figures.backend_of(url),
+                   f"{len(stream.acks)} writes acknowledged, {rows} rows exported, imported "
+                   f"into an empty SQLite database, re-export identical "
+                   f"({time.monotonic() - started:.0f} s)")

@@ -1,0 +1,79 @@
+"""What the trust tests measured in this run, for the figures in ``docs/security.md``.
+
+A test says what it saw with :func:`record` once its assertions have passed, so a
+figure is only ever written for a check that held. At the end of the run the lines go
+to ``var/trust-figures.md``; with ``KUVERT_UPDATE_DOCS=1`` they also replace the part
+of ``docs/security.md`` between the two markers. The page's figures therefore come
+from a run of the tests, never from someone's typing.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from app.config import ROOT
+
+START = "<!-- figures: written by the tests (KUVERT_UPDATE_DOCS=1 make test) -->"
+END = "<!-- end of figures -->"
+PAGE = ROOT / "docs" / "security.md"
+
+_lines: dict[tuple[str, str], str] = {}
+_counts: Counter[tuple[str, str]] = Counter()
+
+
+def backend_of(database_url: str) -> str:
+    return "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
+
+
+def record(topic: str, backend: str, text: str) -> None:
+    """One line of figures for ``topic`` on ``backend``; a later line replaces it."""
+    _lines[topic, backend] = text
+
+
+def count(topic: str, backend: str, n: int = 1) -> None:
+    """Add ``n`` to a running count (requests fuzzed, checks passed, …)."""
+    _counts[topic, backend] += n
+
+
+def counted(topic: str, backend: str) -> int:
+    return _counts[topic, backend]
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def summary() -> str:
+    """The figures as Markdown, or "" when no trust test recorded any."""
+    if not _lines:
+        return ""
+    backends = sorted({backend for _, backend in _lines})
+    head = (f"Run on {date.today().isoformat()} on {_cpu()} ({os.cpu_count()} cores), "
+            f"on {' and '.join(backends)}:\n")
+    body = "".join(f"- {topic}, {backend}: {text}\n"
+                   for (topic, backend), text in sorted(_lines.items()))
+    return f"{head}\n{body}"
+
+
+def write() -> None:
+    text = summary()
+    if not text:
+        return
+    out = ROOT / "var" / "trust-figures.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    if os.environ.get("KUVERT_UPDATE_DOCS") == "1":
+        page = PAGE.read_text(encoding="utf-8")
+        before, rest = page.split(START, 1)
+        _, after = rest.split(END, 1)
+        PAGE.write_text(f"{before}{START}\n{text}{END}{after}", encoding="utf-8")
