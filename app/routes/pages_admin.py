@@ -15,8 +15,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app import admin as service
-from app.deps import SessionDep
+from app.deps import RowId, SessionDep
 from app.errors import ServiceError
+from app.schemas import DB_INT_MAX
 from app.sessions import WebLogin
 from app.web import N_, CsrfLoginDep, LoginDep, page
 
@@ -29,7 +30,7 @@ KIND_NAMES = {"sector": N_("Sektorer"), "profession": N_("Faggrupper"),
               "organisation": N_("Organisationer"), "panel": N_("Placeringer i kuverten")}
 
 Short = Annotated[str, Form(max_length=200)]
-TeamId = Annotated[int, Form()]
+TeamId = Annotated[int, Form(ge=1, le=DB_INT_MAX)]
 
 
 def require_admin(session: SessionDep, login: LoginDep) -> service.Admin:
@@ -107,7 +108,7 @@ def create_user(request: Request, session: SessionDep, login: CsrfLoginDep, admi
 
 @router.post("/users/{user_id}/role")
 def change_role(request: Request, session: SessionDep, login: CsrfLoginDep, admin: AdminDep,
-                user_id: int, team_id: TeamId, role: Short = "") -> Response:
+                user_id: RowId, team_id: TeamId, role: Short = "") -> Response:
     """Give a user another role in one team."""
     return _attempt(
         session, lambda: service.change_role(session, admin, user_id, team_id, role),
@@ -117,7 +118,7 @@ def change_role(request: Request, session: SessionDep, login: CsrfLoginDep, admi
 
 @router.post("/users/{user_id}/deactivate")
 def deactivate_user(request: Request, session: SessionDep, login: CsrfLoginDep,
-                    admin: AdminDep, user_id: int) -> Response:
+                    admin: AdminDep, user_id: RowId) -> Response:
     """Shut a user out; their open sessions end at once."""
     return _attempt(
         session, lambda: service.set_active(session, admin, user_id, False), "/admin/users",
@@ -126,7 +127,7 @@ def deactivate_user(request: Request, session: SessionDep, login: CsrfLoginDep,
 
 @router.post("/users/{user_id}/reactivate")
 def reactivate_user(request: Request, session: SessionDep, login: CsrfLoginDep,
-                    admin: AdminDep, user_id: int) -> Response:
+                    admin: AdminDep, user_id: RowId) -> Response:
     """Let a deactivated user log in again."""
     return _attempt(
         session, lambda: service.set_active(session, admin, user_id, True), "/admin/users",
@@ -135,7 +136,7 @@ def reactivate_user(request: Request, session: SessionDep, login: CsrfLoginDep,
 
 @router.post("/users/{user_id}/unlock")
 def unlock_user(request: Request, session: SessionDep, login: CsrfLoginDep, admin: AdminDep,
-                user_id: int) -> Response:
+                user_id: RowId) -> Response:
     """Lift the lock that repeated failed logins put on an account."""
     return _attempt(
         session, lambda: service.unlock_user(session, admin, user_id), "/admin/users",
@@ -178,7 +179,7 @@ def create_token(request: Request, session: SessionDep, login: CsrfLoginDep, adm
 
 @router.post("/tokens/{token_id}/revoke")
 def revoke_token(request: Request, session: SessionDep, login: CsrfLoginDep, admin: AdminDep,
-                 token_id: int) -> Response:
+                 token_id: RowId) -> Response:
     """Withdraw a token; clients using it get 401 from now on."""
     return _attempt(
         session, lambda: service.revoke_token(session, admin, token_id), "/admin/tokens",
@@ -217,7 +218,7 @@ def add_catalogue_entry(request: Request, session: SessionDep, login: CsrfLoginD
 
 @router.post("/catalogue/{entry_id}/delete")
 def remove_catalogue_entry(request: Request, session: SessionDep, login: CsrfLoginDep,
-                           admin: AdminDep, entry_id: int) -> Response:
+                           admin: AdminDep, entry_id: RowId) -> Response:
     """Take a name out of the catalogue."""
     return _attempt(
         session, lambda: service.remove_catalogue_entry(session, admin, entry_id),

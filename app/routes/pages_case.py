@@ -22,7 +22,7 @@ from app import cases, diagram, i18n, live
 from app import models as m
 from app.cases import Expected
 from app.config import Settings
-from app.deps import SessionDep, SettingsDep
+from app.deps import CaseId, SessionDep, SettingsDep
 from app.errors import ServiceError, StaleVersion
 from app.graph.analyse import analyse
 from app.graph.classify import classify
@@ -69,7 +69,7 @@ def _is_htmx(request: Request) -> bool:
 
 @router.get("/cases/{case_id}")
 def show_case(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
-              case_id: int) -> Response:
+              case_id: CaseId) -> Response:
     """The case page: the envelope and everything around it."""
     case, doc = cases.read_document(session, login.principal, case_id)
     response = page(request, "cases/show.html", _context(session, settings, case, doc),
@@ -80,7 +80,7 @@ def show_case(request: Request, session: SessionDep, settings: SettingsDep, logi
 
 @router.get("/cases/{case_id}/meeting")
 def show_meeting(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
-                 case_id: int) -> Response:
+                 case_id: CaseId) -> Response:
     """Meeting mode: the same page, full screen, large type, driven by the keyboard."""
     case, doc = cases.read_document(session, login.principal, case_id)
     return page(request, "cases/show.html",
@@ -89,7 +89,7 @@ def show_meeting(request: Request, session: SessionDep, settings: SettingsDep, l
 
 @router.get("/cases/{case_id}/workspace")
 def show_workspace(request: Request, session: SessionDep, settings: SettingsDep,
-                   login: LoginDep, case_id: int) -> Response:
+                   login: LoginDep, case_id: CaseId) -> Response:
     """The part of the case page that changes; fetched again when someone else changes it."""
     case, doc = cases.read_document(session, login.principal, case_id, "read_live")
     if not _is_htmx(request):
@@ -152,7 +152,7 @@ def new_key(label: str, taken: set[str]) -> str:
 
 @router.post("/cases/{case_id}/actors")
 async def add_actor(request: Request, session: SessionDep, settings: SettingsDep,
-                    login: CsrfLoginDep, case_id: int) -> Response:
+                    login: CsrfLoginDep, case_id: CaseId) -> Response:
     """Add an actor from the quick-add form."""
     form = await _form_dict(request)
 
@@ -174,7 +174,7 @@ async def add_actor(request: Request, session: SessionDep, settings: SettingsDep
 
 @router.post("/cases/{case_id}/actors/{key}")
 async def change_actor(request: Request, session: SessionDep, settings: SettingsDep,
-                       login: CsrfLoginDep, case_id: int, key: str) -> Response:
+                       login: CsrfLoginDep, case_id: CaseId, key: str) -> Response:
     """Save the details form of one actor; an emptied field is cleared."""
     form = await _form_dict(request)
     names = ("label", "profession", "sector", "organisation", "panel", "ring", "contribution",
@@ -187,7 +187,7 @@ async def change_actor(request: Request, session: SessionDep, settings: Settings
 
 @router.post("/cases/{case_id}/actors/{key}/delete")
 async def remove_actor(request: Request, session: SessionDep, settings: SettingsDep,
-                       login: CsrfLoginDep, case_id: int, key: str) -> Response:
+                       login: CsrfLoginDep, case_id: CaseId, key: str) -> Response:
     form = await _form_dict(request)
     return await asyncio.to_thread(
         _act, request, session, settings, login, case_id, form,
@@ -196,7 +196,7 @@ async def remove_actor(request: Request, session: SessionDep, settings: Settings
 
 @router.post("/cases/{case_id}/couplings")
 async def couple_actors(request: Request, session: SessionDep, settings: SettingsDep,
-                        login: CsrfLoginDep, case_id: int) -> Response:
+                        login: CsrfLoginDep, case_id: CaseId) -> Response:
     """Couple two actors chosen in the form (or by clicking them in the envelope)."""
     form = await _form_dict(request)
     coupling = {k: form[k] for k in ("source", "target", "state", "topic") if form.get(k)}
@@ -209,7 +209,7 @@ async def couple_actors(request: Request, session: SessionDep, settings: Setting
 
 @router.post("/cases/{case_id}/couplings/{a}/{b}")
 async def change_coupling(request: Request, session: SessionDep, settings: SettingsDep,
-                          login: CsrfLoginDep, case_id: int, a: str, b: str) -> Response:
+                          login: CsrfLoginDep, case_id: CaseId, a: str, b: str) -> Response:
     form = await _form_dict(request)
     fields: dict[str, Any] = {k: (form[k] or None) for k in ("state", "topic") if k in form}
     return await asyncio.to_thread(
@@ -219,7 +219,7 @@ async def change_coupling(request: Request, session: SessionDep, settings: Setti
 
 @router.post("/cases/{case_id}/couplings/{a}/{b}/delete")
 async def uncouple_actors(request: Request, session: SessionDep, settings: SettingsDep,
-                          login: CsrfLoginDep, case_id: int, a: str, b: str) -> Response:
+                          login: CsrfLoginDep, case_id: CaseId, a: str, b: str) -> Response:
     form = await _form_dict(request)
     return await asyncio.to_thread(
         _act, request, session, settings, login, case_id, form,
@@ -228,7 +228,7 @@ async def uncouple_actors(request: Request, session: SessionDep, settings: Setti
 
 @router.post("/cases/{case_id}/agreements")
 async def add_agreement(request: Request, session: SessionDep, settings: SettingsDep,
-                        login: CsrfLoginDep, case_id: int) -> Response:
+                        login: CsrfLoginDep, case_id: CaseId) -> Response:
     """Write down who does what by when, on a coupling."""
     form = await _form_dict(request)
     a, _sep, b = form.get("coupling", "").partition("|")
@@ -249,7 +249,7 @@ async def add_agreement(request: Request, session: SessionDep, settings: Setting
 
 @router.post("/cases/{case_id}/coordinator")
 async def name_coordinator(request: Request, session: SessionDep, settings: SettingsDep,
-                           login: CsrfLoginDep, case_id: int) -> Response:
+                           login: CsrfLoginDep, case_id: CaseId) -> Response:
     form = await _form_dict(request)
     key = form.get("coordinator") or None
 
@@ -269,7 +269,7 @@ async def name_coordinator(request: Request, session: SessionDep, settings: Sett
 
 @router.post("/cases/{case_id}/undo")
 async def undo(request: Request, session: SessionDep, settings: SettingsDep,
-               login: CsrfLoginDep, case_id: int) -> Response:
+               login: CsrfLoginDep, case_id: CaseId) -> Response:
     """Undo the last change: the network as it was one version ago, as a new change."""
     form = await _form_dict(request)
     return await asyncio.to_thread(
@@ -293,7 +293,7 @@ async def create_case(request: Request, session: SessionDep, login: CsrfLoginDep
 
 @router.get("/cases/{case_id}/events")
 async def case_events(request: Request, session: SessionDep, login: LoginDep,
-                      case_id: int) -> StreamingResponse:
+                      case_id: CaseId) -> StreamingResponse:
     """Server-Sent Events: "changed" when the case changes, "viewers" when people come and go."""
     await asyncio.to_thread(cases.read_case, session, login.principal, case_id, "watch")
     session.close()

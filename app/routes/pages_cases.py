@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from app import case_filters, cases, diagram, i18n, reports
-from app.deps import SessionDep, SettingsDep
+from app.deps import CaseId, SessionDep, SettingsDep
 from app.graph.classify import classify
 from app.graph.pseudonym import pseudonymise as pseudonymised
 from app.web import LoginDep, page
@@ -42,7 +42,7 @@ def list_cases(request: Request, session: SessionDep, settings: SettingsDep, log
 
 @router.get("/cases/{case_id}/print")
 def print_case(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
-               case_id: int, pseudonymise: bool = False) -> Response:
+               case_id: CaseId, pseudonymise: bool = False) -> Response:
     """The printable page: the envelope first, then who is who and who does what by when."""
     case, doc = cases.read_document(session, login.principal, case_id,
                                     "print:pseudonymised" if pseudonymise else "print")
@@ -65,14 +65,14 @@ def print_case(request: Request, session: SessionDep, settings: SettingsDep, log
 
 @router.get("/cases/{case_id}/access-report")
 def show_access_report(request: Request, session: SessionDep, login: LoginDep,
-                       case_id: int) -> Response:
+                       case_id: CaseId) -> Response:
     """Who saw or changed this case: the log the citizen has a right to see."""
     report = reports.access_report(session, login.principal, case_id)
     return page(request, "cases/access_report.html", {"report": report}, login=login)
 
 
 @router.get("/cases/{case_id}/access-report.pdf")
-def access_report_pdf(session: SessionDep, login: LoginDep, case_id: int) -> Response:
+def access_report_pdf(session: SessionDep, login: LoginDep, case_id: CaseId) -> Response:
     """The access report as a PDF to hand over."""
     report = reports.access_report(session, login.principal, case_id)
     return Response(reports.access_report_pdf(report), media_type="application/pdf", headers={

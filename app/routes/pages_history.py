@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from app import i18n, snapshots
-from app.deps import SessionDep, SettingsDep
+from app.deps import CaseId, SessionDep, SettingsDep
 from app.errors import Conflict
 from app.graph.classify import Classification, classify
 from app.graph.compare import compare
@@ -60,7 +60,7 @@ def _history_context(over: Overview, **extra: Any) -> dict[str, Any]:
 
 @router.get("/cases/{case_id}/history")
 def show_history(request: Request, session: SessionDep, login: LoginDep,
-                 case_id: int) -> Response:
+                 case_id: CaseId) -> Response:
     """Every change to the case, its snapshots, and the form to compare two of them."""
     over = snapshots.overview(session, login.principal, case_id)
     response = page(request, "cases/history.html", _history_context(over), login=login)
@@ -69,7 +69,7 @@ def show_history(request: Request, session: SessionDep, login: LoginDep,
 
 
 @router.post("/cases/{case_id}/snapshots")
-def save_snapshot(request: Request, session: SessionDep, login: CsrfLoginDep, case_id: int,
+def save_snapshot(request: Request, session: SessionDep, login: CsrfLoginDep, case_id: CaseId,
                   name: Annotated[str, Form()] = "") -> Response:
     """Save the network as it is now under a name."""
     problems: list[Problem] = []
@@ -98,7 +98,7 @@ def _drawn(side: Side, classification: Classification, id_prefix: str) -> Markup
 
 @router.get("/cases/{case_id}/compare")
 def compare_versions(request: Request, session: SessionDep, settings: SettingsDep,
-                     login: LoginDep, case_id: int, left: Ref = None,
+                     login: LoginDep, case_id: CaseId, left: Ref = None,
                      right: Ref = None) -> Response:
     """Two versions or snapshots side by side, with what was added, removed and changed."""
     if left is None or right is None:
