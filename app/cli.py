@@ -9,9 +9,11 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from tqdm import tqdm
 
 from app import accounts, demo, retention, transfer
 from app.config import ROOT, get_settings
@@ -96,18 +98,40 @@ def _cmd_token_create(args: argparse.Namespace) -> None:
     print(f"Token ({args.scope}, team {args.team}): {token}")
 
 
+def _bar(total: int) -> tqdm[Any]:
+    """A progress bar on the terminal (none when output goes to a file or a pipe)."""
+    return tqdm(total=total, unit="rækker", disable=None, file=sys.stderr)
+
+
 def _cmd_export(args: argparse.Namespace) -> None:
     db = _database()
-    with db.session() as session:
-        data = transfer.export_all(session)
-    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
-    if args.output in (None, "-"):
-        sys.stdout.write(text + "\n")
-    else:
-        path = Path(args.output)
-        path.write_text(text + "\n", encoding="utf-8")
-        os.chmod(path, 0o600)
+    to_file = args.output not in (None, "-")
+    path = Path(args.output) if to_file else None
+    # Into a file beside the target first, renamed into place when complete: an
+    # interrupted export never leaves a truncated backup under the real name.
+    partial = path.with_name(f".{path.name}.partial") if path is not None else None
+    try:
+        with db.session() as session, _bar(transfer.row_count(session)) as bar:
+            if partial is None:
+                transfer.write_export(session, sys.stdout, bar.update)
+            else:
+                with open(partial, "w", encoding="utf-8", opener=_private) as out:
+                    transfer.write_export(session, out, bar.update)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(partial, path)  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        print("Afbrudt: ingen eksport er skrevet.", file=sys.stderr)
+        raise SystemExit(130) from None
+    if path is not None:
         print(f"Eksporteret til {path}", file=sys.stderr)
+
+
+def _private(path: str, flags: int) -> int:
+    """Exports hold personal data: readable by their owner only, from the first byte."""
+    return os.open(path, flags, 0o600)
 
 
 def _cmd_import(args: argparse.Namespace) -> None:
@@ -116,9 +140,15 @@ def _cmd_import(args: argparse.Namespace) -> None:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ServiceError(f"Filen er ikke gyldig JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ServiceError("Filen er ikke en Kuvert-eksport.")
     db = _database()
-    with db.session() as session:
-        counts = transfer.import_all(session, data)
+    try:
+        with db.session() as session, _bar(transfer.rows_in(data)) as bar:
+            counts = transfer.import_all(session, data, bar.update)
+    except KeyboardInterrupt:
+        print("Afbrudt: intet er indlæst (databasen er som før).", file=sys.stderr)
+        raise SystemExit(130) from None
     print("Indlæst: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
@@ -148,8 +178,6 @@ def _positive(value: str) -> int:
 def _cmd_populate(args: argparse.Namespace) -> None:
     import time
 
-    from tqdm import tqdm
-
     from app.populate import populate
 
     db = _database()
@@ -170,7 +198,6 @@ def _cmd_populate(args: argparse.Namespace) -> None:
 
 def _cmd_reclassify(args: argparse.Namespace) -> None:
     from sqlalchemy import func, select
-    from tqdm import tqdm
 
     from app import cases
     from app import models as m

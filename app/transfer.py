@@ -8,8 +8,10 @@ than merged: a merge of sensitive data should be a deliberate, reviewed job.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy import Date, DateTime, Integer, Table, delete, func, select, text
 from sqlalchemy.orm import Session
@@ -49,20 +51,54 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def export_all(session: Session) -> dict[str, Any]:
-    """Every row of every table, keyed by table name, ordered by primary key."""
-    data: dict[str, Any] = {"format": FORMAT, "format_version": FORMAT_VERSION}
-    for model in TABLES:
-        columns = list(_table(model).columns)
-        order = list(_table(model).primary_key.columns)
-        rows = session.execute(select(*columns).order_by(*order)).all()
-        data[_name(model)] = [
-            {col.name: _plain(value) for col, value in zip(columns, row, strict=True)}
-            for row in rows
-        ]
+def row_count(session: Session) -> int:
+    """How many rows an export holds: the progress bar's whole."""
+    return sum(session.scalar(select(func.count()).select_from(_table(model))) or 0
+               for model in TABLES)
+
+
+def write_export(session: Session, out: TextIO,
+                 progress: Callable[[int], object] | None = None, batch: int = 2000) -> None:
+    """Every row of every table to ``out`` as one JSON object, ``batch`` rows at a time.
+
+    Streamed, because a municipality's database does not fit in memory as one
+    document. Keys are sorted and each row is one line, so two exports of the same
+    data are the same text. On PostgreSQL the tables are read in one repeatable-read
+    snapshot, so a change made meanwhile is either wholly in the export or not at all.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    parts: dict[str, Any] = {"format": FORMAT, "format_version": FORMAT_VERSION}
+    parts.update({_name(model): model for model in TABLES})
+    out.write("{\n")
+    for i, (key, part) in enumerate(sorted(parts.items())):
+        out.write(json.dumps(key) + ": ")
+        if isinstance(part, type):
+            _write_rows(session, part, out, progress, batch)
+        else:
+            out.write(json.dumps(part))
+        out.write(",\n" if i < len(parts) - 1 else "\n")
+    out.write("}\n")
     audit(session, SYSTEM, "export_all", detail="all tables")
     session.commit()
-    return data
+
+
+def _write_rows(session: Session, model: type[Base], out: TextIO,
+                progress: Callable[[int], object] | None, batch: int) -> None:
+    table = _table(model)
+    columns = sorted(table.columns, key=lambda col: col.name)
+    query = select(*columns).order_by(*table.primary_key.columns)
+    out.write("[")
+    first = True
+    for rows in session.execute(query.execution_options(yield_per=batch)).partitions():
+        for row in rows:
+            out.write("\n" if first else ",\n")
+            first = False
+            out.write(json.dumps({col.name: _plain(value) for col, value
+                                  in zip(columns, row, strict=True)}, ensure_ascii=False))
+        if progress is not None:
+            progress(len(rows))
+    out.write("]" if first else "\n]")
 
 
 def _revive(model: type[Base], row: dict[str, Any]) -> dict[str, Any]:
@@ -78,8 +114,13 @@ def _revive(model: type[Base], row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def import_all(session: Session, data: dict[str, Any]) -> dict[str, int]:
-    """Load an export into an empty database; returns how many rows each table got."""
+def import_all(session: Session, data: dict[str, Any],
+               progress: Callable[[int], object] | None = None,
+               batch: int = 2000) -> dict[str, int]:
+    """Load an export into an empty database; returns how many rows each table got.
+
+    One transaction: an import that fails or is interrupted leaves the database empty.
+    """
     if data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
         raise Conflict("Filen er ikke en Kuvert-eksport (format kuvert-export, version 1).")
     if session.scalar(select(func.count()).select_from(m.Team)) or session.scalar(
@@ -91,15 +132,22 @@ def import_all(session: Session, data: dict[str, Any]) -> dict[str, int]:
     session.execute(delete(m.CatalogueEntry))
     counts: dict[str, int] = {}
     for model in TABLES:
-        rows = [_revive(model, r) for r in data.get(_name(model), [])]
-        if rows:
-            session.execute(_table(model).insert(), rows)
+        rows = data.get(_name(model), [])
+        for start in range(0, len(rows), batch):
+            chunk = [_revive(model, r) for r in rows[start:start + batch]]
+            session.execute(_table(model).insert(), chunk)
+            if progress is not None:
+                progress(len(chunk))
         counts[_name(model)] = len(rows)
     _reset_sequences(session)
     session.commit()
     if any("profession_count" not in row for row in data.get("cases", [])):
         recount_all(session)  # an export from before the counts were stored
     return counts
+
+
+def rows_in(data: dict[str, Any]) -> int:
+    return sum(len(data.get(_name(model), [])) for model in TABLES)
 
 
 def _reset_sequences(session: Session) -> None:
