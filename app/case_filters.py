@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, not_, or_, select
 from sqlalchemy.orm import Session
 
 from app import models as m
@@ -155,7 +155,7 @@ def search_cases_filtered(
     -----
     Writes one audit entry ``search`` with every term, and commits. The prototype
     comes from the counts stored with each case (see :func:`app.cases.recount_all`),
-    so no network is loaded: one count and one page query.
+    so no network is loaded: one query for the page and the count, one for the rows.
     """
     if target_group is not None and target_group not in TARGET_GROUPS:
         raise BadFilter("Målgruppen skal være børn, unge, voksne eller familie.")
@@ -164,10 +164,9 @@ def search_cases_filtered(
     query = _narrowed(who, q, target_group, coordinator, team_id)
     if prototype is not None:
         query = query.where(_prototype_is(cast(Level, prototype), thresholds))
-    total = session.scalar(
-        query.with_only_columns(func.count(), maintain_column_froms=True)) or 0
+    page, total = page_of(session, query, offset, limit)
     rows = [FoundCase(case, prototype_of(case.profession_count, case.sector_count, thresholds))
-            for case in page_of(session, query, offset, limit)]
+            for case in page]
     audit(session, who, "search",
           detail=(f"q={q!r} target_group={target_group!r} prototype={prototype!r} "
                   f"coordinator={coordinator!r} team={team_id!r} "

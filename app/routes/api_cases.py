@@ -72,7 +72,7 @@ def list_cases(
 ) -> CasePage:
     """List and search the team's cases, most recently changed first."""
     rows, total = cases.search_cases(session, who, q, offset, min(limit, settings.page_size_max))
-    return CasePage(items=[cases.public(session, c) for c in rows], total=total,
+    return CasePage(items=cases.publics(session, rows), total=total,
                     offset=offset, limit=limit)
 
 

@@ -56,6 +56,13 @@ def test_list_cases_pages(api: Api) -> None:
         api.create(prototype_1())
     page = api.get("/api/v1/cases", params={"limit": 2, "offset": 2}).json()
     assert page["total"] == 3 and len(page["items"]) == 1
+    first = api.get("/api/v1/cases", params={"limit": 2}).json()
+    assert first["total"] == 3 and len(first["items"]) == 2
+    assert {c["id"] for c in first["items"]}.isdisjoint(c["id"] for c in page["items"])
+    past_the_end = api.get("/api/v1/cases", params={"limit": 2, "offset": 10}).json()
+    assert past_the_end == {**past_the_end, "total": 3, "items": []}
+    none = api.get("/api/v1/cases", params={"q": "ingen-saadan-borger"}).json()
+    assert none["total"] == 0 and none["items"] == []
 
 
 def test_list_cases_treats_like_wildcards_as_text(api: Api) -> None:
