@@ -2,6 +2,9 @@
 
 Run: ``.venv/bin/python bench/scale.py`` (or ``main()`` from ``bench/run.py``).
 Target (DESIGN §10): with 100,000 cases in the database, case search p95 ≤ 50 ms.
+The cases belong to 40 teams of 2,500; the target is judged on what a caseworker
+does, searching their own team's cases. Searching all 100,000 at once (a principal
+of every team, which no role in Kuvert is) is measured and reported beside it.
 
 SQLite always; PostgreSQL too when one answers (``KUVERT_BENCH_POSTGRES_URL``, else
 ``KUVERT_TEST_POSTGRES_URL``, else ``postgresql+psycopg://postgres@127.0.0.1:5432/test``;
@@ -43,12 +46,16 @@ from app.populate import populate
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = int(os.environ.get("KUVERT_BENCH_CASES", "100000"))
-TEAM = "bench"
+# 100,000 cases in 40 teams of 2,500: the size of a large unit's caseload. A caseworker
+# searches their own team's cases (the target is judged there); a principal of every
+# team at once, searching all 100,000, is measured too, as the worst case.
+TEAMS = tuple(f"bench-{i:02d}" for i in range(1, 41))
+TEAM = TEAMS[0]
 USERNAME = "bench-scale"
 PASSWORD = "bench-scale-adgangskode"
 SEARCH_TARGET_MS = 50.0
 REPEAT = 25
-PG_DATABASE = "kuvert_bench_scale"
+PG_DATABASE = f"kuvert_bench_scale_{len(TEAMS)}"
 
 
 def _ms(seconds: float) -> float:
@@ -92,7 +99,7 @@ def _fill(url: str, cases_wanted: int) -> float:
     db = Database(url)
     started = time.perf_counter()
     with tqdm(total=cases_wanted, unit="forløb", desc="populate") as bar:
-        result = populate(db.engine, cases_wanted, (TEAM,), progress=bar.update)
+        result = populate(db.engine, cases_wanted, TEAMS, progress=bar.update)
     db.dispose()
     if result.interrupted:
         raise KeyboardInterrupt
@@ -101,7 +108,7 @@ def _fill(url: str, cases_wanted: int) -> float:
 
 def sqlite_database(cases_wanted: int = CASES) -> tuple[str, float | None]:
     """The cached SQLite file with ``cases_wanted`` cases, made when missing or wrong."""
-    path = ROOT / "var" / "bench" / f"scale-{cases_wanted}.db"
+    path = ROOT / "var" / "bench" / f"scale-{cases_wanted}x{len(TEAMS)}.db"
     url = f"sqlite:///{path}"
     if path.exists() and _case_count(url) == cases_wanted:
         migrate(url)  # a newer schema: the migrations bring the cached data along
@@ -145,19 +152,22 @@ def postgres_database(cases_wanted: int = CASES) -> tuple[str, float | None] | N
 # --- the measurements ------------------------------------------------------------------
 
 
-def _principal(db: Database) -> Principal:
+def _principal(db: Database, teams: tuple[str, ...] = (TEAM,)) -> Principal:
     with db.session() as session:
-        team_id = accounts.find_team(session, TEAM).id
-    return Principal(name="user:bench-scale", team_ids=frozenset({team_id}),
-                     can_write=True, channel="web")
+        team_ids = frozenset(accounts.find_team(session, team).id for team in teams)
+    return Principal(name="user:bench-scale", team_ids=team_ids, can_write=True,
+                     channel="web")
 
 
-def _queries(db: Database) -> dict[str, str]:
-    """Search terms of each kind, picked from the data itself."""
+def _queries(db: Database, who: Principal) -> dict[str, str]:
+    """Search terms of each kind, picked from the data the principal sees."""
+    seen = m.Case.team_id.in_(who.team_ids)
     with db.session() as session:
-        rare = session.scalar(select(m.Case.label).order_by(m.Case.id).offset(4321).limit(1))
-        ref = session.scalar(select(m.Case.external_ref).where(m.Case.external_ref.is_not(None))
-                             .order_by(m.Case.id.desc()).limit(1))
+        count = session.scalar(select(func.count()).where(seen)) or 1
+        rare = session.scalar(select(m.Case.label).where(seen).order_by(m.Case.id)
+                              .offset(count // 3).limit(1))
+        ref = session.scalar(select(m.Case.external_ref).where(
+            seen, m.Case.external_ref.is_not(None)).order_by(m.Case.id.desc()).limit(1))
     return {
         "common prefix": "borger 1",
         "common word": "familien",
@@ -167,13 +177,14 @@ def _queries(db: Database) -> dict[str, str]:
     }
 
 
-def measure_search(db: Database) -> dict[str, Any]:
-    """``cases.search_cases``, the service function behind ``GET /api/v1/cases?q=``."""
-    who = _principal(db)
+def measure_search(db: Database, teams: tuple[str, ...] = (TEAM,)) -> dict[str, Any]:
+    """``cases.search_cases``, the service function behind ``GET /api/v1/cases?q=``,
+    for a principal of ``teams``."""
+    who = _principal(db, teams)
     out: dict[str, Any] = {}
     every: list[float] = []
     endpoint: list[float] = []
-    for kind, q in _queries(db).items():
+    for kind, q in _queries(db, who).items():
         def call(q: str = q) -> int:
             with db.session() as session:
                 return cases.search_cases(session, who, q, 0, 50)[1]
@@ -181,14 +192,14 @@ def measure_search(db: Database) -> dict[str, Any]:
         def with_public(q: str = q) -> None:
             with db.session() as session:
                 rows, _total = cases.search_cases(session, who, q, 0, 50)
-                [cases.public(session, c) for c in rows]  # what the route adds per row
+                cases.publics(session, rows)  # what the route adds
 
         times = _timed(call)
         every += times
         endpoint += _timed(with_public, repeat=10)
         out[kind] = {"q": q, "hits": call(), **_summary(times)}
     out["all"] = _summary(every)
-    out["with public() per row"] = _summary(endpoint)
+    out["with the counts the route adds"] = _summary(endpoint)
     out["target_p95_ms"] = SEARCH_TARGET_MS
     out["target_met"] = out["all"]["p95_ms"] <= SEARCH_TARGET_MS
     return out
@@ -228,8 +239,10 @@ def measure_pages(db: Database, url: str) -> dict[str, Any]:
     with db.session() as session:
         with contextlib.suppress(Conflict):  # made by an earlier run on the cached database
             accounts.create_user(session, USERNAME, PASSWORD, TEAM, "coordinator")
+        team_id = accounts.find_team(session, TEAM).id
         biggest = session.execute(
-            select(m.Actor.case_id, func.count()).group_by(m.Actor.case_id)
+            select(m.Actor.case_id, func.count()).join(m.Case, m.Case.id == m.Actor.case_id)
+            .where(m.Case.team_id == team_id).group_by(m.Actor.case_id)
             .order_by(func.count().desc()).limit(1)
         ).one()
     app = create_app(Settings(database_url=url, environment="development"))
@@ -267,7 +280,10 @@ def run_backend(name: str, url: str, populated_s: float | None) -> dict[str, Any
         figures: dict[str, Any] = {
             "cases": _case_count(url),
             "populate_s": round(populated_s, 1) if populated_s is not None else "cached",
-            "search": measure_search(db),
+            f"search in one team's cases ({CASES // len(TEAMS)}; the target)":
+                measure_search(db),
+            f"search in all {CASES} cases (a principal of all {len(TEAMS)} teams)":
+                measure_search(db, TEAMS),
             "prototype filter": measure_prototype_filter(db),
             "pages": measure_pages(db, url),
             "reclassify": measure_reclassify(db),
@@ -279,13 +295,17 @@ def run_backend(name: str, url: str, populated_s: float | None) -> dict[str, Any
 
 def _report(name: str, figures: dict[str, Any]) -> None:
     print(f"\n== {name}: {figures['cases']} forløb (populate: {figures['populate_s']} s)")
-    for kind, row in figures["search"].items():
-        if isinstance(row, dict):
-            hits = f"  hits {row['hits']:>6}" if "hits" in row else ""
-            print(f"search {kind:<21} p95 {row['p95_ms']:>8.2f} ms  median "
-                  f"{row['median_ms']:>8.2f} ms{hits}")
-    verdict = "met" if figures["search"]["target_met"] else "NOT met"
-    print(f"search target p95 ≤ {SEARCH_TARGET_MS:.0f} ms: {verdict}")
+    for name, search in figures.items():
+        if not name.startswith("search"):
+            continue
+        print(name)
+        for kind, row in search.items():
+            if isinstance(row, dict):
+                hits = f"  hits {row['hits']:>6}" if "hits" in row else ""
+                print(f"  {kind:<21} p95 {row['p95_ms']:>8.2f} ms  median "
+                      f"{row['median_ms']:>8.2f} ms{hits}")
+        verdict = "met" if search["target_met"] else "NOT met"
+        print(f"  p95 ≤ {SEARCH_TARGET_MS:.0f} ms: {verdict}")
     for kind, row in {**figures["prototype filter"], **figures["pages"]}.items():
         print(f"{kind:<28} median {row['median_ms']:>8.2f} ms  p95 {row['p95_ms']:>8.2f} ms")
     r = figures["reclassify"]
