@@ -27,20 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.graph.pdf import svg_to_pdf
 from app.graph.svg import render_svg
 from bench import api, live, render
+from bench.machine import cpu_model
 
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 PDF_REPEAT = 10
 BUDGET_SECONDS = 570.0  # the whole run stays under 10 minutes
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def measure_pdf(actors: int = 60, couplings: int = 150) -> dict[str, float]:

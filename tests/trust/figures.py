@@ -10,12 +10,11 @@ from a run of the tests, never from someone's typing.
 from __future__ import annotations
 
 import os
-import platform
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 from app.config import ROOT
+from bench.machine import cpu_model
 
 START = "<!-- figures: written by the tests (KUVERT_UPDATE_DOCS=1 make test) -->"
 END = "<!-- end of figures -->"
@@ -43,22 +42,12 @@ def counted(topic: str, backend: str) -> int:
     return _counts[topic, backend]
 
 
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def summary() -> str:
     """The figures as Markdown, or "" when no trust test recorded any."""
     if not _lines:
         return ""
     backends = sorted({backend for _, backend in _lines})
-    head = (f"Run on {date.today().isoformat()} on {_cpu()} ({os.cpu_count()} cores), "
+    head = (f"Run on {date.today().isoformat()} on {cpu_model()} ({os.cpu_count()} cores), "
             f"on {' and '.join(backends)}:\n")
     body = "".join(f"- {topic}, {backend}: {text}\n"
                    for (topic, backend), text in sorted(_lines.items()))
