@@ -182,3 +182,11 @@ def test_rows_agree_with_history_after_changes(api: Api, db: Any) -> None:
         case = session.get(m.Case, case_id)
         assert rows_document(case) == dump(document_of(case))
         assert len(rows_document(case)["actors"]) == len(claus_nu().actors) + 1
+
+
+def test_graph_read_is_utf8_json_of_the_stored_version(api: Api) -> None:
+    case_id, _ = api.create(claus_foer())
+    response = api.get(f"/api/v1/cases/{case_id}/graph")
+    assert response.headers["content-type"] == "application/json"
+    assert "Claus, 22 (før)".encode() in response.content  # UTF-8, not \u00f8
+    assert response.json() == claus_foer().model_dump(mode="json", exclude_none=True)
