@@ -90,34 +90,84 @@ def free_port() -> int:
         return port
 
 
-@contextmanager
-def kuvert_serve(url: str, workers: int = 1, startup: float = 30.0) -> Iterator[str]:
-    """``kuvert serve`` on ``url``'s database; yields its base URL once /healthz answers."""
-    port = free_port()
-    env = {**os.environ, "KUVERT_DATABASE_URL": url, "KUVERT_HOST": "127.0.0.1"}
-    process = subprocess.Popen(
-        [str(KUVERT), "serve", "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + startup
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"kuvert serve stopped at start (exit {process.returncode})")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
+class KuvertServer:
+    """``kuvert serve`` as a child process on a free loopback port: started, killed with
+    SIGKILL, stopped, started again. The benchmarks and every test that needs a real
+    server (browser, abuse, concurrent writers, crash safety, several processes) use it.
+
+    Only the settings given here reach it: a developer's own ``KUVERT_*`` variables
+    (say a PostgreSQL address or secure cookies) must not leak in. It runs in its own
+    process group, so stopping it stops its workers too.
+    """
+
+    def __init__(self, url: str, *, log: Path | None = None, workers: int = 1,
+                 settings: dict[str, str] | None = None, startup: float = 30.0) -> None:
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("KUVERT_")}
+        self.env |= {"KUVERT_DATABASE_URL": url, "KUVERT_HOST": "127.0.0.1",
+                     **(settings or {})}
+        self.log, self.workers, self.startup = log, workers, startup
+        self.process: subprocess.Popen[bytes] | None = None
+        self.port = 0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> str:
+        """Start it and wait until ``/healthz`` answers; returns the base URL."""
+        assert self.process is None or self.process.poll() is not None, "already running"
+        self.port = free_port()
+        command = [str(KUVERT), "serve", "--port", str(self.port),
+                   "--workers", str(self.workers)]
+        with (self.log.open("ab") if self.log else open(os.devnull, "wb")) as out:
+            self.process = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=out,
+                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                            start_new_session=True)
+        deadline = time.monotonic() + self.startup
+        while self.process.poll() is None and time.monotonic() < deadline:
+            try:  # straight to loopback, whatever proxy the environment names
+                if httpx.get(f"{self.base}/healthz", timeout=2,
+                             trust_env=False).status_code == 200:
+                    return self.base
+            except httpx.TransportError:
                 pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("kuvert serve did not answer /healthz in time")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
+            time.sleep(0.05)
+        why = (f"exited with {self.process.returncode}" if self.process.poll() is not None
+               else f"did not answer /healthz within {self.startup:.0f} s")
+        self.stop()
+        raise RuntimeError(f"kuvert serve {why}; its output:\n{self.tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no cleanup, exactly like a power cut of the process."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # its own process group: the workers go too
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def tail(self) -> str:
+        if self.log is None or not self.log.exists():
+            return "(not kept)"
+        return self.log.read_text(errors="replace")[-3000:]
+
+    def __enter__(self) -> KuvertServer:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+@contextmanager
+def kuvert_serve(url: str, workers: int = 1) -> Iterator[str]:
+    """``kuvert serve`` on ``url``'s database; yields its base URL once /healthz answers."""
+    with KuvertServer(url, workers=workers) as server:
+        yield server.base

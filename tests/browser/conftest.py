@@ -8,11 +8,7 @@ where the tests fail instead: CI must run them.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -30,6 +26,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 from playwright.sync_api import Error as PlaywrightError
+
+from bench.serving import KUVERT, KuvertServer
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -61,45 +59,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # --- the live server ---------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _kuvert() -> str:
-    """The ``kuvert`` script of the venv running the tests."""
-    script = Path(sys.executable).parent / "kuvert"
-    if script.exists():
-        return str(script)
-    found = shutil.which("kuvert")
-    if found is None:
-        pytest.fail("the kuvert command is not installed (pip install -e '.[dev]')")
-    return found
-
-
 # No proxy: a developer's http_proxy must not swallow requests to 127.0.0.1.
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _answers(url: str) -> bool:
-    try:
-        with _direct.open(url, timeout=1) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
 
 
 @pytest.fixture(scope="session")
@@ -109,38 +70,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     Yields the base URL, e.g. ``http://127.0.0.1:41234``.
     """
     tmp = tmp_path_factory.mktemp("live")
-    port = _free_port()
-    # Only our settings: a developer's KUVERT_* (say COOKIE_SECURE) must not leak in.
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("KUVERT_")}
-    env = {**inherited,
-           "KUVERT_DATABASE_URL": f"sqlite:///{tmp / 'kuvert.db'}",
-           "KUVERT_DEMO_TOKEN_FILE": str(tmp / "token.txt"),
-           "KUVERT_HOST": "127.0.0.1",
-           "KUVERT_ENVIRONMENT": "development"}
-    kuvert = _kuvert()
+    server = KuvertServer(f"sqlite:///{tmp / 'kuvert.db'}", log=tmp / "server.log",
+                          settings={"KUVERT_DEMO_TOKEN_FILE": str(tmp / "token.txt"),
+                                    "KUVERT_ENVIRONMENT": "development"})
     for command in ("migrate", "demo"):
-        done = subprocess.run([kuvert, command], env=env, cwd=ROOT, capture_output=True,
-                              text=True, timeout=120, check=False)
+        done = subprocess.run([str(KUVERT), command], env=server.env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=120, check=False)
         if done.returncode != 0:
             pytest.fail(f"kuvert {command} failed ({done.returncode}):\n"
                         f"{done.stdout}\n{done.stderr}")
-
-    log_path = tmp / "server.log"
-    base = f"http://127.0.0.1:{port}"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([kuvert, "serve", "--port", str(port)], env=env, cwd=ROOT,
-                                   stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while not _answers(f"{base}/healthz"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                why = ("exited with " + str(process.returncode) if process.poll() is not None
-                       else "did not answer /healthz within 30 s")
-                pytest.fail(f"kuvert serve {why}:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        _stop(process)
+    with server:
+        yield server.base
 
 
 # --- the browser -------------------------------------------------------------------------

@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from bench.serving import KUVERT
 from tests.browser.conftest import (
     DEMO_PASSWORD,
     ROOT,
     ConsoleLog,
     _direct,
-    _kuvert,
     _open,
     artifact_path,
     axe,
@@ -144,7 +144,7 @@ def colleague(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> str
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("KUVERT_")}
     env = {**inherited, "KUVERT_DATABASE_URL": f"sqlite:///{folder / 'kuvert.db'}",
            "KUVERT_ENVIRONMENT": "development"}
-    done = subprocess.run([_kuvert(), "user", "create", "--team", "demo", "--username",
+    done = subprocess.run([str(KUVERT), "user", "create", "--team", "demo", "--username",
                            COLLEAGUE, "--password", COLLEAGUE_PASSWORD, "--role", "editor"],
                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=60,
                           check=False)

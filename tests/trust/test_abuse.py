@@ -2,57 +2,30 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-KUVERT = str(Path(sys.executable).with_name("kuvert"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from bench.serving import KUVERT, KuvertServer
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """A real `kuvert serve` on a SQLite file; yields (base URL, demo token)."""
     folder = tmp_path_factory.mktemp("abuse")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KUVERT_")}
-    env |= {"KUVERT_DATABASE_URL": f"sqlite:///{folder / 'k.db'}",
-            "KUVERT_DEMO_TOKEN_FILE": str(folder / "token.txt"),
-            "KUVERT_MAX_BODY_BYTES": "200000"}
+    settings = {"KUVERT_DEMO_TOKEN_FILE": str(folder / "token.txt"),
+                "KUVERT_MAX_BODY_BYTES": "200000"}
+    server = KuvertServer(f"sqlite:///{folder / 'k.db'}", log=folder / "server.log",
+                          settings=settings)
     for step in (["migrate"], ["demo"]):
-        subprocess.run([KUVERT, *step], env=env, check=True, capture_output=True, timeout=120)
-    port = _free_port()
-    proc = subprocess.Popen([KUVERT, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not start")
-        yield base, (folder / "token.txt").read_text().strip()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        subprocess.run([KUVERT, *step], env=server.env, check=True, capture_output=True,
+                       timeout=120)
+    with server:
+        yield server.base, (folder / "token.txt").read_text().strip()
 
 
 def _healthy_within(base: str, seconds: float) -> float:

@@ -5,7 +5,7 @@ ETag it last saw and trying again on 412 (API) or with the conflict's "Gentag mi
 ændring" form (web). Afterwards every acknowledged edit is in the network exactly
 once, and the history is one event per acknowledged edit, versions without gaps.
 
-The helpers for a live server (:class:`LiveServer`, :func:`kuvert`) are shared with
+The helpers for a live server (:func:`live_server`, :func:`kuvert`) are shared with
 ``test_crash_safety.py``.
 """
 
@@ -16,8 +16,6 @@ import itertools
 import os
 import re
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -36,6 +34,7 @@ from app import models as m
 from app.cli import migrate
 from app.db import Database
 from app.graph.examples import claus_foer
+from bench.serving import KuvertServer
 from tests.conftest import PASSWORD, _backends, empty_database
 from tests.trust import figures
 
@@ -64,66 +63,9 @@ def create_team_token(url: str, team: str) -> str:
     return secret
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LiveServer:
-    """``kuvert serve`` as a child process on loopback; start, kill -9, stop, start again."""
-
-    def __init__(self, url: str, log: Path) -> None:
-        self.url = url
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.port = 0
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        assert self.proc is None or self.proc.poll() is not None, "already running"
-        self.port = _free_port()
-        env = {**os.environ, "KUVERT_DATABASE_URL": self.url, "KUVERT_HOST": "127.0.0.1",
-               "KUVERT_ENVIRONMENT": "test"}
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen([KUVERT, "serve", "--port", str(self.port)], env=env,
-                                         stdout=out, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        pytest.fail(f"kuvert serve did not become healthy; its log:\n{self.tail()}")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no cleanup, exactly like a power cut of the process."""
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=WAIT)
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
-
+def live_server(url: str, log: Path) -> KuvertServer:
+    """A real server on ``url``'s database for these tests; the caller starts it."""
+    return KuvertServer(url, log=log, settings={"KUVERT_ENVIRONMENT": "test"}, startup=WAIT)
 
 
 # --- a case served live, with an API token and two web users ---------------------------
@@ -135,7 +77,7 @@ class Live:
 
     backend: str
     url: str
-    server: LiveServer
+    server: KuvertServer
     token: str
     users: list[str] = field(default_factory=list)
 
@@ -164,12 +106,8 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             made = kuvert(url, "user", "create", "--team", team, "--username", username,
                           "--password", PASSWORD, "--role", "editor")
             assert made.returncode == 0, made.stderr
-        server = LiveServer(url, tmp / "server.log")
-        try:
-            server.start()
+        with live_server(url, tmp / "server.log") as server:
             yield Live(request.param, url, server, token, users)
-        finally:
-            server.stop()
 
 
 def _version(etag: str) -> int:

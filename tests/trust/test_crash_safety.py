@@ -18,8 +18,6 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,9 +33,10 @@ from app.cli import migrate
 from app.db import Database
 from app.graph.document import GraphDocument
 from app.graph.examples import claus_foer
+from bench.serving import KuvertServer
 from tests.conftest import _backends, empty_database
 from tests.trust import figures
-from tests.trust.test_concurrent_writers import WAIT, LiveServer, create_team_token, kuvert
+from tests.trust.test_concurrent_writers import WAIT, create_team_token, kuvert, live_server
 
 Doc = dict[str, Any]
 KILLS, ACKS_BEFORE_KILL = 3, 30
@@ -105,17 +104,7 @@ class Stream:
                 self.in_flight = None
 
 
-@contextmanager
-def _serving(url: str, log: Path) -> Iterator[LiveServer]:
-    server = LiveServer(url, log)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-
-
-def _prepare(url: str, server: LiveServer) -> tuple[str, int, Doc]:
+def _prepare(url: str, server: KuvertServer) -> tuple[str, int, Doc]:
     """A team, its write token and one case; returns (token, case id, document)."""
     token = create_team_token(url, f"crash-{secrets.token_hex(3)}")
     doc = _normal(claus_foer().model_dump(mode="json", exclude_none=True))
@@ -125,7 +114,7 @@ def _prepare(url: str, server: LiveServer) -> tuple[str, int, Doc]:
     return token, r.json()["id"], doc
 
 
-def _write_then_kill(server: LiveServer, stream: Stream, rng: random.Random) -> int:
+def _write_then_kill(server: KuvertServer, stream: Stream, rng: random.Random) -> int:
     """Stream writes; after about ACKS_BEFORE_KILL acknowledgements, at a random moment,
     SIGKILL the server. Returns how many writes were acknowledged before the kill."""
     target = len(stream.acks) + ACKS_BEFORE_KILL + rng.randint(0, 10)
@@ -208,7 +197,7 @@ def test_kill_9_mid_stream_loses_no_acknowledged_write(backend: str, tmp_path: P
     unacked_but_applied = 0
     with empty_database(backend, tmp_path) as url:
         migrate(url)
-        server = LiveServer(url, tmp_path / "server.log")
+        server = live_server(url, tmp_path / "server.log")
         try:
             server.start()
             token, case_id, doc = _prepare(url, server)
@@ -249,7 +238,7 @@ def test_backup_after_kill_9_restores_identically(backend: str, tmp_path: Path) 
     started = time.monotonic()
     with empty_database(backend, tmp_path) as url:
         migrate(url)
-        with _serving(url, tmp_path / "server.log") as server:
+        with live_server(url, tmp_path / "server.log") as server:
             token, case_id, doc = _prepare(url, server)
             stream = Stream(server.base, token, case_id, doc, 1)
             _write_then_kill(server, stream, random.Random(f"backup-{backend}"))
