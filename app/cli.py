@@ -98,9 +98,9 @@ def _cmd_token_create(args: argparse.Namespace) -> None:
     print(f"Token ({args.scope}, team {args.team}): {token}")
 
 
-def _bar(total: int) -> tqdm[Any]:
+def _bar(total: int, unit: str = "rækker") -> tqdm[Any]:
     """A progress bar on the terminal (none when output goes to a file or a pipe)."""
-    return tqdm(total=total, unit="rækker", disable=None, file=sys.stderr)
+    return tqdm(total=total, unit=unit, disable=None, file=sys.stderr)
 
 
 def _cmd_export(args: argparse.Namespace) -> None:
@@ -182,7 +182,7 @@ def _cmd_populate(args: argparse.Namespace) -> None:
 
     db = _database()
     started = time.perf_counter()
-    with tqdm(total=args.cases, unit="forløb", smoothing=0.1) as bar:
+    with _bar(args.cases, "forløb") as bar:
         result = populate(db.engine, args.cases, args.team or ["bench"], seed=args.seed,
                           progress=bar.update)
     db.dispose()
@@ -205,7 +205,7 @@ def _cmd_reclassify(args: argparse.Namespace) -> None:
     db = _database()
     with db.session() as session:
         total = session.scalar(select(func.count()).select_from(m.Case)) or 0
-        with tqdm(total=total, unit="forløb") as bar:
+        with _bar(total, "forløb") as bar:
             try:
                 changed = cases.recount_all(session, args.batch, progress=bar.update)
             except KeyboardInterrupt:
