@@ -56,6 +56,55 @@ class Settings(BaseSettings):
         ROOT / "var" / "demo-token.txt", description="Where `kuvert demo` saves its new token."
     )
     audit_retention_days: int = Field(183, description="Audit entries older than this go.")
+    # --- sign-on with the municipality's identity provider (docs/drift.md, "Log ind") ---
+    secret_key: str = Field(
+        "", description="Signs the short-lived sign-on cookie; the same on every worker "
+        "(empty: a random key per process, fine for one worker in development).")
+    base_url: str = Field(
+        "", description="The address users reach Kuvert on, e.g. https://kuvert.kommune.dk; "
+        "OIDC and SAML return addresses are built from it (empty: from the request).")
+    local_login: bool | None = Field(
+        None, description="Local passwords on the login page; default: on, except in "
+        "production when sign-on is configured.")
+    oidc_issuer: str = Field("", description="The OpenID Connect provider's issuer URL.")
+    oidc_discovery_url: str = Field(
+        "", description="Where its metadata is (empty: <issuer>/.well-known/openid-configuration).")
+    oidc_client_id: str = Field("", description="Kuvert's client id at the provider.")
+    oidc_client_secret: str = Field("", description="Kuvert's client secret at the provider.")
+    oidc_scopes: str = Field("openid profile email", description="Scopes asked for at login.")
+    oidc_label: str = Field("Log ind med kommunens login (OpenID Connect)",
+                            description="The button's text on the login page.")
+    saml_idp_metadata: str = Field(
+        "", description="The SAML IdP's metadata: a file path or an https:// URL.")
+    saml_sp_entity_id: str = Field(
+        "", description="Kuvert's SAML entity id (empty: <base URL>/saml/metadata).")
+    saml_sp_key_file: Path | None = Field(
+        None, description="Kuvert's SAML private key (PEM): signs requests, decrypts assertions.")
+    saml_sp_cert_file: Path | None = Field(
+        None, description="The certificate of that key (PEM), published in /saml/metadata.")
+    saml_sign_requests: bool = Field(False, description="Sign the AuthnRequest.")
+    saml_label: str = Field("Log ind med kommunens login (SAML)",
+                            description="The button's text on the login page.")
+    sso_username_attribute: str = Field(
+        "preferred_username", description="Claim or attribute holding the username shown in "
+        "Kuvert (OIOSAML 3: https://data.gov.dk/model/core/eid/professional/rid or email).")
+    sso_group_attributes: list[str] = Field(
+        default_factory=lambda: ["groups", "roles"],
+        description="Claims or attributes whose values (groups, roles, job-function roles, "
+        "organisation units) are matched against sso_role_map.")
+    sso_role_map: list[dict[str, str]] = Field(
+        default_factory=list, description='JSON list: [{"value": "<group>", "team": "<team>", '
+        '"role": "reader|editor|coordinator|admin"}]; no match, no access.')
+    sso_assurance_attribute: str = Field(
+        "", description="Claim or attribute holding the assurance level "
+        "(OIOSAML 3: https://data.gov.dk/concept/core/nsis/loa).")
+    sso_min_assurance: str = Field(
+        "", description="Weakest assurance level let in, e.g. Substantiel (empty: no check).")
+    sso_assurance_levels: list[str] = Field(
+        default_factory=lambda: ["Lav", "Substantiel", "Høj"],
+        description="The assurance levels, weakest first (NSIS).")
+    sso_clock_skew_seconds: int = Field(
+        60, description="Clock difference tolerated on token and assertion times.")
 
     @model_validator(mode="after")
     def _safe(self) -> Settings:
@@ -63,6 +112,21 @@ class Settings(BaseSettings):
         if self.environment == "production" and not self.cookie_secure:
             raise ValueError("KUVERT_COOKIE_SECURE must be true in production (HTTPS only).")
         return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def saml_enabled(self) -> bool:
+        return bool(self.saml_idp_metadata)
+
+    @property
+    def local_login_enabled(self) -> bool:
+        """Local passwords: off by default in production once sign-on is configured."""
+        if self.local_login is not None:
+            return self.local_login
+        return not (self.environment == "production" and (self.oidc_enabled or self.saml_enabled))
 
     @property
     def thresholds(self) -> Thresholds:

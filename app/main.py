@@ -31,6 +31,7 @@ from app.routes import (
     pages_cases,
     pages_embed,
     pages_history,
+    pages_sso,
     vendor,
 )
 from app.web import SecurityHeaders
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    api_embeds, pages_auth, pages_cases, pages_case, pages_history, pages_admin,
                    pages_embed, vendor):
         app.include_router(module.router)
+    pages_sso.install(app)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, embed_frame_ancestors=settings.embed_frame_ancestors)

@@ -317,3 +317,42 @@ class EmbedLink(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SsoIdentity(Base):
+    """Who a user is at an identity provider: the provider's own, stable subject.
+
+    A login through the provider finds the user by this, never by a name a local
+    account might share.
+    """
+
+    __tablename__ = "sso_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(10))
+    issuer: Mapped[str] = mapped_column(String(SHORT))
+    subject: Mapped[str] = mapped_column(String(SHORT))
+    last_login_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class SamlRequest(Base):
+    """An AuthnRequest Kuvert sent and has not yet had an answer to (InResponseTo)."""
+
+    __tablename__ = "saml_requests"
+
+    id: Mapped[str] = mapped_column(String(SHORT), primary_key=True)
+    next: Mapped[str] = mapped_column(String(LONG))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SamlUsedAssertion(Base):
+    """An assertion already used to log in, kept until it expires: a replay is refused."""
+
+    __tablename__ = "saml_used_assertions"
+
+    id: Mapped[str] = mapped_column(String(SHORT), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

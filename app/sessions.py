@@ -103,6 +103,17 @@ def log_in(session: Session, settings: Settings, username: str, password: str,
     return token
 
 
+def open_session(session: Session, user: m.User, method: str, detail: str | None = None) -> str:
+    """Open a browser session for a user already proven to be who they are; audited as a
+    login by ``method`` ("password", "oidc", "saml"). Returns the cookie value."""
+    token = new_secret()
+    session.add(m.WebSession(token_hash=hash_token(token), user_id=user.id, csrf=new_secret()))
+    audit(session, principal_for_user(user), "login",
+          detail=f"method={method}" + (f" {detail}" if detail else ""))
+    session.commit()
+    return token
+
+
 def current_login(session: Session, settings: Settings, token: str | None) -> WebLogin:
     """The login behind a session cookie, or NotAuthenticated if there is none or it idled out."""
     if not token:

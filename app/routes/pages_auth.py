@@ -15,6 +15,8 @@ from app.web import LOGIN_CSRF_COOKIE, SESSION_COOKIE, CsrfLoginDep, page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
 
+LOCAL_LOGIN_OFF = "Log ind med kommunens login; lokale adgangskoder er slået fra."
+
 
 def _safe_next(target: str | None) -> str:
     """Only paths on this site: a login must never bounce the user elsewhere."""
@@ -45,6 +47,8 @@ def log_in(
     kuvert_login_csrf: Annotated[str | None, Cookie()] = None,
 ) -> Response:
     """Check the password; on success go where the user was heading."""
+    if not settings.local_login_enabled:  # KUVERT_LOCAL_LOGIN=false: sign-on only
+        return _again(request, settings, next, LOCAL_LOGIN_OFF, 403)
     if not kuvert_login_csrf or not same(csrf, kuvert_login_csrf):
         return _again(request, settings, next, "Formularen er udløbet. Prøv igen.", 403)
     try:
@@ -67,11 +71,13 @@ def _again(request: Request, settings: SettingsDep, next: str, error: str,
 
 
 @router.post("/logout")
-def log_out(session: SessionDep, _login: CsrfLoginDep,
+def log_out(request: Request, session: SessionDep, _login: CsrfLoginDep,
             kuvert_session: Annotated[str | None, Cookie()] = None) -> Response:
-    """End the session on the server, not only in the browser."""
+    """End the session on the server, not only in the browser (and at the identity
+    provider too, after a sign-on: /logout/sso)."""
     sessions.log_out(session, kuvert_session)
-    response = RedirectResponse("/login", status_code=303)
+    signed_on = "signed_on" in request.scope.get("session", {})
+    response = RedirectResponse("/logout/sso" if signed_on else "/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
 

@@ -1,0 +1,123 @@
+"""Log in with the municipality's identity provider: OpenID Connect and SAML 2.0."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.sessions import SessionMiddleware
+
+from app.config import Settings
+from app.db import Database
+from app.deps import SettingsDep
+from app.routes.pages_auth import _safe_next, show_login
+from app.sso import oidc, people
+from app.sso.errors import SignOnRefused
+from app.sso.mapping import identify
+from app.web import SESSION_COOKIE
+
+router = APIRouter(tags=["sider"], include_in_schema=False)
+
+SSO_COOKIE = "kuvert_sso"  # signed, short-lived: state, nonce, PKCE verifier, where to go
+
+
+def install(app: FastAPI) -> None:
+    """The sign-on routes and the signed cookie that carries a login across the provider."""
+    settings: Settings = app.state.settings
+    app.include_router(router)
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key or secrets.token_hex(32),
+                       session_cookie=SSO_COOKIE, max_age=3600, same_site="lax",
+                       https_only=settings.cookie_secure)
+
+
+def external(request: Request, settings: Settings, path: str) -> str:
+    """An absolute address of ours, from KUVERT_BASE_URL when set (behind a proxy)."""
+    if settings.base_url:
+        return settings.base_url.rstrip("/") + path
+    return str(request.base_url).rstrip("/") + path
+
+
+def _refused(request: Request, settings: Settings, error: SignOnRefused) -> Response:
+    response = show_login(request, settings, "/cases", error.message)
+    response.status_code = error.status
+    return response
+
+
+def _logged_in(settings: Settings, token: str, target: str) -> Response:
+    response = RedirectResponse(_safe_next(target), status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=settings.cookie_secure)
+    return response
+
+
+def _sign_on(request: Request, claims: dict[str, Any], *, method: str, issuer: str,
+             subject: str) -> str:
+    """Map and sign on in one transaction; a refusal is audited before it is raised."""
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.db
+    with db.session() as session:
+        try:
+            identity = identify(claims, method=method, issuer=issuer, subject=subject,
+                                settings=settings)
+        except SignOnRefused as error:
+            people.refuse(session, error, method=method, subject=subject,
+                          why=str(error.extra.get("why", "")))
+            raise
+        return people.sign_on(session, identity)
+
+
+def _audit_refusal(request: Request, error: SignOnRefused, method: str) -> None:
+    db: Database = request.app.state.db
+    with db.session() as session:
+        people.refuse(session, error, method=method, why=str(error.extra.get("why", "")))
+
+
+# --- OpenID Connect ------------------------------------------------------------------------
+
+
+@router.get("/login/oidc")
+async def start_oidc(request: Request, settings: SettingsDep, next: str | None = None) -> Response:
+    """Off to the provider's login page."""
+    if not settings.oidc_enabled:
+        return RedirectResponse("/login", status_code=303)
+    request.session["next"] = _safe_next(next)
+    try:
+        response: Response = await oidc.start(
+            request, external(request, settings, "/login/oidc/callback"))
+    except SignOnRefused as error:
+        await run_in_threadpool(_audit_refusal, request, error, "oidc")
+        return _refused(request, settings, error)
+    return response
+
+
+@router.get("/login/oidc/callback")
+async def finish_oidc(request: Request, settings: SettingsDep) -> Response:
+    """Back from the provider: check its answer, then who the person is in Kuvert."""
+    target = str(request.session.pop("next", "/cases"))
+    try:
+        claims, id_token = await oidc.finish(request, settings)
+    except SignOnRefused as error:
+        await run_in_threadpool(_audit_refusal, request, error, "oidc")
+        return _refused(request, settings, error)
+    try:
+        token = await run_in_threadpool(_sign_on, request, claims, method="oidc",
+                                        issuer=settings.oidc_issuer, subject=str(claims["sub"]))
+    except SignOnRefused as error:  # already audited, with the provider's subject
+        return _refused(request, settings, error)
+    request.session["signed_on"] = {"method": "oidc", "id_token": id_token}
+    return _logged_in(settings, token, target)
+
+
+@router.get("/logout/sso")
+async def leave_provider(request: Request, settings: SettingsDep) -> Response:
+    """After the local logout: end the login at the provider too, where it offers that."""
+    signed_on = request.session.pop("signed_on", None) or {}
+    after = external(request, settings, "/login")
+    if signed_on.get("method") == "oidc" and settings.oidc_enabled:
+        url = await oidc.logout_url(request, str(signed_on.get("id_token", "")), after)
+        if url:
+            return RedirectResponse(url, status_code=303)
+    return RedirectResponse("/login", status_code=303)

@@ -1,0 +1,75 @@
+"""Why a sign-on is refused: each reason with its own code and a Danish sentence."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from app.errors import ServiceError
+
+__all__ = ["AccountDeactivated", "AssuranceTooLow", "InvalidResponse", "NoAccess",
+           "SignOnRefused", "SignOnUnavailable", "UsernameTaken"]
+
+
+class SignOnRefused(ServiceError):
+    """The identity provider's answer does not let this person in."""
+
+    status = 403
+    code = "sso_refused"
+    message = "Du kunne ikke logges ind."
+
+
+class InvalidResponse(SignOnRefused):
+    """Not a valid, fresh answer meant for Kuvert; ``reason`` says which check failed."""
+
+    status = 401
+    code = "sso_invalid_response"
+    message = "Svaret fra kommunens login kunne ikke godkendes. Prøv at logge ind igen."
+    REASONS: ClassVar[dict[str, str]] = {
+        "expired": "Svaret fra kommunens login er udløbet. Prøv at logge ind igen.",
+        "audience": "Svaret fra kommunens login var ikke udstedt til Kuvert og afvises.",
+        "issuer": "Svaret kom ikke fra den login-tjeneste, Kuvert er sat op til, og afvises.",
+        "signature": ("Svarets digitale underskrift passer ikke: det er ændret undervejs "
+                      "og afvises."),
+        "unsigned": "Svaret fra kommunens login var ikke underskrevet og afvises.",
+        "replay": ("Svaret fra kommunens login er allerede brugt én gang og afvises. "
+                   "Log ind igen."),
+        "state": ("Login-forløbet passer ikke sammen (det er allerede brugt eller startet i "
+                  "en anden fane). Log ind igen."),
+        "provider": "Kommunens login afviste login. Prøv igen, eller kontakt din it-afdeling.",
+        "subject": "Kommunens login sendte ikke, hvem du er. Kontakt din it-afdeling.",
+        "username": "Kommunens login sendte intet brugernavn. Kontakt din it-afdeling.",
+    }
+
+    def __init__(self, reason: str = "other", why: str = "") -> None:
+        super().__init__(self.REASONS.get(reason), why=why)
+        self.reason = reason
+        self.why = why
+
+
+class NoAccess(SignOnRefused):
+    code = "sso_no_access"
+    message = ("Du er logget ind hos kommunen, men ikke i en gruppe eller rolle, der giver "
+               "adgang til Kuvert. Kontakt din it-afdeling, hvis du skal have adgang.")
+
+
+class AssuranceTooLow(SignOnRefused):
+    code = "sso_assurance_too_low"
+    message = ("Dit login er ikke sikkert nok: Kuvert kræver sikringsniveau {need} (NSIS), "
+               "men du loggede ind på niveau {got}. Log ind igen med fx MitID.")
+
+
+class AccountDeactivated(SignOnRefused):
+    code = "sso_account_deactivated"
+    message = "Din bruger er deaktiveret i Kuvert. Kontakt din it-afdeling."
+
+
+class UsernameTaken(SignOnRefused):
+    code = "sso_username_taken"
+    message = ("Brugernavnet findes allerede som lokal bruger i Kuvert. En administrator skal "
+               "fjerne eller omdøbe den lokale bruger, før du kan logge ind med kommunens login.")
+
+
+class SignOnUnavailable(SignOnRefused):
+    status = 503
+    code = "sso_unavailable"
+    message = "Kommunens login svarer ikke lige nu. Prøv igen om lidt."

@@ -1,0 +1,145 @@
+"""Just-in-time users: a sign-on creates or updates the Kuvert user behind it.
+
+The identity provider decides who belongs to which team; Kuvert follows at every login.
+Someone who has lost their group, or whose user is deactivated here, is refused and
+their open sessions end.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app import models as m
+from app import sessions
+from app.auth import Principal
+from app.cases import audit
+from app.security import hash_token
+from app.sso.errors import AccountDeactivated, NoAccess, SignOnRefused, UsernameTaken
+from app.sso.mapping import Identity
+
+__all__ = ["refuse", "sign_on", "signed_out"]
+
+UNUSABLE_PASSWORD = "!sso"  # no argon2 hash: a password never matches it
+
+
+def _who(name: str) -> Principal:
+    return Principal(name=f"user:{name[:100]}", team_ids=frozenset(), can_write=False,
+                     channel="web")
+
+
+def refuse(session: Session, error: SignOnRefused, *, method: str, subject: str = "",
+           username: str = "", why: str = "") -> None:
+    """Write the refusal to the audit log, with the method, the provider's subject and why."""
+    detail = f"method={method} subject={subject or '-'} code={error.code}"
+    if getattr(error, "reason", ""):
+        detail += f" reason={getattr(error, 'reason', '')}"
+    if why:
+        detail += f" why={why}"
+    audit(session, _who(username or subject or "ukendt"), "login_refused", detail=detail)
+    session.commit()
+
+
+def _end_sessions(session: Session, user: m.User) -> None:
+    session.execute(delete(m.WebSession).where(m.WebSession.user_id == user.id))
+
+
+def _user_for(session: Session, identity: Identity) -> m.User | None:
+    link = session.scalar(select(m.SsoIdentity).where(
+        m.SsoIdentity.issuer == identity.issuer, m.SsoIdentity.subject == identity.subject))
+    return link.user if link is not None else None
+
+
+def sign_on(session: Session, identity: Identity) -> str:
+    """Create or update the user behind ``identity`` and open a session; returns the cookie.
+
+    Raises
+    ------
+    AccountDeactivated, NoAccess, UsernameTaken
+        after auditing the refusal (and, for a user who lost access, ending their sessions).
+    """
+    user = _user_for(session, identity)
+    try:
+        if user is not None and not user.active:
+            _end_sessions(session, user)
+            raise AccountDeactivated()
+        if not identity.memberships:
+            if user is not None:  # had access, lost the group: nothing stays open
+                _end_sessions(session, user)
+                user.memberships.clear()
+            raise NoAccess()
+        if user is None:
+            user = _create(session, identity)
+        elif user.username != identity.username and _free(session, identity.username):
+            user.username = identity.username  # renamed at the provider
+        _follow(session, user, identity.memberships)
+    except SignOnRefused as error:
+        session.flush()
+        refuse(session, error, method=identity.method, subject=identity.subject,
+               username=identity.username)
+        raise
+    link = session.scalar(select(m.SsoIdentity).where(
+        m.SsoIdentity.issuer == identity.issuer, m.SsoIdentity.subject == identity.subject))
+    assert link is not None
+    link.last_login_at = datetime.now(UTC)
+    return sessions.open_session(session, user, identity.method, detail=(
+        f"subject={identity.subject} issuer={identity.issuer}"
+        + (f" assurance={identity.assurance}" if identity.assurance else "")))
+
+
+def _free(session: Session, username: str) -> bool:
+    return session.scalar(select(m.User.id).where(m.User.username == username)) is None
+
+
+def _create(session: Session, identity: Identity) -> m.User:
+    if not _free(session, identity.username):
+        raise UsernameTaken()
+    user = m.User(username=identity.username, password_hash=UNUSABLE_PASSWORD, active=True,
+                  failed_logins=0)
+    session.add(user)
+    session.flush()
+    session.add(m.SsoIdentity(user_id=user.id, method=identity.method, issuer=identity.issuer,
+                              subject=identity.subject))
+    audit(session, _who(identity.username), "user_created",
+          detail=f"method={identity.method} subject={identity.subject}")
+    return user
+
+
+def _follow(session: Session, user: m.User, memberships: dict[str, str]) -> None:
+    """The user's teams and roles become exactly what the provider's groups give."""
+    wanted = {_team(session, name).id: role for name, role in memberships.items()}
+    for membership in list(user.memberships):
+        if membership.team_id not in wanted:
+            user.memberships.remove(membership)
+    have = {ms.team_id: ms for ms in user.memberships}
+    for team_id, role in wanted.items():
+        if team_id in have:
+            have[team_id].role = role
+        else:
+            user.memberships.append(m.Membership(team_id=team_id, role=role))
+    session.flush()
+
+
+def _team(session: Session, name: str) -> m.Team:
+    """The team a rule names, made on first use: the provider's groups define the teams."""
+    team = session.scalar(select(m.Team).where(m.Team.name == name))
+    if team is None:
+        team = m.Team(name=name)
+        session.add(team)
+        session.flush()
+    return team
+
+
+def signed_out(session: Session, token: str | None, method: str) -> None:
+    """End the Kuvert session of a sign-on logout and note it."""
+    login = None
+    if token:
+        login = session.scalar(select(m.WebSession).where(
+            m.WebSession.token_hash == hash_token(token)))
+    if login is not None:
+        audit(session, sessions.principal_for_user(login.user), "logout",
+              detail=f"method={method}")
+        session.delete(login)
+    session.commit()
