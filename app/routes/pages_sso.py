@@ -17,7 +17,7 @@ from app.routes.pages_auth import _safe_next, show_login
 from app.sso import oidc, people
 from app.sso.errors import SignOnRefused
 from app.sso.mapping import identify
-from app.web import SESSION_COOKIE
+from app.web import SESSION_COOKIE, page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
 
@@ -116,8 +116,11 @@ async def leave_provider(request: Request, settings: SettingsDep) -> Response:
     """After the local logout: end the login at the provider too, where it offers that."""
     signed_on = request.session.pop("signed_on", None) or {}
     after = external(request, settings, "/login")
+    url = None
     if signed_on.get("method") == "oidc" and settings.oidc_enabled:
         url = await oidc.logout_url(request, str(signed_on.get("id_token", "")), after)
-        if url:
-            return RedirectResponse(url, status_code=303)
-    return RedirectResponse("/login", status_code=303)
+    if url is None:
+        return RedirectResponse("/login", status_code=303)
+    # A page with a link, not a redirect: the logout form's navigation may not leave the
+    # site (CSP form-action 'self'), and the user sees that Kuvert's part is done.
+    return page(request, "auth/logged_out.html", {"provider_logout": url})

@@ -159,6 +159,8 @@ def test_log_out_ends_session_at_provider(page: Page, relay: Relay) -> None:
     expect(page).to_have_url(re.compile(r"/cases$"))
     relay.seen.clear()
     page.get_by_role("button", name="Log ud").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Du er logget ud af Kuvert")
+    page.get_by_role("link", name="Log også ud hos kommunens login").click()
     page.wait_for_url(re.compile(r"/oauth2/end_session"))
     assert any(p.startswith("/oauth2/end_session") and "id_token_hint=" in p
                for p in relay.seen), relay.seen
