@@ -85,9 +85,10 @@ class Settings(BaseSettings):
     saml_sign_requests: bool = Field(False, description="Sign the AuthnRequest.")
     saml_label: str = Field("Log ind med kommunens login (SAML)",
                             description="The button's text on the login page.")
-    sso_username_attribute: str = Field(
-        "preferred_username", description="Claim or attribute holding the username shown in "
-        "Kuvert (OIOSAML 3: https://data.gov.dk/model/core/eid/professional/rid or email).")
+    sso_username_attributes: list[str] = Field(
+        default_factory=lambda: ["preferred_username", "https://data.gov.dk/model/core/eid/email"],
+        description="Claims or attributes holding the username shown in Kuvert; the first "
+        "one present is used.")
     sso_group_attributes: list[str] = Field(
         default_factory=lambda: ["groups", "roles"],
         description="Claims or attributes whose values (groups, roles, job-function roles, "
@@ -95,14 +96,14 @@ class Settings(BaseSettings):
     sso_role_map: list[dict[str, str]] = Field(
         default_factory=list, description='JSON list: [{"value": "<group>", "team": "<team>", '
         '"role": "reader|editor|coordinator|admin"}]; no match, no access.')
-    sso_assurance_attribute: str = Field(
-        "", description="Claim or attribute holding the assurance level "
-        "(OIOSAML 3: https://data.gov.dk/concept/core/nsis/loa).")
+    sso_assurance_attributes: list[str] = Field(
+        default_factory=list, description="Claims or attributes holding the assurance level "
+        "(OIOSAML 3: https://data.gov.dk/concept/core/nsis/loa); the first one present is used.")
     sso_min_assurance: str = Field(
         "", description="Weakest assurance level let in, e.g. Substantiel (empty: no check).")
     sso_assurance_levels: list[str] = Field(
-        default_factory=lambda: ["Lav", "Substantiel", "Høj"],
-        description="The assurance levels, weakest first (NSIS).")
+        default_factory=lambda: ["Lav|Low", "Substantiel|Substantial", "Høj|High"],
+        description="The assurance levels, weakest first (NSIS); | separates names of one level.")
     sso_clock_skew_seconds: int = Field(
         60, description="Clock difference tolerated on token and assertion times.")
 

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from app.config import Settings
 from app.db import Database
-from app.deps import SettingsDep
+from app.deps import SessionDep, SettingsDep
 from app.routes.pages_auth import _safe_next, show_login
 from app.sso import oidc, people
-from app.sso.errors import SignOnRefused
+from app.sso.errors import SignOnRefused, SignOnUnavailable
 from app.sso.mapping import identify
+from app.sso.saml import SamlSignOn
 from app.web import SESSION_COOKIE, page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
@@ -124,3 +125,59 @@ async def leave_provider(request: Request, settings: SettingsDep) -> Response:
     # A page with a link, not a redirect: the logout form's navigation may not leave the
     # site (CSP form-action 'self'), and the user sees that Kuvert's part is done.
     return page(request, "auth/logged_out.html", {"provider_logout": url})
+
+
+# --- SAML 2.0 ------------------------------------------------------------------------------
+
+
+def _saml(request: Request, settings: Settings) -> SamlSignOn:
+    """The one service provider of this app, made at first use (reads the IdP metadata)."""
+    state = request.app.state
+    if getattr(state, "saml", None) is None:
+        try:
+            state.saml = SamlSignOn(settings, external(request, settings, ""))
+        except Exception as error:  # unreadable metadata: a file or an address
+            raise SignOnUnavailable(why=f"{type(error).__name__}: {error}"[:200]) from error
+    saml: SamlSignOn = state.saml
+    return saml
+
+
+@router.get("/saml/metadata")
+def saml_metadata(request: Request, settings: SettingsDep) -> Response:
+    """Kuvert's SP metadata, at a stable address for the IdP's administrator."""
+    if not settings.saml_enabled:
+        return Response("SAML er ikke slået til.", status_code=404, media_type="text/plain")
+    return Response(_saml(request, settings).metadata(), media_type="application/samlmetadata+xml")
+
+
+@router.get("/saml/login")
+def start_saml(request: Request, session: SessionDep, settings: SettingsDep,
+               next: str | None = None) -> Response:
+    """Off to the IdP with a new AuthnRequest."""
+    if not settings.saml_enabled:
+        return RedirectResponse("/login", status_code=303)
+    try:
+        location = _saml(request, settings).start(session, _safe_next(next))
+    except SignOnRefused as error:
+        people.refuse(session, error, method="saml", why=str(error.extra.get("why", "")))
+        return _refused(request, settings, error)
+    return RedirectResponse(location, status_code=303)
+
+
+@router.post("/saml/acs")
+def finish_saml(request: Request, session: SessionDep, settings: SettingsDep,
+                SAMLResponse: Annotated[str, Form(max_length=500_000)] = "") -> Response:
+    """The IdP's answer, posted by the browser: verify it, then who the person is."""
+    try:
+        assertion = _saml(request, settings).finish(session, SAMLResponse)
+    except SignOnRefused as error:
+        session.rollback()
+        people.refuse(session, error, method="saml", why=str(error.extra.get("why", "")))
+        return _refused(request, settings, error)
+    try:
+        token = _sign_on(request, assertion.attributes, method="saml", issuer=assertion.issuer,
+                         subject=assertion.subject)
+    except SignOnRefused as error:  # already audited, with the IdP's subject
+        return _refused(request, settings, error)
+    request.session["signed_on"] = {"method": "saml"}
+    return _logged_in(settings, token, assertion.next)

@@ -14,7 +14,7 @@ from app.accounts import ROLES
 from app.config import Settings
 from app.sso.errors import AssuranceTooLow, InvalidResponse
 
-__all__ = ["Identity", "identify", "values_of"]
+__all__ = ["Identity", "first_value", "identify", "values_of"]
 
 
 @dataclass(frozen=True)
@@ -60,15 +60,29 @@ def _memberships(values: set[str], rules: list[dict[str, str]]) -> dict[str, str
     return found
 
 
+def first_value(claims: Mapping[str, Any], names: list[str]) -> str:
+    """The first value of the first of ``names`` the provider sent.
+
+    >>> first_value({"email": "a@k.dk"}, ["preferred_username", "email"])
+    'a@k.dk'
+    """
+    return next((v for name in names for v in values_of(claims, name)), "").strip()
+
+
+def _rank(levels: list[str], value: str) -> int:
+    """Where ``value`` stands among the levels (weakest 0); -1 when unknown."""
+    for rank, names in enumerate(levels):
+        if value.casefold() in (n.strip().casefold() for n in names.split("|")):
+            return rank
+    return -1
+
+
 def _check_assurance(claims: Mapping[str, Any], settings: Settings) -> str:
-    if not settings.sso_assurance_attribute:
-        return ""
-    got = next(iter(values_of(claims, settings.sso_assurance_attribute)), "")
+    got = first_value(claims, settings.sso_assurance_attributes)
     if not settings.sso_min_assurance:
         return got
-    levels = [level.casefold() for level in settings.sso_assurance_levels]
-    need = settings.sso_min_assurance.casefold()
-    if got.casefold() not in levels or levels.index(got.casefold()) < levels.index(need):
+    need = _rank(settings.sso_assurance_levels, settings.sso_min_assurance)
+    if _rank(settings.sso_assurance_levels, got) < max(need, 0):
         raise AssuranceTooLow(AssuranceTooLow.message.format(
             need=settings.sso_min_assurance, got=got or "ukendt"))
     return got
@@ -91,9 +105,9 @@ def identify(claims: Mapping[str, Any], *, method: str, issuer: str, subject: st
     if not subject:
         raise InvalidResponse("subject")
     assurance = _check_assurance(claims, settings)
-    username = next(iter(values_of(claims, settings.sso_username_attribute)), "").strip()
+    username = first_value(claims, settings.sso_username_attributes)
     if not username:
-        raise InvalidResponse("username", why=settings.sso_username_attribute)
+        raise InvalidResponse("username", why=",".join(settings.sso_username_attributes))
     values = {v for name in settings.sso_group_attributes for v in values_of(claims, name)}
     return Identity(method=method, issuer=issuer, subject=subject, username=username[:200],
                     memberships=_memberships(values, settings.sso_role_map),

@@ -30,6 +30,7 @@ from app import models as m
 from app.db import Database
 from bench.serving import KuvertServer
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LOCALE, NO_CHROMIUM, ON_CI, TIMEOUT_MS
+from tests.sso.saml_idp import SamlIdp, key_and_certificate
 
 HERE = Path(__file__).resolve().parent
 
@@ -41,6 +42,12 @@ ROLE_MAP = [
     {"value": "kuvert-redaktoer", "team": TEAM, "role": "editor"},
     {"value": "kuvert-admin", "team": "Kuvert-administration", "role": "admin"},
 ]
+
+
+# OIOSAML 3 and ADFS attribute names: mapped by the settings above, no code knows them.
+OIOSAML_EMAIL = "https://data.gov.dk/model/core/eid/email"
+OIOSAML_LOA = "https://data.gov.dk/concept/core/nsis/loa"
+ADFS_GROUPS = "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -153,19 +160,37 @@ def sso_settings(issuer: str) -> dict[str, str]:
         "KUVERT_OIDC_ISSUER": issuer,
         "KUVERT_OIDC_CLIENT_ID": CLIENT_ID,
         "KUVERT_OIDC_CLIENT_SECRET": CLIENT_SECRET,
-        "KUVERT_SSO_GROUP_ATTRIBUTES": json.dumps(["groups"]),
+        "KUVERT_SSO_GROUP_ATTRIBUTES": json.dumps(["groups", ADFS_GROUPS]),
+        "KUVERT_SSO_USERNAME_ATTRIBUTES": json.dumps(["preferred_username", OIOSAML_EMAIL]),
         "KUVERT_SSO_ROLE_MAP": json.dumps(ROLE_MAP),
-        "KUVERT_SSO_ASSURANCE_ATTRIBUTE": "loa",
+        "KUVERT_SSO_ASSURANCE_ATTRIBUTES": json.dumps(["loa", OIOSAML_LOA]),
         "KUVERT_SSO_MIN_ASSURANCE": "Substantiel",
     }
 
 
 @pytest.fixture(scope="session")
-def kuvert(database_url: str, oidc_provider: Relay,
+def saml_idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamlIdp]:
+    idp = SamlIdp(folder=tmp_path_factory.mktemp("idp"))
+    idp.start()
+    yield idp
+    idp.stop()
+
+
+@pytest.fixture(scope="session")
+def kuvert(database_url: str, oidc_provider: Relay, saml_idp: SamlIdp,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``kuvert serve`` on the test database, signing on with the provider above."""
-    log = tmp_path_factory.mktemp("sso") / "server.log"
-    with KuvertServer(database_url, log=log, settings=sso_settings(oidc_provider.url)) as server:
+    """``kuvert serve`` on the test database, signing on with both providers above."""
+    folder = tmp_path_factory.mktemp("sso")
+    key, cert = key_and_certificate(folder, "kuvert-sp")
+    settings = sso_settings(oidc_provider.url) | {
+        "KUVERT_SAML_IDP_METADATA": str(saml_idp.metadata_file()),
+        "KUVERT_SAML_SP_KEY_FILE": str(key), "KUVERT_SAML_SP_CERT_FILE": str(cert),
+    }
+    with KuvertServer(database_url, log=folder / "server.log", settings=settings) as server:
+        metadata = httpx.get(f"{server.base}/saml/metadata", trust_env=False)
+        assert metadata.status_code == 200, metadata.text
+        saml_idp.sp_metadata = folder / "sp-metadata.xml"
+        saml_idp.sp_metadata.write_bytes(metadata.content)
         yield server.base
 
 

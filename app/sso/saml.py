@@ -1,0 +1,220 @@
+"""SAML 2.0 sign-on with pysaml2: SP-initiated, HTTP-Redirect out, HTTP-POST back.
+
+pysaml2 checks the signatures against the IdP's metadata, the audience (our entity id),
+the recipient (our assertion consumer address), NotOnOrAfter with the configured clock
+skew, and InResponseTo against the requests we sent; we insist on signed assertions.
+What pysaml2 keeps in memory is kept in the database here, so that any worker can take
+the answer: the requests sent (``saml_requests``), and the assertions already used
+(``saml_used_assertions``, until they expire), so that a replayed one is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from defusedxml import ElementTree
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.client import Saml2Client
+from saml2.config import SPConfig
+from saml2.metadata import entity_descriptor
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app import models as m
+from app.config import Settings
+from app.sso.errors import InvalidResponse, SignOnUnavailable
+
+__all__ = ["Assertion", "SamlSignOn"]
+
+XMLSEC = "/usr/bin/xmlsec1"
+REQUEST_MINUTES = 15  # how long the IdP may take to answer
+NS = {"saml": "urn:oasis:names:tc:SAML:2.0:assertion",
+      "samlp": "urn:oasis:names:tc:SAML:2.0:protocol"}
+
+
+@dataclass(frozen=True)
+class Assertion:
+    """What a verified answer says: who, vouched for by whom, with which attributes."""
+
+    issuer: str
+    subject: str
+    attributes: dict[str, list[str]]
+    next: str
+
+
+class _Outstanding(Mapping[str, str]):
+    """The requests we sent and are waiting for, as pysaml2 wants them: a mapping, here
+    read from the database one id at a time."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _row(self, key: object) -> m.SamlRequest | None:
+        if not isinstance(key, str):
+            return None
+        row = self.session.get(m.SamlRequest, key)
+        if row is None or _aware(row.expires_at) < datetime.now(UTC):
+            return None
+        return row
+
+    def __getitem__(self, key: str) -> str:
+        row = self._row(key)
+        if row is None:
+            raise KeyError(key)
+        return row.next
+
+    def __contains__(self, key: object) -> bool:
+        return self._row(key) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 1  # never "empty": pysaml2 treats an empty mapping as "not checking"
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class SamlSignOn:
+    """Kuvert as a SAML service provider, configured from the settings."""
+
+    def __init__(self, settings: Settings, base_url: str) -> None:
+        self.settings = settings
+        self.base = base_url.rstrip("/")
+        self.entity_id = settings.saml_sp_entity_id or f"{self.base}/saml/metadata"
+        self.config = SPConfig()
+        self.config.load(self._config())
+        self.client = Saml2Client(config=self.config)
+
+    def _config(self) -> dict[str, Any]:
+        s = self.settings
+        source = s.saml_idp_metadata
+        metadata = ({"remote": [{"url": source}]} if source.startswith(("https://", "http://"))
+                    else {"local": [source]})
+        sp: dict[str, Any] = {
+            "endpoints": {
+                "assertion_consumer_service": [(f"{self.base}/saml/acs", BINDING_HTTP_POST)],
+                "single_logout_service": [(f"{self.base}/saml/slo", BINDING_HTTP_REDIRECT)],
+            },
+            "want_assertions_signed": True,
+            "want_response_signed": False,
+            "authn_requests_signed": s.saml_sign_requests,
+            "allow_unsolicited": False,
+        }
+        config: dict[str, Any] = {
+            "entityid": self.entity_id,
+            "service": {"sp": sp},
+            "metadata": metadata,
+            "xmlsec_binary": XMLSEC,
+            "accepted_time_diff": s.sso_clock_skew_seconds,
+            "attribute_map_dir": None,
+            # Attribute names stay as the IdP sends them (OIOSAML 3 URIs, ADFS claim URIs):
+            # the settings name them, no built-in map renames or drops them.
+            "allow_unknown_attributes": True,
+        }
+        if s.saml_sp_key_file and s.saml_sp_cert_file:
+            config["key_file"] = str(s.saml_sp_key_file)
+            config["cert_file"] = str(s.saml_sp_cert_file)
+            config["encryption_keypairs"] = [{"key_file": str(s.saml_sp_key_file),
+                                              "cert_file": str(s.saml_sp_cert_file)}]
+        return {k: v for k, v in config.items() if v is not None}
+
+    def metadata(self) -> str:
+        """Kuvert's SP metadata, for the IdP's administrator."""
+        return str(entity_descriptor(self.config))
+
+    def idp_entity_ids(self) -> list[str]:
+        return list(self.client.metadata.identity_providers())
+
+    def start(self, session: Session, next: str) -> str:
+        """A new AuthnRequest, remembered; returns the IdP address to send the browser to."""
+        idps = self.idp_entity_ids()
+        if not idps:
+            raise SignOnUnavailable(why="no IdP in the metadata")
+        request_id, info = self.client.prepare_for_authenticate(
+            entityid=idps[0], relay_state="", binding=BINDING_HTTP_REDIRECT,
+            sign=self.settings.saml_sign_requests)
+        now = datetime.now(UTC)
+        session.execute(delete(m.SamlRequest).where(m.SamlRequest.expires_at < now))
+        session.add(m.SamlRequest(id=request_id, next=next,
+                                  expires_at=now + timedelta(minutes=REQUEST_MINUTES)))
+        session.commit()
+        location: str = dict(info["headers"])["Location"]
+        return location
+
+    def finish(self, session: Session, saml_response: str) -> Assertion:
+        """Verify an answer posted back by the browser and use it up.
+
+        Raises
+        ------
+        InvalidResponse
+            with the reason: unsigned, signature, issuer, audience, expired, replay, state.
+        """
+        issuer, assertion_ids = _peek(saml_response)
+        if issuer not in self.idp_entity_ids():
+            raise InvalidResponse("issuer", why=f"issuer={issuer[:100]}")
+        now = datetime.now(UTC)
+        if assertion_ids and session.scalar(select(m.SamlUsedAssertion.id).where(
+                m.SamlUsedAssertion.id.in_(assertion_ids))) is not None:
+            raise InvalidResponse("replay", why=f"assertion={assertion_ids[0][:100]}")
+        try:
+            response = self.client.parse_authn_request_response(
+                saml_response, BINDING_HTTP_POST, outstanding=_Outstanding(session))
+        except Exception as error:  # pysaml2 raises many kinds, not one family
+            raise InvalidResponse(_reason(error), why=f"{type(error).__name__}: {error}"[:300]) \
+                from error
+        if response is None or response.assertion is None:
+            raise InvalidResponse("other", why="no verified assertion")
+        assertion = response.assertion
+        request = session.get(m.SamlRequest, response.in_response_to)
+        next_page = request.next if request is not None else "/cases"
+        if request is not None:
+            session.delete(request)  # one answer per request
+        expires = now + timedelta(minutes=REQUEST_MINUTES)
+        if response.not_on_or_after:
+            expires = datetime.fromtimestamp(response.not_on_or_after, UTC)
+        session.execute(delete(m.SamlUsedAssertion).where(m.SamlUsedAssertion.expires_at < now))
+        session.add(m.SamlUsedAssertion(id=assertion.id, expires_at=expires))
+        session.commit()
+        name_id = response.name_id
+        subject = name_id.text.strip() if name_id is not None and name_id.text else ""
+        attributes = {k: [str(v) for v in vs] for k, vs in response.get_identity().items()}
+        return Assertion(issuer=issuer, subject=subject, attributes=attributes, next=next_page)
+
+
+def _peek(saml_response: str) -> tuple[str, list[str]]:
+    """Issuer and assertion ids, read before any check: used only to refuse early."""
+    try:
+        root = ElementTree.fromstring(base64.b64decode(saml_response, validate=False))
+    except (binascii.Error, ValueError, ElementTree.ParseError) as error:
+        raise InvalidResponse("other", why="not a SAML response") from error
+    issuer = root.findtext("saml:Issuer", default="", namespaces=NS).strip()
+    assertions = root.findall("saml:Assertion", NS)
+    if not issuer and assertions:
+        issuer = assertions[0].findtext("saml:Issuer", default="", namespaces=NS).strip()
+    return issuer, [a.get("ID", "") for a in assertions if a.get("ID")]
+
+
+def _reason(error: Exception) -> str:
+    """Which check a pysaml2 error stands for (see ``InvalidResponse.REASONS``)."""
+    name, text = type(error).__name__, str(error).lower()
+    if "signature missing" in text or "not signed" in text:
+        return "unsigned"
+    if "signature" in name.lower() or "signed" in name.lower() or "signature" in text:
+        return "signature"
+    if name in ("ResponseLifetimeExceed", "ToEarly") or "lifetime" in text:
+        return "expired"
+    if "condition not ok" in text or "audience" in text:
+        return "audience"
+    if name == "UnsolicitedResponse" or "unsolicited" in text or "in_response_to" in text:
+        return "state"
+    if "recipient" in text or "destination" in text:
+        return "audience"
+    return "other"
