@@ -157,10 +157,13 @@ class SamlSignOn:
         InvalidResponse
             with the reason: unsigned, signature, issuer, audience, expired, replay, state.
         """
-        issuer, assertion_ids = _peek(saml_response)
+        issuer, assertion_ids, ends = _peek(saml_response)
         if issuer not in self.idp_entity_ids():
             raise InvalidResponse("issuer", why=f"issuer={issuer[:100]}")
         now = datetime.now(UTC)
+        skew = timedelta(seconds=self.settings.sso_clock_skew_seconds)
+        if any(end + skew < now for end in ends):  # pysaml2 checks too, less tellingly
+            raise InvalidResponse("expired", why=f"NotOnOrAfter={min(ends).isoformat()}")
         if assertion_ids and session.scalar(select(m.SamlUsedAssertion.id).where(
                 m.SamlUsedAssertion.id.in_(assertion_ids))) is not None:
             raise InvalidResponse("replay", why=f"assertion={assertion_ids[0][:100]}")
@@ -189,8 +192,9 @@ class SamlSignOn:
         return Assertion(issuer=issuer, subject=subject, attributes=attributes, next=next_page)
 
 
-def _peek(saml_response: str) -> tuple[str, list[str]]:
-    """Issuer and assertion ids, read before any check: used only to refuse early."""
+def _peek(saml_response: str) -> tuple[str, list[str], list[datetime]]:
+    """Issuer, assertion ids and NotOnOrAfter times, read before any check: used only to
+    refuse early, with a telling reason; the verified checks follow in pysaml2."""
     try:
         root = ElementTree.fromstring(base64.b64decode(saml_response, validate=False))
     except (binascii.Error, ValueError, ElementTree.ParseError) as error:
@@ -199,7 +203,17 @@ def _peek(saml_response: str) -> tuple[str, list[str]]:
     assertions = root.findall("saml:Assertion", NS)
     if not issuer and assertions:
         issuer = assertions[0].findtext("saml:Issuer", default="", namespaces=NS).strip()
-    return issuer, [a.get("ID", "") for a in assertions if a.get("ID")]
+    ends = []
+    for assertion in assertions:
+        for node in assertion.iter():
+            if node.get("NotOnOrAfter"):
+                try:
+                    ends.append(datetime.fromisoformat(node.get("NotOnOrAfter")
+                                                       .replace("Z", "+00:00")))
+                except ValueError as error:
+                    raise InvalidResponse("other", why="bad NotOnOrAfter") from error
+    return issuer, [a.get("ID", "") for a in assertions if a.get("ID")], \
+        [e if e.tzinfo else e.replace(tzinfo=UTC) for e in ends]
 
 
 def _reason(error: Exception) -> str:

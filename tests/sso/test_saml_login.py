@@ -40,7 +40,7 @@ def refused(page: Page, message: str) -> None:
     expect(page).to_have_url(re.compile(r"/saml/acs$"))
     expect(page.get_by_role("alert")).to_contain_text(message)
     page.goto("/cases")
-    expect(page).to_have_url(re.compile(r"/login\\?next="))
+    expect(page).to_have_url(re.compile(r"/login\?next="))
 
 
 def last_refusal(audit_log: AuditLog) -> str:
