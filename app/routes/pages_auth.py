@@ -11,6 +11,7 @@ from app import i18n, sessions
 from app.deps import SessionDep, SettingsDep
 from app.errors import ServiceError
 from app.security import new_secret, same
+from app.sso import people
 from app.web import LOGIN_CSRF_COOKIE, SESSION_COOKIE, CsrfLoginDep, page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
@@ -75,8 +76,11 @@ def log_out(request: Request, session: SessionDep, _login: CsrfLoginDep,
             kuvert_session: Annotated[str | None, Cookie()] = None) -> Response:
     """End the session on the server, not only in the browser (and at the identity
     provider too, after a sign-on: /logout/sso)."""
-    sessions.log_out(session, kuvert_session)
-    signed_on = "signed_on" in request.scope.get("session", {})
+    signed_on = request.scope.get("session", {}).get("signed_on")
+    if signed_on:  # audited with the method; the provider's logout follows
+        people.signed_out(session, kuvert_session, str(signed_on.get("method", "sso")))
+    else:
+        sessions.log_out(session, kuvert_session)
     response = RedirectResponse("/logout/sso" if signed_on else "/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

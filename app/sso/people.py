@@ -133,13 +133,16 @@ def _team(session: Session, name: str) -> m.Team:
 
 
 def signed_out(session: Session, token: str | None, method: str) -> None:
-    """End the Kuvert session of a sign-on logout and note it."""
+    """End the Kuvert session of a sign-on logout and note it, with the provider's subject."""
     login = None
     if token:
         login = session.scalar(select(m.WebSession).where(
             m.WebSession.token_hash == hash_token(token)))
     if login is not None:
+        link = session.scalar(select(m.SsoIdentity).where(
+            m.SsoIdentity.user_id == login.user_id, m.SsoIdentity.method == method))
+        subject = link.subject if link is not None else "-"
         audit(session, sessions.principal_for_user(login.user), "logout",
-              detail=f"method={method}")
+              detail=f"method={method} subject={subject}")
         session.delete(login)
     session.commit()

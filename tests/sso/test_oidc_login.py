@@ -153,7 +153,8 @@ def assert_refusal_audited(audit_log: AuditLog, reason: str) -> None:
     assert rows and f"reason={reason}" in rows[-1] and "method=oidc" in rows[-1], rows
 
 
-def test_log_out_ends_session_at_provider(page: Page, relay: Relay) -> None:
+def test_log_out_ends_session_at_provider(page: Page, relay: Relay,
+                                          audit_log: AuditLog) -> None:
     subject, _ = person(relay)
     sign_on(page, subject)
     expect(page).to_have_url(re.compile(r"/cases$"))
@@ -166,3 +167,5 @@ def test_log_out_ends_session_at_provider(page: Page, relay: Relay) -> None:
                for p in relay.seen), relay.seen
     page.goto("/cases")
     expect(page).to_have_url(re.compile(r"/login\?next="))
+    logouts = [d for a, d in audit_log.entries("") if a == "logout"]
+    assert logouts and "method=oidc" in logouts[-1] and f"subject={subject}" in logouts[-1]
