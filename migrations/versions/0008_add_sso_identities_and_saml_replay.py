@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["user_id"], ["users.id"],
                                 name=op.f("fk_sso_identities_user_id_users"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sso_identities")),
-        sa.UniqueConstraint("issuer", "subject", name=op.f("uq_sso_identities_issuer")),
+        sa.UniqueConstraint("issuer", "subject", name=op.f("uq_sso_identities_issuer_subject")),
     )
     op.create_index(op.f("ix_sso_identities_user_id"), "sso_identities", ["user_id"])
     op.create_table(
