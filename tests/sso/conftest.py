@@ -189,8 +189,8 @@ def kuvert(database_url: str, oidc_provider: Relay, saml_idp: SamlIdp,
     with KuvertServer(database_url, log=folder / "server.log", settings=settings) as server:
         metadata = httpx.get(f"{server.base}/saml/metadata", trust_env=False)
         assert metadata.status_code == 200, metadata.text
-        saml_idp.sp_metadata = folder / "sp-metadata.xml"
-        saml_idp.sp_metadata.write_bytes(metadata.content)
+        (folder / "sp-metadata.xml").write_bytes(metadata.content)
+        saml_idp.trust(folder / "sp-metadata.xml")
         yield server.base
 
 

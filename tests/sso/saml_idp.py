@@ -70,7 +70,7 @@ class SamlIdp:
     folder: Path
     entity_id: str = ""
     people: dict[str, Person] = field(default_factory=dict)
-    sp_metadata: Path | None = None
+    sp_metadata: list[Path] = field(default_factory=list)
     last_answer: str = ""
     httpd: ThreadingHTTPServer | None = None
     _servers: dict[str, Server] = field(default_factory=dict)
@@ -102,11 +102,17 @@ class SamlIdp:
                                        "name_form": URI}},
                 "name_id_format": [NAMEID_FORMAT_PERSISTENT],
             }},
-            "metadata": {"local": [str(self.sp_metadata)]} if self.sp_metadata else {},
+            "metadata": {"local": [str(p) for p in self.sp_metadata]} if self.sp_metadata
+            else {},
             "key_file": str(self.key), "cert_file": str(self.cert),
             "xmlsec_binary": XMLSEC, "attribute_map_dir": None,
         })
         return config
+
+    def trust(self, sp_metadata: Path) -> None:
+        """Answer this service provider too (each Kuvert server the tests start is one)."""
+        self.sp_metadata.append(sp_metadata)
+        self._servers.clear()
 
     def metadata_file(self) -> Path:
         """The IdP's own metadata, for Kuvert's KUVERT_SAML_IDP_METADATA."""
