@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
@@ -15,6 +15,7 @@ from app.db import Database
 from app.deps import SessionDep, SettingsDep
 from app.routes.pages_auth import _safe_next, show_login
 from app.sso import oidc, people
+from app.errors import NotFound
 from app.sso.errors import SignOnRefused, SignOnUnavailable
 from app.sso.mapping import identify
 from app.sso.saml import SamlSignOn
@@ -39,6 +40,27 @@ def external(request: Request, settings: Settings, path: str) -> str:
     if settings.base_url:
         return settings.base_url.rstrip("/") + path
     return str(request.base_url).rstrip("/") + path
+
+
+class SignOnOff(NotFound):
+    """A sign-on method this server is not set up for does not exist here (404)."""
+
+    code = "sign_on_off"
+    message = "Login via kommunen er ikke slået til her. Log ind med brugernavn og adgangskode."
+
+
+def _oidc_on(settings: SettingsDep) -> None:
+    if not settings.oidc_enabled:
+        raise SignOnOff()
+
+
+def _saml_on(settings: SettingsDep) -> None:
+    if not settings.saml_enabled:
+        raise SignOnOff()
+
+
+OidcOn = [Depends(_oidc_on)]
+SamlOn = [Depends(_saml_on)]
 
 
 def _refused(request: Request, settings: Settings, error: SignOnRefused) -> Response:
@@ -79,11 +101,9 @@ def _audit_refusal(request: Request, error: SignOnRefused, method: str) -> None:
 # --- OpenID Connect ------------------------------------------------------------------------
 
 
-@router.get("/login/oidc")
+@router.get("/login/oidc", dependencies=OidcOn)
 async def start_oidc(request: Request, settings: SettingsDep, next: str | None = None) -> Response:
     """Off to the provider's login page."""
-    if not settings.oidc_enabled:
-        return RedirectResponse("/login", status_code=303)
     request.session["next"] = _safe_next(next)
     try:
         response: Response = await oidc.start(
@@ -94,7 +114,7 @@ async def start_oidc(request: Request, settings: SettingsDep, next: str | None =
     return response
 
 
-@router.get("/login/oidc/callback")
+@router.get("/login/oidc/callback", dependencies=OidcOn)
 async def finish_oidc(request: Request, settings: SettingsDep) -> Response:
     """Back from the provider: check its answer, then who the person is in Kuvert."""
     target = str(request.session.pop("next", "/cases"))
@@ -142,20 +162,16 @@ def _saml(request: Request, settings: Settings) -> SamlSignOn:
     return saml
 
 
-@router.get("/saml/metadata")
+@router.get("/saml/metadata", dependencies=SamlOn)
 def saml_metadata(request: Request, settings: SettingsDep) -> Response:
     """Kuvert's SP metadata, at a stable address for the IdP's administrator."""
-    if not settings.saml_enabled:
-        return Response("SAML er ikke slået til.", status_code=404, media_type="text/plain")
     return Response(_saml(request, settings).metadata(), media_type="application/samlmetadata+xml")
 
 
-@router.get("/saml/login")
+@router.get("/saml/login", dependencies=SamlOn)
 def start_saml(request: Request, session: SessionDep, settings: SettingsDep,
                next: str | None = None) -> Response:
     """Off to the IdP with a new AuthnRequest."""
-    if not settings.saml_enabled:
-        return RedirectResponse("/login", status_code=303)
     try:
         location = _saml(request, settings).start(session, _safe_next(next))
     except SignOnRefused as error:
@@ -164,7 +180,7 @@ def start_saml(request: Request, session: SessionDep, settings: SettingsDep,
     return RedirectResponse(location, status_code=303)
 
 
-@router.post("/saml/acs")
+@router.post("/saml/acs", dependencies=SamlOn)
 def finish_saml(request: Request, session: SessionDep, settings: SettingsDep,
                 SAMLResponse: Annotated[str, Form(max_length=500_000)] = "") -> Response:
     """The IdP's answer, posted by the browser: verify it, then who the person is."""

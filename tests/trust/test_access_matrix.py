@@ -76,6 +76,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "admin": "ok", "other_coordinator": "ok",
         "read_token": "ok", "write_token": "ok", "revoked_token": "ok", "other_token": "ok",
     },
+    # A sign-on method the server is not set up for answers as if it did not exist.
+    "sign_on_off": {role: "404" for role in ROLES},
+    # A plain redirect to the login page, whoever asks (ends nothing by itself).
+    "to_login": {role: "logged_out" for role in ROLES},
     # API, no case involved: classify, analyse, render, blank templates, catalogue.
     "api_stateless": {
         "anonymous": "401", "reader": "401", "editor": "401", "coordinator": "401",
@@ -169,6 +173,14 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/"): "public",
     ("GET", "/static/vendor/{name}"): "public",
     STATIC: "public",
+    # sign-on with the municipality's provider: not set up on this server, so not here
+    ("GET", "/login/oidc"): "sign_on_off",
+    ("GET", "/login/oidc/callback"): "sign_on_off",
+    ("GET", "/saml/login"): "sign_on_off",
+    ("GET", "/saml/metadata"): "sign_on_off",
+    ("POST", "/saml/acs"): "sign_on_off",
+    # after Kuvert's own logout: on to the login page (no provider to leave)
+    ("GET", "/logout/sso"): "to_login",
     # API without a case
     ("POST", "/api/v1/render.svg"): "api_stateless",
     ("POST", "/api/v1/render.pdf"): "api_stateless",
@@ -473,6 +485,14 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("GET", "/"): lambda w, case, c: Req("/"),
     ("GET", "/static/vendor/{name}"): lambda w, case, c: Req("/static/vendor/htmx.min.js"),
     STATIC: lambda w, case, c: Req("/static/app.css"),
+    # sign-on
+    ("GET", "/login/oidc"): lambda w, case, c: Req("/login/oidc"),
+    ("GET", "/login/oidc/callback"):
+        lambda w, case, c: Req("/login/oidc/callback", params={"code": "x", "state": "y"}),
+    ("GET", "/saml/login"): lambda w, case, c: Req("/saml/login"),
+    ("GET", "/saml/metadata"): lambda w, case, c: Req("/saml/metadata"),
+    ("POST", "/saml/acs"): lambda w, case, c: Req("/saml/acs", data={"SAMLResponse": "x"}),
+    ("GET", "/logout/sso"): lambda w, case, c: Req("/logout/sso"),
     # API without a case
     ("POST", "/api/v1/render.svg"): lambda w, case, c: Req("/api/v1/render.svg", json=_doc()),
     ("POST", "/api/v1/render.pdf"): lambda w, case, c: Req("/api/v1/render.pdf", json=_doc()),
