@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app import live
 from app import models as m
 from app.accounts import ROLES, SCOPES
 from app.auth import Principal
@@ -254,6 +255,7 @@ def set_active(session: Session, admin: Admin, user_id: int, active: bool) -> No
             if ms.role == "admin" and not _keeps_an_admin(session, ms.team_id, user.id):
                 raise Conflict("Teamet skal have mindst én aktiv administrator.")
         session.execute(delete(m.WebSession).where(m.WebSession.user_id == user.id))
+        live.end_streams(session, "deactivated", user_id=user.id)
     user.active = active
     audit(session, admin.principal,
           "admin:user_reactivated" if active else "admin:user_deactivated",

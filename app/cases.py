@@ -49,12 +49,14 @@ def audit(
     case_id: int | None = None,
     team_id: int | None = None,
     detail: str | None = None,
-) -> None:
+) -> m.AuditEntry:
     """Note one use of case data; committed with the work it describes."""
-    session.add(m.AuditEntry(
+    entry = m.AuditEntry(
         principal=who.name, team_id=team_id, case_id=case_id, action=action,
         channel=who.channel, detail=detail[:2000] if detail else None,
-    ))
+    )
+    session.add(entry)
+    return entry
 
 
 # --- documents <-> rows ----------------------------------------------------------------
@@ -497,8 +499,8 @@ def delete_case(session: Session, who: Principal, case_id: int, expected: Expect
     audit(session, who, "delete", case_id=case.id, team_id=case.team_id)
     session.execute(delete(m.Case).where(m.Case.id == case.id))
     live.announce_in_transaction(session, case.id, case.version)
+    live.end_streams(session, "deleted", case_id=case.id)
     session.commit()
-    live.announce_committed(case.id, case.version)
 
 
 def add_actor(

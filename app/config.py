@@ -56,6 +56,25 @@ class Settings(BaseSettings):
         ROOT / "var" / "demo-token.txt", description="Where `kuvert demo` saves its new token."
     )
     audit_retention_days: int = Field(183, description="Audit entries older than this go.")
+    # --- live streams (Server-Sent Events; docs/security.md, "Live streams") ---
+    streams_per_session: int = Field(
+        10, ge=1, description="Open live streams one login session may hold (browser tabs).")
+    streams_per_embed: int = Field(
+        200, ge=1, description="Open live streams one embed link may have (its viewers).")
+    streams_per_address: int = Field(
+        100, ge=1, description="Open live streams from one client address.")
+    streams_max: int = Field(
+        2000, ge=1, description="Open live streams per server process; also kept well "
+        "below the process's open-file limit, so ordinary requests always get through.")
+    streams_recheck_seconds: int = Field(
+        30, ge=1, description="How often the access of every open stream is checked "
+        "against the database (revocations on this server reach its streams at once).")
+    streams_db_slots: int = Field(
+        3, ge=1, description="Database connections live streams may use at once (to "
+        "open a stream or re-check access); the rest stay for ordinary requests.")
+    test_hooks: bool = Field(
+        False, description="Only for the test suite: /_test/live reports open streams and "
+        "the database pool. Refused in production.")
     # --- sign-on with the municipality's identity provider (docs/drift.md, "Log ind") ---
     secret_key: str = Field(
         "", description="Signs the short-lived sign-on cookie; the same on every worker "
@@ -112,6 +131,8 @@ class Settings(BaseSettings):
         self.thresholds  # noqa: B018  (refuses inconsistent limits at start-up)
         if self.environment == "production" and not self.cookie_secure:
             raise ValueError("KUVERT_COOKIE_SECURE must be true in production (HTTPS only).")
+        if self.environment == "production" and self.test_hooks:
+            raise ValueError("KUVERT_TEST_HOOKS is for the test suite, never production.")
         return self
 
     @property

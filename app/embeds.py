@@ -2,20 +2,25 @@
 
 A link is a random secret (kept only as a hash), bound to one case, expiring,
 revocable, and pseudonymised unless asked otherwise, since it leaves the team.
-Every view is audited under the link's own name.
+Every view is audited under the link's own name, once per viewer session, with how
+long it lasted.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import cases
+from app import cases, live
 from app import models as m
 from app.auth import Principal
+from app.config import Settings
 from app.errors import Forbidden, NotFound, ServiceError
 from app.graph.document import GraphDocument, looks_like_cpr
 from app.graph.pseudonym import pseudonymise
@@ -80,6 +85,7 @@ def revoke_link(session: Session, who: Principal, case_id: int, link_id: int) ->
         link.revoked_at = datetime.now(UTC)
     cases.audit(session, who, "embed_revoked", case_id=case.id, team_id=case.team_id,
                 detail=f"embed={link.id}")
+    live.end_streams(session, "revoked", embed_id=link.id)
     session.commit()
 
 
@@ -90,19 +96,79 @@ class Embedded:
     doc: GraphDocument
 
 
-def open_link(session: Session, token: str, action: str = "read") -> Embedded:
-    """The case behind a link, as the link may show it; unknown 404, expired/revoked 410."""
+def open_link(session: Session, token: str, action: str | None = "read") -> Embedded:
+    """The case behind a link, as the link may show it; unknown 404, expired/revoked 410.
+
+    The use is audited as ``action``; None when it is part of a view already audited.
+    """
     link = session.scalar(select(m.EmbedLink).where(m.EmbedLink.token_hash == hash_token(token)))
     if link is None:
         raise NotFound("Linket findes ikke.")
     if link.revoked_at is not None or _aware(link.expires_at) <= datetime.now(UTC):
         raise LinkGone()
-    viewer = Principal(name=f"embed:{link.id}", team_ids=frozenset(), can_write=False,
-                       channel="embed")
     case = session.get(m.Case, link.case_id)
     if case is None:
         raise NotFound("Linket findes ikke.")
-    cases.audit(session, viewer, action, case_id=case.id, team_id=case.team_id)
-    session.commit()
+    if action is not None:
+        cases.audit(session, _viewer(link), action, case_id=case.id, team_id=case.team_id)
+        session.commit()
     doc = cases.document_of(case)
     return Embedded(link, case, pseudonymise(doc) if link.pseudonymised else doc)
+
+
+def _viewer(link: m.EmbedLink) -> Principal:
+    return Principal(name=f"embed:{link.id}", team_ids=frozenset(), can_write=False,
+                     channel="embed")
+
+
+# --- one audit entry per viewer session -------------------------------------------------
+#
+# A viewer's page load is one "embed_view" entry. The page carries a signed reference to
+# it ("view"); the envelope fetched again on each change and the live stream name it and
+# write nothing more, and when the stream ends the entry gets the view's duration. The
+# citizen's access report thus shows one line per view, not one per 15 seconds.
+
+_PROCESS_KEY = secrets.token_bytes(32)  # without KUVERT_SECRET_KEY: this process only
+
+
+def _key(settings: Settings) -> bytes:
+    return settings.secret_key.encode() if settings.secret_key else _PROCESS_KEY
+
+
+def _signature(settings: Settings, link_id: int, entry_id: int) -> str:
+    return hmac.new(_key(settings), f"embed-view:{link_id}:{entry_id}".encode(),
+                    hashlib.sha256).hexdigest()[:24]
+
+
+def start_view(session: Session, shown: Embedded) -> m.AuditEntry:
+    """Audit one view of an embed; its duration is added when the view ends."""
+    entry = cases.audit(session, _viewer(shown.link), "embed_view", case_id=shown.case.id,
+                        team_id=shown.case.team_id)
+    session.commit()
+    return entry
+
+
+def view_token(settings: Settings, link_id: int, entry_id: int) -> str:
+    return f"{entry_id}.{_signature(settings, link_id, entry_id)}"
+
+
+def check_view(settings: Settings, link_id: int, view: str) -> int | None:
+    """The audit entry a view reference names, if this server signed it for this link."""
+    entry, _sep, signature = view.partition(".")
+    if not entry.isdigit() or len(entry) > 12:
+        return None
+    if not hmac.compare_digest(signature, _signature(settings, link_id, int(entry))):
+        return None
+    return int(entry)
+
+
+def end_view(session: Session, link_id: int, entry_id: int, seconds: int) -> None:
+    """Note how long a view lasted: the one change ever made to an audit entry, and only
+    to an embed view's own entry (from the page load to the end of its last stream)."""
+    entry = session.get(m.AuditEntry, entry_id)
+    if entry is None or entry.action != "embed_view" or entry.principal != f"embed:{link_id}":
+        return
+    started = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
+    lasted = max(seconds, round((datetime.now(UTC) - started).total_seconds()))
+    entry.detail = f"duration={lasted}"
+    session.commit()

@@ -5,6 +5,10 @@ announced with ``NOTIFY`` inside the transaction that made it (so it is sent onl
 if the change is committed), and a listener thread in every app process passes
 announcements from the other processes on to its own subscribers. The app itself
 keeps no state that matters: losing a process loses only its open streams.
+
+A revocation (embed link revoked, user deactivated, logout, case deleted) ends the
+streams that rest on it the same way: :func:`end_streams`. The streams themselves
+(admission, caps, access re-checks) are in ``app/streams.py``.
 """
 
 from __future__ import annotations
@@ -28,10 +32,28 @@ _ORIGIN = f"{os.getpid()}-{id(object())}"
 
 @dataclass(eq=False)
 class Subscriber:
+    """One open stream: a queue on its event loop, and the keys that can end it."""
+
     case_id: int
     username: str
     queue: asyncio.Queue[tuple[str, str]]
     loop: asyncio.AbstractEventLoop
+    #: What this stream's access rests on, e.g. {("session", <hash>), ("user", "7"),
+    #: ("embed", "3"), ("case", "12")}: ending any of them ends the stream.
+    keys: frozenset[tuple[str, str]] = frozenset()
+    #: Wall-clock time (time.time()) until which access is known to hold without asking
+    #: the database again (session idle timeout, embed expiry, last re-check).
+    valid_until: float = float("inf")
+    #: Why the stream was ended, once it was.
+    ended: str | None = None
+    #: Counted among the viewers shown on the case page (embeds are not).
+    shown: bool = True
+
+    def end(self, reason: str) -> None:
+        """End this stream as soon as its loop runs; safe from any thread."""
+        if self.ended is None:
+            self.ended = reason
+            self.loop.call_soon_threadsafe(_offer, self.queue, ("end", reason))
 
 
 @dataclass
@@ -41,9 +63,12 @@ class Hub:
     subscribers: dict[int, set[Subscriber]] = field(default_factory=lambda: defaultdict(set))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def subscribe(self, case_id: int, username: str) -> Subscriber:
+    def subscribe(self, case_id: int, username: str, *,
+                  keys: frozenset[tuple[str, str]] = frozenset(),
+                  valid_until: float = float("inf"), shown: bool = True) -> Subscriber:
         sub = Subscriber(case_id, username, asyncio.Queue(maxsize=100),
-                         asyncio.get_running_loop())
+                         asyncio.get_running_loop(), keys | {("case", str(case_id))},
+                         valid_until, shown=shown)
         with self.lock:
             self.subscribers[case_id].add(sub)
         self._announce_viewers(case_id)
@@ -51,12 +76,20 @@ class Hub:
 
     def unsubscribe(self, sub: Subscriber) -> None:
         with self.lock:
-            self.subscribers[sub.case_id].discard(sub)
+            subs = self.subscribers.get(sub.case_id)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del self.subscribers[sub.case_id]
         self._announce_viewers(sub.case_id)
 
     def viewers(self, case_id: int) -> list[str]:
         with self.lock:
-            return sorted({s.username for s in self.subscribers.get(case_id, ())})
+            return sorted({s.username for s in self.subscribers.get(case_id, ()) if s.shown})
+
+    def all(self) -> list[Subscriber]:
+        with self.lock:
+            return [sub for subs in self.subscribers.values() for sub in subs]
 
     def deliver(self, case_id: int, event: str, data: str) -> None:
         """Hand an event to this process's subscribers; safe from any thread."""
@@ -64,6 +97,13 @@ class Hub:
             targets = list(self.subscribers.get(case_id, ()))
         for sub in targets:
             sub.loop.call_soon_threadsafe(_offer, sub.queue, (event, data))
+
+    def end_matching(self, key: tuple[str, str], reason: str) -> int:
+        """End every stream of this process whose access rests on ``key``."""
+        ended = [sub for sub in self.all() if key in sub.keys]
+        for sub in ended:
+            sub.end(reason)
+        return len(ended)
 
     def _announce_viewers(self, case_id: int) -> None:
         self.deliver(case_id, "viewers", ", ".join(self.viewers(case_id)))
@@ -88,6 +128,30 @@ def announce_in_transaction(session: Session, case_id: int, version: int) -> Non
 def announce_committed(case_id: int, version: int) -> None:
     """Tell this process's browsers; call after commit."""
     hub.deliver(case_id, "changed", str(version))
+
+
+def end_streams(session: Session | None, reason: str, *, web_session: str | None = None,
+                user_id: int | None = None, embed_id: int | None = None,
+                case_id: int | None = None) -> None:
+    """End the open streams that rest on what was just revoked, in every process.
+
+    Called by the service function that revokes (embed revoked, user deactivated,
+    logout, case deleted) before it commits: on PostgreSQL a NOTIFY in the same
+    transaction tells the other processes; this process's streams end at once (a
+    stream ended for a change that then rolls back simply reconnects). ``web_session``
+    is the session's token hash, never the cookie itself.
+    """
+    keys = [("session", web_session), ("user", user_id), ("embed", embed_id),
+            ("case", case_id)]
+    for kind, value in keys:
+        if value is None:
+            continue
+        key = (kind, str(value))
+        hub.end_matching(key, reason)
+        if session is not None and session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_notify(:channel, :payload)"),
+                            {"channel": CHANNEL,
+                             "payload": f"{_ORIGIN}:end:{kind}:{value}:{reason}"})
 
 
 class PostgresListener:
@@ -121,6 +185,12 @@ class PostgresListener:
 
     @staticmethod
     def _deliver(payload: Any) -> None:
-        origin, case_id, version = str(payload).rsplit(":", 2)
-        if origin != _ORIGIN:
-            hub.deliver(int(case_id), "changed", version)
+        origin, _sep, rest = str(payload).partition(":")
+        if origin == _ORIGIN:
+            return
+        if rest.startswith("end:"):  # end:<kind>:<value>:<reason>
+            _end, kind, value, reason = rest.split(":", 3)
+            hub.end_matching((kind, value), reason)
+            return
+        case_id, version = rest.split(":", 1)
+        hub.deliver(int(case_id), "changed", version)

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from app import handlers, retention
+from app import handlers, retention, streams
 from app.config import ROOT, Settings, get_settings
 from app.db import Database
 from app.i18n import Language
@@ -84,12 +84,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.settings = settings
     app.state.db = Database(settings.database_url)
+    app.state.streams = streams.Streams(app.state.db, settings)
     handlers.install(app)
     for module in (health, api_render, api_cases, api_network, api_stateless, api_history,
                    api_embeds, pages_auth, pages_cases, pages_case, pages_history, pages_admin,
                    pages_embed, vendor):
         app.include_router(module.router)
     pages_sso.install(app)
+    if settings.test_hooks:  # never in production (Settings refuses it)
+        app.include_router(streams.test_router)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, embed_frame_ancestors=settings.embed_frame_ancestors)

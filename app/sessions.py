@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from app import live
 from app import models as m
 from app.auth import Principal
 from app.cases import audit
@@ -141,4 +142,5 @@ def current_login(session: Session, settings: Settings, token: str | None) -> We
 def log_out(session: Session, token: str | None) -> None:
     if token:
         session.execute(delete(m.WebSession).where(m.WebSession.token_hash == hash_token(token)))
+        live.end_streams(session, "logout", web_session=hash_token(token))
         session.commit()

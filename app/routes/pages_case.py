@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi import APIRouter, Cookie, Form, Request
+from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import cases, diagram, i18n, live
+from app import cases, diagram, i18n, live, streams
 from app import models as m
 from app.cases import Expected
 from app.config import Settings
@@ -292,28 +292,8 @@ async def create_case(request: Request, session: SessionDep, login: CsrfLoginDep
 
 
 @router.get("/cases/{case_id}/events")
-async def case_events(request: Request, session: SessionDep, login: LoginDep,
-                      case_id: CaseId) -> StreamingResponse:
-    """Server-Sent Events: "changed" when the case changes, "viewers" when people come and go."""
-    await asyncio.to_thread(cases.read_case, session, login.principal, case_id, "watch")
-    session.close()
-    sub = live.hub.subscribe(case_id, login.username)
-
-    async def stream() -> AsyncIterator[str]:
-        try:
-            yield "retry: 2000\n\n"
-            while not await request.is_disconnected():
-                try:
-                    event, data = await asyncio.wait_for(sub.queue.get(), timeout=15)
-                except TimeoutError:
-                    yield ": ping\n\n"
-                    continue
-                if event == "viewers":
-                    data = str(Markup.escape(data))
-                yield f"event: {event}\ndata: {data}\n\n"
-        finally:
-            live.hub.unsubscribe(sub)
-
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
-
+async def case_events(request: Request, case_id: CaseId,
+                      kuvert_session: Annotated[str | None, Cookie()] = None) -> Response:
+    """Server-Sent Events: "changed" when the case changes, "viewers" when people come and
+    go. Holds no database connection and no thread while it waits (app/streams.py)."""
+    return await streams.case_stream(request, case_id, kuvert_session)

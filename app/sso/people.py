@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app import live, sessions
 from app import models as m
-from app import sessions
 from app.auth import Principal
 from app.cases import audit
 from app.security import hash_token
@@ -145,4 +145,5 @@ def signed_out(session: Session, token: str | None, method: str) -> None:
         audit(session, sessions.principal_for_user(login.user), "logout",
               detail=f"method={method} subject={subject}")
         session.delete(login)
+        live.end_streams(session, "logout", web_session=login.token_hash)
     session.commit()
