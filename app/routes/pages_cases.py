@@ -13,6 +13,7 @@ from app import case_filters, cases, diagram, i18n, reports
 from app.deps import CaseId, SessionDep, SettingsDep
 from app.graph.classify import classify
 from app.graph.pseudonym import pseudonymise as pseudonymised
+from app.schemas import DB_INT_MAX
 from app.web import LoginDep, page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
@@ -65,9 +66,12 @@ def print_case(request: Request, session: SessionDep, settings: SettingsDep, log
 
 @router.get("/cases/{case_id}/access-report")
 def show_access_report(request: Request, session: SessionDep, login: LoginDep,
-                       case_id: CaseId) -> Response:
-    """Who saw or changed this case: the log the citizen has a right to see."""
-    report = reports.access_report(session, login.principal, case_id)
+                       case_id: CaseId,
+                       page_no: Annotated[int, Query(alias="page", ge=1, le=DB_INT_MAX)] = 1,
+                       ) -> Response:
+    """Who saw or changed this case: the log the citizen has a right to see, a page at a
+    time (the PDF holds all of it)."""
+    report = reports.access_report(session, login.principal, case_id, page_no)
     return page(request, "cases/access_report.html", {"report": report}, login=login)
 
 
