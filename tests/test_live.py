@@ -57,3 +57,29 @@ def test_postgres_listener_passes_on_other_processes_notifications() -> None:
         return got
 
     assert ("changed", "12") in asyncio.run(scenario())
+
+
+def test_ending_streams_by_what_they_rest_on_here_and_from_other_processes() -> None:
+    async def scenario() -> tuple[list[str | None], list[tuple[str, str]]]:
+        web = live.hub.subscribe(99_004, "anna", keys=frozenset({("session", "h1"),
+                                                                 ("user", "7")}))
+        other = live.hub.subscribe(99_004, "bo", keys=frozenset({("session", "h2"),
+                                                                 ("user", "8")}))
+        embed = live.hub.subscribe(99_005, "embed:5", keys=frozenset({("embed", "5")}))
+        live.end_streams(None, "logout", web_session="h1")
+        # as PostgreSQL passes on another process's revocation of embed link 5
+        live.PostgresListener._deliver("other-process:end:embed:5:revoked")
+        live.PostgresListener._deliver("other-process:99004:3")  # a change, as before
+        await asyncio.sleep(0.05)
+        got = []
+        while not other.queue.empty():
+            got.append(other.queue.get_nowait())
+        ended = [web.ended, other.ended, embed.ended]
+        for sub in (web, other, embed):
+            live.hub.unsubscribe(sub)
+        return ended, got
+
+    ended, got = asyncio.run(scenario())
+    assert ended == ["logout", None, "revoked"]
+    assert ("changed", "3") in got
+    assert live.hub.viewers(99_004) == []
