@@ -10,7 +10,8 @@ Create Date: 2026-12-02
   tokens, cases, snapshots, embed links, audit entries) is rebuilt with
   ``AUTOINCREMENT``, and its counter starts past every id the audit log still names
   (a case deleted before this migration keeps its id to itself). PostgreSQL's
-  sequences never hand out an id twice: nothing to do there.
+  sequences never hand out an id twice, but one set by an import only went past the
+  imported rows: it too moves past every id the audit log names.
 - ``users.site_admin``: may read the audit entries that belong to no team (failed
   logins of unknown names, system jobs, the shared catalogue).
 - ``audit_entries.term``: the free text of a search (the search box, an admin's
@@ -70,17 +71,26 @@ def upgrade() -> None:
                                    server_default=sa.false()))
     with op.batch_alter_table("audit_entries") as batch:
         batch.add_column(sa.Column("term", sa.String(length=200), nullable=True))
-    if op.get_bind().dialect.name != "sqlite":
-        return
-    marks = _high_water()
-    _rebuild(autoincrement=True)
     conn = op.get_bind()
+    marks = _high_water()
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        _rebuild(autoincrement=True)
     for table in TABLES:
         used = max(marks.get(table, 0),
                    conn.scalar(sa.text(f"SELECT MAX(id) FROM {table}")) or 0)
-        conn.execute(sa.text("DELETE FROM sqlite_sequence WHERE name = :t"), {"t": table})
-        conn.execute(sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :seq)"),
-                     {"t": table, "seq": used})
+        if sqlite:
+            conn.execute(sa.text("DELETE FROM sqlite_sequence WHERE name = :t"), {"t": table})
+            conn.execute(sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :seq)"),
+                         {"t": table, "seq": used})
+            continue
+        # PostgreSQL: its sequence already never goes back, but an import (before 0009)
+        # set it just past the rows, not past the ids the audit log names.
+        sequence = conn.scalar(sa.text(f"SELECT pg_get_serial_sequence('{table}', 'id')"))
+        last, called = conn.execute(sa.text(f"SELECT last_value, is_called FROM {sequence}")).one()
+        used = max(used, last if called else last - 1)
+        if used >= 1:
+            conn.execute(sa.text("SELECT setval(:s, :v, true)"), {"s": sequence, "v": used})
 
 
 def downgrade() -> None:
