@@ -105,6 +105,14 @@ class Hub:
             sub.end(reason)
         return len(ended)
 
+    def end_case(self, case_id: int) -> None:
+        """A deleted case: its streams get a last ``deleted`` event and leave the registry,
+        so nothing said later about this id (never reused, but still) reaches them."""
+        with self.lock:
+            ended = self.subscribers.pop(case_id, set())
+        for sub in ended:
+            sub.loop.call_soon_threadsafe(_offer, sub.queue, ("deleted", ""))
+
     def _announce_viewers(self, case_id: int) -> None:
         self.deliver(case_id, "viewers", ", ".join(self.viewers(case_id)))
 
@@ -132,14 +140,16 @@ def announce_committed(case_id: int, version: int) -> None:
 
 def end_streams(session: Session | None, reason: str, *, web_session: str | None = None,
                 user_id: int | None = None, embed_id: int | None = None,
-                case_id: int | None = None) -> None:
+                case_id: int | None = None, here: bool = True) -> None:
     """End the open streams that rest on what was just revoked, in every process.
 
     Called by the service function that revokes (embed revoked, user deactivated,
     logout, case deleted) before it commits: on PostgreSQL a NOTIFY in the same
     transaction tells the other processes; this process's streams end at once (a
     stream ended for a change that then rolls back simply reconnects). ``web_session``
-    is the session's token hash, never the cookie itself.
+    is the session's token hash, never the cookie itself. ``here=False`` tells only the
+    other processes (a deleted case: this process calls :meth:`Hub.end_case` after
+    commit, so its streams hear the deletion last).
     """
     keys = [("session", web_session), ("user", user_id), ("embed", embed_id),
             ("case", case_id)]
@@ -147,7 +157,8 @@ def end_streams(session: Session | None, reason: str, *, web_session: str | None
         if value is None:
             continue
         key = (kind, str(value))
-        hub.end_matching(key, reason)
+        if here:
+            hub.end_matching(key, reason)
         if session is not None and session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_notify(:channel, :payload)"),
                             {"channel": CHANNEL,
@@ -190,7 +201,10 @@ class PostgresListener:
             return
         if rest.startswith("end:"):  # end:<kind>:<value>:<reason>
             _end, kind, value, reason = rest.split(":", 3)
-            hub.end_matching((kind, value), reason)
+            if kind == "case":
+                hub.end_case(int(value))
+            else:
+                hub.end_matching((kind, value), reason)
             return
         case_id, version = rest.split(":", 1)
         hub.deliver(int(case_id), "changed", version)

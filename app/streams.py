@@ -217,6 +217,9 @@ class Streams:
                     event, data = await asyncio.wait_for(sub.queue.get(), PING_SECONDS)
                 except TimeoutError:
                     event, data = "ping", ""
+                if event == "deleted":  # the case is gone: the last thing said (Hub.end_case)
+                    yield "event: deleted\ndata: \n\n"
+                    return
                 if event == "end" or not await self.still_allowed(sub):
                     return
                 if event == "ping":
