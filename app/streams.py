@@ -214,21 +214,30 @@ class Streams:
             yield f"retry: {retry_ms}\n\n"
             while True:
                 try:
-                    event, data = await asyncio.wait_for(sub.queue.get(), PING_SECONDS)
+                    first = await asyncio.wait_for(sub.queue.get(), PING_SECONDS)
                 except TimeoutError:
-                    event, data = "ping", ""
-                if event == "deleted":  # the case is gone: the last thing said (Hub.end_case)
-                    yield "event: deleted\ndata: \n\n"
+                    first = ("ping", "")
+                batch = _newest_only([first, *_drain(sub.queue)])
+                if not await self.still_allowed(sub):
                     return
-                if event == "end" or not await self.still_allowed(sub):
+                out = []
+                for event, data in batch:
+                    if event == "deleted":  # the case is gone: the last thing said
+                        out.append("event: deleted\ndata: \n\n")
+                        break
+                    if event == "end":
+                        break
+                    if event == "ping":
+                        out.append(": ping\n\n")
+                    elif event == "viewers":
+                        if show_viewers:
+                            out.append(f"event: viewers\ndata: {Markup.escape(data)}\n\n")
+                    else:
+                        out.append(f"event: {event}\ndata: {data}\n\n")
+                if out:
+                    yield "".join(out)
+                if any(event in ("deleted", "end") for event, _data in batch):
                     return
-                if event == "ping":
-                    yield ": ping\n\n"
-                elif event == "viewers":
-                    if show_viewers:
-                        yield f"event: viewers\ndata: {Markup.escape(data)}\n\n"
-                else:
-                    yield f"event: {event}\ndata: {data}\n\n"
         finally:  # runs also when the client went away (the generator is cancelled)
             live.hub.unsubscribe(sub)
             self.open.pop(sub, None)
@@ -236,6 +245,22 @@ class Streams:
             if opened.view_entry is not None and opened.embed_id is not None:
                 seconds = max(0, round(time.time() - opened.view_started))
                 self.later(_end_view, self.db, opened.embed_id, opened.view_entry, seconds)
+
+
+def _drain(queue: asyncio.Queue[tuple[str, str]]) -> list[tuple[str, str]]:
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
+
+
+def _newest_only(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """What piled up while the stream was busy, said once: of several ``changed`` or
+    ``viewers`` only the newest (a browser fetches the newest anyway), the rest in order."""
+    last = {event: i for i, (event, _data) in enumerate(items)
+            if event in ("changed", "viewers")}
+    return [item for i, item in enumerate(items)
+            if item[0] not in last or last[item[0]] == i]
 
 
 def _aware(value: datetime) -> datetime:

@@ -83,3 +83,12 @@ def test_ending_streams_by_what_they_rest_on_here_and_from_other_processes() -> 
     assert ended == ["logout", None, "revoked"]
     assert ("changed", "3") in got
     assert live.hub.viewers(99_004) == []
+
+
+def test_a_busy_stream_sends_only_the_newest_change() -> None:
+    from app.streams import _newest_only
+
+    piled = [("changed", "4"), ("viewers", "anna"), ("changed", "5"), ("viewers", "anna, bo"),
+             ("changed", "6"), ("end", "logout")]
+    assert _newest_only(piled) == [("viewers", "anna, bo"), ("changed", "6"),
+                                   ("end", "logout")]
