@@ -32,6 +32,10 @@ let pending = 0;           // requests from this page not yet answered
 let refreshWanted = false; // a live refresh waits for them
 const dirty = new Set();   // ids of fields the person edited since they were drawn
 let lastKind = null;       // the quick-add form's Type, as last chosen
+let refreshing = false;    // a live refresh is on its way
+
+// For tests and tools: true when no request of the page is on its way or waiting.
+window.kuvertIdle = () => pending === 0 && !refreshWanted && !refreshing;
 
 const REFRESHER = "refresher";
 const isRefresh = (elt) => Boolean(elt && elt.id === REFRESHER);
@@ -80,14 +84,14 @@ function markDirty(e) {
 
 document.addEventListener("htmx:beforeRequest", (e) => {
   if (isRefresh(e.detail.elt)) {
-    if (pending > 0) { e.preventDefault(); refreshWanted = true; }
+    if (pending > 0) { e.preventDefault(); refreshWanted = true; } else { refreshing = true; }
     return;
   }
   pending += 1;
 });
 
 document.addEventListener("htmx:afterRequest", (e) => {
-  if (isRefresh(e.detail.elt)) return;
+  if (isRefresh(e.detail.elt)) { refreshing = false; return; }
   pending = Math.max(0, pending - 1);
   if (pending === 0 && refreshWanted) {
     refreshWanted = false;
@@ -144,6 +148,7 @@ document.addEventListener("htmx:beforeSwap", (e) => {
   const oldConflict = document.getElementById("conflict");
   kept = {
     refresh,
+    sentVersion: sent?.querySelector("input[name=version]")?.value || null,
     status,
     sentId: sent ? sent.id : null,
     scroll: side ? side.scrollTop : 0,
@@ -163,7 +168,7 @@ document.addEventListener("htmx:beforeSwap", (e) => {
 
 document.addEventListener("htmx:afterSwap", () => {
   if (!kept) return;
-  const { refresh, status, sentId, scroll, focused, open, values, conflict } = kept;
+  const { refresh, status, sentId, sentVersion, scroll, focused, open, values, conflict } = kept;
   kept = null;
   const workspace = document.getElementById("workspace");
   if (!workspace) return;
@@ -174,9 +179,11 @@ document.addEventListener("htmx:afterSwap", () => {
     if (!el) { dirty.delete(id); continue; }
     el.value = value;
     // The form keeps the version it was built on: sent as it is, it is refused if
-    // someone changed the case meanwhile (the quick-add form adds, it overwrites nothing).
+    // someone changed the case meanwhile. Only the person's own change, saved from a
+    // form drawn at the same moment, moves it on (they saw everything before it).
     const versionInput = el.form?.querySelector("input[name=version]");
-    if (versionInput && version && el.form.id !== "add-actor") versionInput.value = version;
+    const ownOnly = !refresh && status === 200 && version === sentVersion;
+    if (versionInput && version && !ownOnly) versionInput.value = version;
   }
   const kind = document.getElementById("actor-kind");
   if (kind && lastKind && !dirty.has("actor-kind")) kind.value = lastKind;
