@@ -233,6 +233,12 @@ def run_rounds(shared: Shared, a: Page, b: Page, holders: list[Holder],
                 holder.on = False
             for holder in (reversed(holders) if n % 2 else holders):
                 holder.release(reverse=bool(n % 2))
+        for _ in range(200):  # at least one of the two is saved
+            if server_version(shared, case_id) > start:
+                break
+            a.wait_for_timeout(25)
+        for page in (a, b):
+            page.wait_for_function("() => window.kuvertIdle()", timeout=SETTLE_MS)
         version = server_version(shared, case_id)
         for page in (a, b):
             settle(page, version)
