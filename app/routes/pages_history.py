@@ -64,7 +64,8 @@ def _is_htmx(request: Request) -> bool:
 def _choices(over: Overview) -> dict[str, list[tuple[str, str]]]:
     """The snapshots and versions one can compare, as (ref, what the option says)."""
     return {
-        "snapshots": [(s.ref, f"{s.name} (v{s.version})") for s in reversed(over.snapshots)],
+        "snapshots": [(s.ref, f"{s.name} (version {s.version})")
+                      for s in reversed(over.snapshots)],
         "versions": [(f"v{e.version}", f"Version {e.version} – {e.at.strftime('%d.%m.%Y %H:%M')}"
                       f" – {e.summary[:80]}") for e in over.events],
     }

@@ -87,7 +87,7 @@ def test_save_snapshot_with_htmx_returns_fragment(api: Api, browser: TestClient)
     assert response.text.lstrip().startswith('<div id="snapshots">')
     assert "<html" not in response.text
     assert "<td>efter møde 12/3</td>" in response.text
-    assert ">efter møde 12/3 (v1)</option>" in response.text  # and it can be compared
+    assert ">efter møde 12/3 (version 1)</option>" in response.text  # and it can be compared
 
 
 def test_save_snapshot_duplicate_name_shows_conflict(api: Api, browser: TestClient) -> None:
