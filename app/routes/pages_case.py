@@ -206,10 +206,11 @@ def parse_due(text: str) -> str | None:
 
     >>> parse_due("24.12.2026"), parse_due("1.2.2027"), parse_due("2027-02-01")
     ('2026-12-24', '2027-02-01', '2027-02-01')
-    >>> parse_due("31.02.2026")
-    Traceback (most recent call last):
-    ...
-    app.graph.errors.DocumentInvalid: due: Datoen «31.02.2026» findes ikke. Skriv den som dd.mm.åååå, fx 24.12.2026.
+    >>> try:
+    ...     parse_due("31.02.2026")
+    ... except DocumentInvalid as refused:
+    ...     print(refused.problems[0].message)
+    Datoen «31.02.2026» findes ikke. Skriv den som dd.mm.åååå, fx 24.12.2026.
     """
     if not text.strip():
         return None
