@@ -197,6 +197,7 @@ class CoordinatorForm(VersionForm):
     coordinator: FormKey = ""
 
 
+SAFE_KEY = re.compile(r"^[\w.-]{1,64}$")
 DUE = re.compile(r"^\s*(\d{1,2})[.\-/ ](\d{1,2})[.\-/ ](\d{4})\s*$")
 ISO_DUE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")  # what a date field would send
 
@@ -299,6 +300,8 @@ def _apply(request: Request, session: Session, settings: Settings, login: Any, c
 
 def _label(session: Session, case_id: int, key: str) -> str:
     """What the page calls an actor in its messages: its label (from the case's rows)."""
+    if not SAFE_KEY.fullmatch(key):  # from the address: never hand the database a NUL byte
+        return key
     label = session.scalar(select(m.Actor.label).where(m.Actor.case_id == case_id,
                                                        m.Actor.key == key))
     return label or key

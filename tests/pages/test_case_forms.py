@@ -172,3 +172,16 @@ def test_history_speaks_plain_words(api: Api, browser: TestClient) -> None:
     assert "Fortrudt: Fortrudt:" not in html and "Gjort igen: Kobling ændret" in html
     assert f"({browser.username}, version {version})" in html  # type: ignore[attr-defined]
     assert "user:" not in html and ", v2)" not in html
+
+
+@pytest.mark.parametrize("key", ["%00", "x%00y", "..%2F..", "%E2%80%AE", "a" * 300])
+def test_hostile_key_in_the_address_is_refused_not_500(api: Api, browser: TestClient,
+                                                        key: str) -> None:
+    case_id, version = api.create(claus_foer())
+    csrf = _csrf(browser.get(f"/cases/{case_id}").text)
+    for path in (f"actors/{key}", f"actors/{key}/delete", f"couplings/{key}/uu",
+                 f"couplings/uu/{key}/delete"):
+        response = browser.post(f"/cases/{case_id}/{path}", headers=HX,
+                                data={"csrf": csrf, "version": str(version), "label": "X"})
+        assert response.status_code < 500, (path, response.text[:300])
+    assert api.get(f"/api/v1/cases/{case_id}").json()["version"] == version
