@@ -142,7 +142,10 @@ class Holder:
         if not self.on or route.request.method != "POST":
             route.continue_()
             return
-        self.held.append((route, route.fetch()))
+        # A fresh connection for each held save: Playwright's own client reusing an idle
+        # keep-alive socket just as the server closes it would be a test artefact.
+        headers = {**route.request.headers, "connection": "close"}
+        self.held.append((route, route.fetch(headers=headers)))
 
     def release(self, reverse: bool) -> None:
         held, self.held = self.held, []
