@@ -14,6 +14,7 @@ streams that rest on it the same way: :func:`end_streams`. The streams themselve
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import threading
@@ -53,7 +54,13 @@ class Subscriber:
         """End this stream as soon as its loop runs; safe from any thread."""
         if self.ended is None:
             self.ended = reason
-            self.loop.call_soon_threadsafe(_offer, self.queue, ("end", reason))
+            self.offer(("end", reason))
+
+    def offer(self, item: tuple[str, str]) -> None:
+        """Queue ``item`` on the stream's loop; safe from any thread. A loop that is gone
+        (a test client's, say) has nobody left to tell."""
+        with contextlib.suppress(RuntimeError):  # its event loop is closed
+            self.loop.call_soon_threadsafe(_offer, self.queue, item)
 
 
 @dataclass
@@ -96,7 +103,7 @@ class Hub:
         with self.lock:
             targets = list(self.subscribers.get(case_id, ()))
         for sub in targets:
-            sub.loop.call_soon_threadsafe(_offer, sub.queue, (event, data))
+            sub.offer((event, data))
 
     def end_matching(self, key: tuple[str, str], reason: str) -> int:
         """End every stream of this process whose access rests on ``key``."""
@@ -111,7 +118,7 @@ class Hub:
         with self.lock:
             ended = self.subscribers.pop(case_id, set())
         for sub in ended:
-            sub.loop.call_soon_threadsafe(_offer, sub.queue, ("deleted", ""))
+            sub.offer(("deleted", ""))
 
     def _announce_viewers(self, case_id: int) -> None:
         self.deliver(case_id, "viewers", ", ".join(self.viewers(case_id)))

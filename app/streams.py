@@ -26,6 +26,7 @@ import contextlib
 import resource
 import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -120,17 +121,25 @@ class Streams:
         self.counts: Counter[tuple[str, str]] = Counter()
         self.max_total = min(settings.streams_max, _fd_budget())
         self.open: dict[live.Subscriber, Opened] = {}
-        self._limiter: anyio.CapacityLimiter | None = None
-        self._sweeper: asyncio.Task[None] | None = None
+        # per event loop: one in a server; a test client may run one per request
+        self._limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
+                                                  anyio.CapacityLimiter] = (
+            weakref.WeakKeyDictionary())
+        self._sweepers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
+                                                  asyncio.Task[None]] = (
+            weakref.WeakKeyDictionary())
         self._background: set[asyncio.Task[Any]] = set()
 
     # --- the few database slots --------------------------------------------------------
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn`` in a worker thread, at most ``streams_db_slots`` at a time."""
-        if self._limiter is None:
-            self._limiter = anyio.CapacityLimiter(self.settings.streams_db_slots)
-        return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter)
+        loop = asyncio.get_running_loop()
+        limiter = self._limiters.get(loop)
+        if limiter is None:
+            limiter = self._limiters[loop] = anyio.CapacityLimiter(
+                self.settings.streams_db_slots)
+        return await anyio.to_thread.run_sync(fn, *args, limiter=limiter)
 
     def later(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn`` in a slot without waiting for it (from a stream that is closing)."""
@@ -177,14 +186,17 @@ class Streams:
             sub.valid_until = valid_until
 
     def _ensure_sweeper(self) -> None:
-        if self._sweeper is None or self._sweeper.done():
-            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+        loop = asyncio.get_running_loop()
+        sweeper = self._sweepers.get(loop)
+        if sweeper is None or sweeper.done():
+            self._sweepers[loop] = loop.create_task(self._sweep_forever(loop))
 
-    async def _sweep_forever(self) -> None:
+    async def _sweep_forever(self, loop: asyncio.AbstractEventLoop) -> None:
         """Re-check every open stream's access now and then, all in one go."""
         while self.open:
             await asyncio.sleep(self.settings.streams_recheck_seconds)
-            subs = list(self.open.items())
+            subs = [(sub, opened) for sub, opened in list(self.open.items())
+                    if sub.loop is loop]
             if not subs:
                 break
             try:
