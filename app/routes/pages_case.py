@@ -26,7 +26,7 @@ from app.deps import CaseId, SessionDep, SettingsDep
 from app.errors import ServiceError, StaleVersion
 from app.graph.analyse import analyse
 from app.graph.classify import classify
-from app.graph.document import GraphDocument, parse_document
+from app.graph.document import GraphDocument
 from app.graph.errors import DocumentInvalid, Problem
 from app.web import CsrfLoginDep, LoginDep, fragment, page
 
@@ -158,7 +158,7 @@ async def add_actor(request: Request, session: SessionDep, settings: SettingsDep
 
     def change(expected: Expected) -> Any:
         case = cases.read_case(session, login.principal, case_id, "read_live")
-        cases.require_write(login.principal)
+        cases.require_write(login.principal, case.team_id)
         taken = {a.key for a in cases.document_of(case).actors}
         actor = {k: form[k] for k in ("label", "kind", "profession", "sector", "organisation",
                                       "panel", "contribution", "contact") if form.get(k)}
@@ -235,7 +235,7 @@ async def add_agreement(request: Request, session: SessionDep, settings: Setting
 
     def change(expected: Expected) -> Any:
         case = cases.read_case(session, login.principal, case_id, "read_live")
-        cases.require_write(login.principal)
+        cases.require_write(login.principal, case.team_id)
         coupling = cases.coupling_of(cases.document_of(case), a, b)
         agreement = {"who": form.get("who", ""), "what": form.get("what", "")}
         if form.get("due"):
@@ -275,20 +275,6 @@ async def undo(request: Request, session: SessionDep, settings: SettingsDep,
     return await asyncio.to_thread(
         _act, request, session, settings, login, case_id, form,
         lambda e: cases.undo(session, login.principal, case_id, e))
-
-
-@router.post("/cases")
-async def create_case(request: Request, session: SessionDep, login: CsrfLoginDep,
-                      label: Annotated[str, Form(max_length=200)] = "",
-                      target_group: Annotated[str, Form(max_length=20)] = "voksne",
-                      citizen: Annotated[str, Form(max_length=200)] = "") -> Response:
-    """Start a new case with just the citizen in the centre."""
-    doc = {"label": label, "target_group": target_group,
-           "actors": [{"key": "borger", "kind": "citizen", "label": citizen or label}]}
-    team = min(login.principal.team_ids, default=0)
-    case = await asyncio.to_thread(cases.create_case, session, login.principal, team,
-                                   parse_document(doc))
-    return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
 @router.get("/cases/{case_id}/events")
