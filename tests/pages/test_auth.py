@@ -239,3 +239,11 @@ def test_a_known_account_is_throttled_like_an_unknown_one(settings: Settings, db
         for name in (known, f"nobody-{secrets.token_hex(4)}"):
             answers[name] = [log_in(c, name, "x" * 12).status_code for _ in range(3)]
     assert list(answers.values()) == [[401, 401, 429], [401, 401, 429]]
+
+
+def test_login_refusal_in_english(settings: Settings, db: Any) -> None:
+    with TestClient(create_app(settings), client=(client_address(), 5000)) as c:
+        c.cookies.set("kuvert_lang", "en")
+        answer = log_in(c, f"nobody-{secrets.token_hex(4)}", "forkert-forkert")
+    assert answer.status_code == 401
+    assert _error(answer.text).startswith("Wrong username or password.")
