@@ -125,7 +125,7 @@ def log_in(session: Session, settings: Settings, username: str, password: str,
     user.locked_until = None
     token = new_secret()
     session.add(m.WebSession(token_hash=hash_token(token), user_id=user.id, csrf=new_secret()))
-    audit(session, principal_for_user(user), "login")
+    audit(session, principal_for_user(user), "login", detail=f"method=password {where}")
     session.commit()
     return token
 

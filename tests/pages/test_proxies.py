@@ -120,6 +120,10 @@ def test_https_from_the_proxy_makes_cookies_secure(settings: Settings, db: Any, 
                           if h.startswith("kuvert_session="))
     assert ("secure" in session_cookie.lower()) is secure
     assert answer.headers["location"] == "/cases"  # relative: the browser keeps https
+    with db.session() as session:  # and the audit log names the real client
+        detail = session.scalar(select(m.AuditEntry.detail).where(
+            m.AuditEntry.principal == f"user:{username}", m.AuditEntry.action == "login"))
+    assert detail == f"method=password ip={'203.0.113.9' if secure else peer}"
 
 
 @pytest.mark.parametrize("value", ["*", "proxy.kommune.dk", "10.0.0.300", "10.0.0.0/33"])
