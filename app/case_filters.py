@@ -107,7 +107,7 @@ def _narrowed(who: Principal, q: str | None, target_group: str | None,
 
 
 def _prototype_is(prototype: Level, limits: Thresholds) -> ColumnElement[bool]:
-    """The cases whose stored counts give ``prototype`` under ``limits`` (DESIGN §4)."""
+    """The cases whose stored counts give ``prototype`` under ``limits`` (docs/design.md §2)."""
     professions, sectors = m.Case.profession_count, m.Case.sector_count
     one = and_(professions <= limits.professions_level1, sectors <= limits.sectors_level1)
     three = or_(professions > limits.professions_level2, sectors > limits.sectors_level2)
@@ -171,6 +171,7 @@ def search_cases_filtered(
           detail=(f"q={q!r} target_group={target_group!r} prototype={prototype!r} "
                   f"coordinator={coordinator!r} team={team_id!r} "
                   f"offset={offset} limit={limit}"),
+          term=q,
           team_id=team_id if team_id is not None and who.sees(team_id)
           else (min(who.team_ids) if len(who.team_ids) == 1 else None))
     session.commit()
