@@ -135,3 +135,16 @@ def test_trusted_proxies_must_be_addresses_or_networks(value: str) -> None:
 def test_trusted_proxies_are_read_as_a_list() -> None:
     settings = Settings(trusted_proxies=" 10.0.0.5, 10.1.0.7/24 ,::1")
     assert settings.trusted_proxy_list == ["10.0.0.5", "10.1.0.0/24", "::1"]
+
+
+@pytest.mark.parametrize(("peer", "scheme"), [(PROXY, "https"), (STRANGER, "http")])
+def test_absolute_redirects_keep_the_forwarded_scheme(settings: Settings, peer: str,
+                                                      scheme: str) -> None:
+    """A URL the app builds itself (here: a trailing slash taken off) is https when the
+    trusted proxy says the client came over https; a stranger's header changes nothing."""
+    with TestClient(create_app(_behind_proxy(settings)), client=(peer, 4000),
+                    base_url="http://kuvert.test") as c:
+        answer = c.get("/healthz/", headers={"X-Forwarded-Proto": "https"},
+                       follow_redirects=False)
+    assert answer.status_code == 307
+    assert answer.headers["location"] == f"{scheme}://kuvert.test/healthz"
