@@ -95,7 +95,7 @@ def log_in(session: Session, settings: Settings, username: str, password: str,
     The same answer, after the same argon2 work, for an unknown user, a wrong password,
     a deactivated and a locked account, so neither the answer nor the time it takes
     tells an attacker which usernames exist. ``address`` is the client's real address
-    (behind a trusted proxy: from X-Forwarded-For, see app/proxies.py).
+    (behind a proxy in KUVERT_TRUSTED_PROXIES: from X-Forwarded-For, see app/main.py).
     """
     now = datetime.now(UTC)
     name = username.strip()
