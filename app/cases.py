@@ -402,15 +402,32 @@ def document_at(
 # --- changing --------------------------------------------------------------------------
 
 
-def require_write(who: Principal) -> None:
-    if not who.can_write:
+def require_write(who: Principal, team_id: int) -> None:
+    """Rights are decided per team: the team of the case, or of the case to be made."""
+    if not who.can_write_in(team_id):
         raise Forbidden("Din adgang giver kun lov til at læse.")
 
 
+def team_for_new_case(who: Principal, team_id: int | None) -> int:
+    """The team a new case goes to: the one asked for, or the only one the principal
+    writes in. Someone who writes in several teams must say which (422); someone who
+    writes in none may not create cases (403)."""
+    if team_id is not None:
+        return team_id
+    writable = sorted(who.write_team_ids & who.team_ids)
+    if len(writable) == 1:
+        return writable[0]
+    if not writable:
+        raise Forbidden("Din adgang giver kun lov til at læse.")
+    raise DocumentInvalid([Problem("team_id", "missing",
+                                   "Vælg hvilket team borgerforløbet hører til.")])
+
+
 def create_case(session: Session, who: Principal, team_id: int, doc: GraphDocument) -> m.Case:
-    require_write(who)
     if not who.sees(team_id):
         raise Forbidden("Du kan kun oprette borgerforløb i dit eget team.")
+    if not who.can_write_in(team_id):
+        raise Forbidden("Din adgang giver kun lov til at læse borgerforløb i det team.")
     case = m.Case(team_id=team_id, label=doc.label, label_folded=normalise(doc.label),
                   target_group=doc.target_group, version=1)
     session.add(case)
@@ -462,7 +479,7 @@ def _change(
     changes nothing writes no version and no event, only an audit entry saying so.
     """
     case = _load(session, who, case_id)
-    require_write(who)
+    require_write(who, case.team_id)
     if expected.version is None:
         raise VersionRequired()
     try:
@@ -522,7 +539,7 @@ def undo(
     Nothing is erased: the undone change stays in the history, and can itself be undone.
     """
     case = _load(session, who, case_id)
-    require_write(who)
+    require_write(who, case.team_id)
     if case.version <= 1:
         raise Conflict("Der er ingen ændring at fortryde.")
     last, before = session.scalars(
@@ -576,7 +593,7 @@ def update_case(
 def delete_case(session: Session, who: Principal, case_id: int, expected: Expected) -> None:
     """Erase the case and all its data, history included; the audit log keeps the id."""
     case = _load(session, who, case_id)
-    require_write(who)
+    require_write(who, case.team_id)
     _bump(session, case, expected)
     forget_case(session, case)
     audit(session, who, "delete", case_id=case.id, team_id=case.team_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -50,8 +51,15 @@ class Settings(BaseSettings):
         default_factory=list, description="Origins that may read the JSON API from a browser."
     )
     login_ip_max_failures: int = Field(
-        30, description="Failed logins from one address within 15 minutes before it must wait."
-    )
+        100, description="Failed logins from one address within 15 minutes, all accounts "
+        "together, before the address must wait (an office behind one NAT shares it).")
+    login_account_ip_max_failures: int = Field(
+        10, description="Failed logins for one username from one address within 15 minutes "
+        "before that address must wait for that username.")
+    trusted_proxies: str = Field(
+        "", description="Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are "
+        "believed: comma-separated addresses or networks, e.g. 10.0.0.5,10.1.0.0/24 "
+        "(empty: none; the headers are ignored).")
     demo_token_file: Path = Field(
         ROOT / "var" / "demo-token.txt", description="Where `kuvert demo` saves its new token."
     )
@@ -133,7 +141,26 @@ class Settings(BaseSettings):
             raise ValueError("KUVERT_COOKIE_SECURE must be true in production (HTTPS only).")
         if self.environment == "production" and self.test_hooks:
             raise ValueError("KUVERT_TEST_HOOKS is for the test suite, never production.")
+        self.trusted_proxy_list  # noqa: B018  (refuses a malformed list at start-up)
         return self
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """KUVERT_TRUSTED_PROXIES as a list of addresses and networks; anything else is
+        refused, since a proxy that is silently not trusted (or everyone trusted: ``*``)
+        would make the login throttle and the audit see the wrong address."""
+        found = []
+        for item in (part.strip() for part in self.trusted_proxies.split(",")):
+            if not item:
+                continue
+            try:
+                found.append(str(ipaddress.ip_network(item, strict=False)) if "/" in item
+                             else str(ipaddress.ip_address(item)))
+            except ValueError:
+                raise ValueError(
+                    f"KUVERT_TRUSTED_PROXIES: {item!r} er hverken en IP-adresse eller et "
+                    "netværk (fx 10.0.0.5 eller 10.1.0.0/24).") from None
+        return found
 
     @property
     def oidc_enabled(self) -> bool:

@@ -31,8 +31,8 @@ def load_demo(session: Session) -> DemoResult:
     team = accounts.ensure_team(session, TEAM)
     if session.scalar(select(m.User).where(m.User.username == USERNAME)) is None:
         accounts.create_user(session, USERNAME, PASSWORD, TEAM, "coordinator")
-    who = Principal(name="system:demo", team_ids=frozenset({team.id}), can_write=True,
-                    channel="cli")
+    who = Principal(name="system:demo", team_ids=frozenset({team.id}),
+                    write_team_ids=frozenset({team.id}), channel="cli")
     existing = set(session.scalars(select(m.Case.label).where(m.Case.team_id == team.id)))
     created = []
     for make in EXAMPLES.values():

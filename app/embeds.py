@@ -21,7 +21,7 @@ from app import cases, live
 from app import models as m
 from app.auth import Principal
 from app.config import Settings
-from app.errors import Forbidden, NotFound, ServiceError
+from app.errors import NotFound, ServiceError
 from app.graph.document import GraphDocument, looks_like_cpr
 from app.graph.pseudonym import pseudonymise
 from app.security import hash_token, new_secret
@@ -51,8 +51,7 @@ def _aware(value: datetime) -> datetime:
 def create_link(session: Session, who: Principal, case_id: int, days: int, max_days: int,
                 note: str | None, pseudonymised: bool) -> NewLink:
     case = cases.read_case(session, who, case_id, "read")
-    if not who.can_write:
-        raise Forbidden("Din adgang giver kun lov til at læse.")
+    cases.require_write(who, case.team_id)
     if not 1 <= days <= max_days:
         raise BadLink(f"Et link kan leve fra 1 til {max_days} dage.")
     if note and (len(note) > 200 or looks_like_cpr(note)):
@@ -76,8 +75,7 @@ def list_links(session: Session, who: Principal, case_id: int) -> list[m.EmbedLi
 
 def revoke_link(session: Session, who: Principal, case_id: int, link_id: int) -> None:
     case = cases.read_case(session, who, case_id, "read")
-    if not who.can_write:
-        raise Forbidden("Din adgang giver kun lov til at læse.")
+    cases.require_write(who, case.team_id)
     link = session.get(m.EmbedLink, link_id)
     if link is None or link.case_id != case.id:
         raise NotFound("Linket findes ikke.")
@@ -117,8 +115,7 @@ def open_link(session: Session, token: str, action: str | None = "read") -> Embe
 
 
 def _viewer(link: m.EmbedLink) -> Principal:
-    return Principal(name=f"embed:{link.id}", team_ids=frozenset(), can_write=False,
-                     channel="embed")
+    return Principal(name=f"embed:{link.id}", team_ids=frozenset(), channel="embed")
 
 
 # --- one audit entry per viewer session -------------------------------------------------

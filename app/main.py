@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import handlers, retention, streams
 from app.config import ROOT, Settings, get_settings
@@ -101,4 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_methods=["GET"], allow_headers=["Authorization"],
                            expose_headers=["ETag"])
     app.add_middleware(Language)
+    if settings.trusted_proxy_list:  # outermost: everything after sees the real client
+        # X-Forwarded-For/-Proto from the configured proxies only; anyone else's are
+        # ignored, so a client cannot choose the address the login throttle counts.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     return app

@@ -18,7 +18,7 @@ from app.auth import Principal
 from app.cases import audit, forget_case
 from app.config import Settings
 
-PURGER = Principal(name="system:purge", team_ids=frozenset(), can_write=True, channel="cli")
+PURGER = Principal(name="system:purge", team_ids=frozenset(), channel="cli")
 
 
 def purge_audit(session: Session, settings: Settings, now: datetime | None = None) -> int:

@@ -38,6 +38,27 @@ def verify_password(password: str, stored: str) -> bool:
         return False
 
 
+_dummy: list[str] = []  # one argon2 hash of a random secret, made on first use
+
+
+def _dummy_hash() -> str:
+    if not _dummy:
+        _dummy.append(_hasher.hash(secrets.token_urlsafe(16)))
+    return _dummy[0]
+
+
+def check_password(password: str, stored: str | None) -> bool:
+    """Check a login's password with exactly one argon2 verification, whatever the account.
+
+    An unknown user (``stored`` is None) or one without a usable password (a sign-on
+    user) is checked against a dummy hash made with the same parameters, so the time
+    an answer takes does not tell whether the account exists.
+    """
+    usable = stored is not None and stored.startswith("$argon2")
+    right = verify_password(password, stored if usable and stored else _dummy_hash())
+    return usable and right
+
+
 def same(a: str, b: str) -> bool:
     """Compare secrets in constant time."""
     return secrets.compare_digest(a.encode(), b.encode())

@@ -15,25 +15,29 @@ from app.auth import Principal
 from app.cases import audit
 from app.config import Settings
 from app.errors import NotAuthenticated, ServiceError
-from app.security import hash_token, new_secret, verify_password
+from app.security import check_password, hash_token, new_secret
+
+
+def N_(message: str) -> str:
+    """Marks a text for the translation catalogue (``make messages``); shown translated."""
+    return message
 
 
 class LoginRefused(ServiceError):
+    """Unknown user, wrong password, deactivated or locked account: one answer for all,
+    so the form does not tell an attacker which usernames exist."""
+
     status = 401
     code = "login_refused"
-    message = "Forkert brugernavn eller adgangskode."
-
-
-class AccountLocked(ServiceError):
-    status = 423
-    code = "account_locked"
-    message = "For mange forkerte forsøg. Kontoen er låst i et stykke tid; prøv igen senere."
+    message = N_("Forkert brugernavn eller adgangskode. Efter for mange forkerte forsøg "
+                 "låses kontoen, hvis den findes, i et stykke tid.")
 
 
 class TooManyAttempts(ServiceError):
     status = 429
     code = "too_many_attempts"
-    message = "For mange mislykkede forsøg fra denne forbindelse. Vent et kvarter, og prøv igen."
+    message = N_("For mange mislykkede forsøg fra denne forbindelse. Vent et kvarter, "
+                 "og prøv igen.")
 
 
 @dataclass(frozen=True)
@@ -53,39 +57,62 @@ def _aware(value: datetime) -> datetime:
 
 
 def principal_for_user(user: m.User) -> Principal:
+    """The user's rights, team by team: every role sees, every role but reader writes."""
     roles = {ms.team_id: ms.role for ms in user.memberships}
     return Principal(
         name=f"user:{user.username}",
         team_ids=frozenset(roles),
-        can_write=any(role != "reader" for role in roles.values()),
+        write_team_ids=frozenset(team for team, role in roles.items() if role != "reader"),
         channel="web",
     )
+
+
+THROTTLE_WINDOW = timedelta(minutes=15)
+_REFUSED = ("login_failed", "login_locked")  # what counts towards a throttle
+
+
+def _throttled(session: Session, settings: Settings, now: datetime, where: str,
+               principal: str) -> bool:
+    """Too many refused logins lately from this address: for this account, or in all.
+
+    Keyed on the account too, so that someone hammering one account from an address
+    that many share (an office behind one NAT, a misconfigured proxy) does not lock the
+    others out: they wait only when the address as a whole fails far more often.
+    Only real refusals count, not the throttled attempts themselves.
+    """
+    recent = select(func.count()).where(
+        m.AuditEntry.action.in_(_REFUSED), m.AuditEntry.detail == where,
+        m.AuditEntry.at > now - THROTTLE_WINDOW)
+    if (session.scalar(recent.where(m.AuditEntry.principal == principal)) or 0) \
+            >= settings.login_account_ip_max_failures:
+        return True
+    return (session.scalar(recent) or 0) >= settings.login_ip_max_failures
 
 
 def log_in(session: Session, settings: Settings, username: str, password: str,
            address: str = "") -> str:
     """Check the password and open a session; returns the cookie value.
 
-    The same answer for an unknown user and a wrong password, so the form does not
-    tell an attacker which usernames exist.
+    The same answer, after the same argon2 work, for an unknown user, a wrong password,
+    a deactivated and a locked account, so neither the answer nor the time it takes
+    tells an attacker which usernames exist. ``address`` is the client's real address
+    (behind a proxy in KUVERT_TRUSTED_PROXIES: from X-Forwarded-For, see app/main.py).
     """
     now = datetime.now(UTC)
+    name = username.strip()
     where = f"ip={address}"
-    recent = session.scalar(select(func.count()).where(
-        m.AuditEntry.action == "login_failed", m.AuditEntry.detail == where,
-        m.AuditEntry.at > now - timedelta(minutes=15))) or 0
-    who = Principal(name=f"user:{username.strip()[:100]}", team_ids=frozenset(),
-                    can_write=False, channel="web")
-    if address and recent >= settings.login_ip_max_failures:
+    who = Principal(name=f"user:{name[:100]}", team_ids=frozenset(), channel="web")
+    if address and _throttled(session, settings, now, where, who.name):
         audit(session, who, "login_throttled", detail=where)
         session.commit()
         raise TooManyAttempts()
-    user = session.scalar(select(m.User).where(m.User.username == username.strip()))
+    user = session.scalar(select(m.User).where(m.User.username == name))
+    right = check_password(password, user.password_hash if user is not None else None)
     if user is not None and user.locked_until and _aware(user.locked_until) > now:
-        audit(session, who, "login_locked")
+        audit(session, who, "login_locked", detail=where)
         session.commit()
-        raise AccountLocked()
-    if user is None or not user.active or not verify_password(password, user.password_hash):
+        raise LoginRefused()
+    if user is None or not user.active or not right:
         if user is not None:
             user.failed_logins += 1
             if user.failed_logins >= settings.login_max_failures:
@@ -99,7 +126,7 @@ def log_in(session: Session, settings: Settings, username: str, password: str,
     user.locked_until = None
     token = new_secret()
     session.add(m.WebSession(token_hash=hash_token(token), user_id=user.id, csrf=new_secret()))
-    audit(session, principal_for_user(user), "login")
+    audit(session, principal_for_user(user), "login", detail=f"method=password {where}")
     session.commit()
     return token
 

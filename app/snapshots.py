@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app import cases
 from app import models as m
 from app.auth import Principal
-from app.errors import Conflict, Forbidden, NotFound, ServiceError
+from app.errors import Conflict, NotFound, ServiceError
 from app.graph.document import GraphDocument, looks_like_cpr
 from app.graph.errors import DocumentInvalid, Problem
 from app.schemas import EventPublic, UtcDateTime
@@ -120,8 +120,7 @@ def create_snapshot(session: Session, who: Principal, case_id: int, name: str) -
     Conflict when the case already has a snapshot of that name.
     """
     case = cases.read_case(session, who, case_id)
-    if not who.can_write:
-        raise Forbidden("Din adgang giver kun lov til at læse.")
+    cases.require_write(who, case.team_id)
     name = _check_name(name)
     if session.scalar(select(m.Snapshot.id).where(m.Snapshot.case_id == case.id,
                                                   m.Snapshot.name == name)) is not None:

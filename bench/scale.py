@@ -155,7 +155,7 @@ def postgres_database(cases_wanted: int = CASES) -> tuple[str, float | None] | N
 def _principal(db: Database, teams: tuple[str, ...] = (TEAM,)) -> Principal:
     with db.session() as session:
         team_ids = frozenset(accounts.find_team(session, team).id for team in teams)
-    return Principal(name="user:bench-scale", team_ids=team_ids, can_write=True,
+    return Principal(name="user:bench-scale", team_ids=team_ids, write_team_ids=team_ids,
                      channel="web")
 
 

@@ -36,7 +36,7 @@ def demo(api: Api, db: Database) -> Principal:
     with db.session() as session:
         team_id = accounts.find_team(session, api.team).id
     return Principal(name=f"user:filter-{secrets.token_hex(4)}", team_ids=frozenset({team_id}),
-                     can_write=False, channel="web")
+                     channel="web")
 
 
 def _search(db: Database, who: Principal, q: str | None = None,

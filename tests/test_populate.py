@@ -48,7 +48,7 @@ def _bench_principal(db: Database) -> Principal:
     with db.session() as session:
         team_id = accounts.find_team(session, "bench").id
     return Principal(name="user:test-populate", team_ids=frozenset({team_id}),
-                     can_write=False, channel="web")
+                     channel="web")
 
 
 def test_populate_writes_the_prototypes_in_proportion(populated: Database) -> None:

@@ -26,8 +26,8 @@ from tests.conftest import _backends, empty_database
 
 
 def _writer(team_id: int) -> Principal:
-    return Principal(name="user:test", team_ids=frozenset({team_id}), can_write=True,
-                     channel="web")
+    return Principal(name="user:test", team_ids=frozenset({team_id}),
+                     write_team_ids=frozenset({team_id}), channel="web")
 
 
 def _team(db: Database) -> int:

@@ -8,15 +8,22 @@ from fastapi import APIRouter, Cookie, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app import i18n, sessions
+from app.config import Settings
 from app.deps import SessionDep, SettingsDep
 from app.errors import ServiceError
 from app.security import new_secret, same
 from app.sso import people
-from app.web import LOGIN_CSRF_COOKIE, SESSION_COOKIE, CsrfLoginDep, page
+from app.web import LOGIN_CSRF_COOKIE, N_, SESSION_COOKIE, CsrfLoginDep, page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
 
-LOCAL_LOGIN_OFF = "Log ind med kommunens login; lokale adgangskoder er slået fra."
+LOCAL_LOGIN_OFF = N_("Log ind med kommunens login; lokale adgangskoder er slået fra.")
+
+
+def secure_cookies(request: Request, settings: Settings) -> bool:
+    """Cookies go over HTTPS only when so configured, and whenever the request came over
+    HTTPS (directly, or through a trusted proxy that says so in X-Forwarded-Proto)."""
+    return settings.cookie_secure or request.url.scheme == "https"
 
 
 def _safe_next(target: str | None) -> str:
@@ -34,7 +41,7 @@ def show_login(request: Request, settings: SettingsDep, next: str | None = None,
     response = page(request, "auth/login.html", {"next": _safe_next(next), "csrf": token,
                                                  "error": error})
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=settings.cookie_secure, path="/login")
+                        secure=secure_cookies(request, settings), path="/login")
     return response
 
 
@@ -49,17 +56,20 @@ def log_in(
 ) -> Response:
     """Check the password; on success go where the user was heading."""
     if not settings.local_login_enabled:  # KUVERT_LOCAL_LOGIN=false: sign-on only
-        return _again(request, settings, next, LOCAL_LOGIN_OFF, 403)
+        return _again(request, settings, next, i18n.gettext(LOCAL_LOGIN_OFF), 403)
     if not kuvert_login_csrf or not same(csrf, kuvert_login_csrf):
-        return _again(request, settings, next, "Formularen er udløbet. Prøv igen.", 403)
+        return _again(request, settings, next,
+                      i18n.gettext("Formularen er udløbet. Prøv igen."), 403)
     try:
+        # The real client: behind a proxy in KUVERT_TRUSTED_PROXIES, the address it
+        # forwarded (app/main.py); otherwise whoever connected.
         address = request.client.host if request.client else ""
         token = sessions.log_in(session, settings, username, password, address)
     except ServiceError as exc:
-        return _again(request, settings, next, exc.message, exc.status)
+        return _again(request, settings, next, i18n.gettext(exc.message), exc.status)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                        secure=settings.cookie_secure)
+                        secure=secure_cookies(request, settings))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
@@ -87,10 +97,12 @@ def log_out(request: Request, session: SessionDep, _login: CsrfLoginDep,
 
 
 @router.post("/lang")
-def choose_language(settings: SettingsDep, lang: Annotated[str, Form(max_length=5)] = "da",
+def choose_language(request: Request, settings: SettingsDep,
+                    lang: Annotated[str, Form(max_length=5)] = "da",
                     next: Annotated[str, Form(max_length=2000)] = "/cases") -> Response:
     """Switch between Danish and English; remembered in a cookie for a year."""
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(i18n.LANG_COOKIE, i18n.pick(lang), max_age=365 * 24 * 3600,
-                        httponly=True, samesite="lax", secure=settings.cookie_secure)
+                        httponly=True, samesite="lax",
+                        secure=secure_cookies(request, settings))
     return response

@@ -29,7 +29,7 @@ from app.edits import Edit
 from app.errors import ServiceError, StaleVersion
 from app.graph.analyse import analyse
 from app.graph.classify import classify
-from app.graph.document import GraphDocument, parse_document
+from app.graph.document import GraphDocument
 from app.graph.edit import ACTOR_FIELDS
 from app.graph.errors import DocumentInvalid, Problem
 from app.web import CsrfLoginDep, LoginDep, fragment, page
@@ -420,20 +420,6 @@ async def undo(request: Request, session: SessionDep, settings: SettingsDep,
         _act, request, session, settings, login, case_id, form,
         lambda e: cases.undo(session, login.principal, case_id, e),
         i18n.gettext("Seneste ændring fortrudt"))
-
-
-@router.post("/cases")
-async def create_case(request: Request, session: SessionDep, login: CsrfLoginDep,
-                      label: Annotated[str, Form(max_length=200)] = "",
-                      target_group: Annotated[str, Form(max_length=20)] = "voksne",
-                      citizen: Annotated[str, Form(max_length=200)] = "") -> Response:
-    """Start a new case with just the citizen in the centre."""
-    doc = {"label": label, "target_group": target_group,
-           "actors": [{"key": "borger", "kind": "citizen", "label": citizen or label}]}
-    team = min(login.principal.team_ids, default=0)
-    case = await asyncio.to_thread(cases.create_case, session, login.principal, team,
-                                   parse_document(doc))
-    return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
 @router.get("/cases/{case_id}/events")

@@ -1,20 +1,22 @@
-"""Case pages: the list, and the print view of one case."""
+"""Case pages: the list (with the form for a new case), and the print view of one case."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from app import case_filters, cases, diagram, i18n, reports
 from app.deps import CaseId, SessionDep, SettingsDep
 from app.graph.classify import classify
+from app.graph.document import parse_document
 from app.graph.pseudonym import pseudonymise as pseudonymised
 from app.schemas import DB_INT_MAX
-from app.web import LoginDep, page
+from app.web import CsrfLoginDep, LoginDep, page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
 
@@ -36,9 +38,31 @@ def list_cases(request: Request, session: SessionDep, settings: SettingsDep, log
     rows, total = case_filters.search_cases_filtered(
         session, login.principal, filters.q, filters.target_group, filters.prototype,
         filters.coordinator, filters.team_id, 0, 100, settings.thresholds)
+    teams = case_filters.team_choices(session, login.principal)
     return page(request, "cases/list.html", {
         "rows": rows, "total": total, "q": filters.q or "", "filters": filters,
-        "teams": case_filters.team_choices(session, login.principal)}, login=login)
+        "teams": teams,
+        # where a new case may go: the teams the user writes in (a reader in one team
+        # and editor in another creates cases in the second only)
+        "write_teams": [(team_id, name) for team_id, name in teams
+                        if login.principal.can_write_in(team_id)]}, login=login)
+
+
+@router.post("/cases")
+async def create_case(session: SessionDep, login: CsrfLoginDep,
+                      label: Annotated[str, Form(max_length=200)] = "",
+                      target_group: Annotated[str, Form(max_length=20)] = "voksne",
+                      citizen: Annotated[str, Form(max_length=200)] = "",
+                      team_id: Annotated[int | None, Form(ge=1, le=DB_INT_MAX)] = None,
+                      ) -> Response:
+    """Start a new case with just the citizen in the centre, in the team chosen (asked
+    only of someone who writes in more than one team; a team they cannot write in: 403)."""
+    team = cases.team_for_new_case(login.principal, team_id)
+    doc = {"label": label, "target_group": target_group,
+           "actors": [{"key": "borger", "kind": "citizen", "label": citizen or label}]}
+    case = await asyncio.to_thread(cases.create_case, session, login.principal, team,
+                                   parse_document(doc))
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
 @router.get("/cases/{case_id}/print")

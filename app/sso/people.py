@@ -26,8 +26,7 @@ UNUSABLE_PASSWORD = "!sso"  # no argon2 hash: a password never matches it
 
 
 def _who(name: str) -> Principal:
-    return Principal(name=f"user:{name[:100]}", team_ids=frozenset(), can_write=False,
-                     channel="web")
+    return Principal(name=f"user:{name[:100]}", team_ids=frozenset(), channel="web")
 
 
 def refuse(session: Session, error: SignOnRefused, *, method: str, subject: str = "",

@@ -1,18 +1,23 @@
-"""Logging in and out in the browser: sessions, CSRF, lock-out, safe redirects."""
+"""Logging in and out in the browser: sessions, CSRF, lock-out, throttles, safe redirects,
+and answers that do not tell which usernames exist."""
 
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
+import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app import accounts
+from app import accounts, security, sessions
 from app import models as m
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import PASSWORD, Api, log_in
+from tests.pages.test_proxies import client_address
 
 
 def _user(db: Any, team: str) -> str:
@@ -68,15 +73,92 @@ def test_log_in_without_csrf_is_refused(settings: Settings, db: Any, api: Api) -
 def test_repeated_failures_lock_the_account(settings: Settings, db: Any, api: Api) -> None:
     username = _user(db, api.team)
     with TestClient(create_app(settings)) as c:
-        for _ in range(settings.login_max_failures):
+        wrong = log_in(c, username, "forkert-forkert")
+        for _ in range(settings.login_max_failures - 1):
             assert log_in(c, username, "forkert-forkert").status_code == 401
         locked = log_in(c, username)  # even the right password, while locked
-        assert locked.status_code == 423
-        assert "låst" in locked.text
+        # answered like a wrong password: a lock must not tell that the account exists
+        assert locked.status_code == 401
+        assert _error(locked.text) == _error(wrong.text)
+        assert "hvis den findes" in _error(locked.text)
+        assert c.get("/cases", follow_redirects=False).status_code == 303
     with db.session() as session:
         actions = session.scalars(select(m.AuditEntry.action).where(
             m.AuditEntry.principal == f"user:{username}")).all()
     assert "account_locked" in actions and "login_locked" in actions
+
+
+def _error(html: str) -> str:
+    """The login page's error message."""
+    return html.split('<p class="error" role="alert">')[1].split("</p>")[0]
+
+
+def test_unknown_wrong_locked_and_deactivated_answer_alike(settings: Settings, db: Any,
+                                                           api: Api) -> None:
+    """Same status, same Danish message: the form tells nobody which usernames exist."""
+    wrong, locked, inactive = (_user(db, api.team) for _ in range(3))
+    with db.session() as session:
+        for name, change in ((locked, "lock"), (inactive, "deactivate")):
+            user = session.scalar(select(m.User).where(m.User.username == name))
+            assert user is not None
+            if change == "lock":
+                user.locked_until = datetime.now(UTC) + timedelta(minutes=15)
+            else:
+                user.active = False
+        session.commit()
+    with TestClient(create_app(settings)) as c:
+        answers = {
+            "unknown": log_in(c, f"nobody-{secrets.token_hex(4)}", PASSWORD),
+            "wrong password": log_in(c, wrong, "forkert-forkert"),
+            "locked": log_in(c, locked, PASSWORD),
+            "deactivated": log_in(c, inactive, PASSWORD),
+        }
+    assert {name: a.status_code for name, a in answers.items()} == dict.fromkeys(answers, 401)
+    messages = {name: _error(a.text) for name, a in answers.items()}
+    assert len(set(messages.values())) == 1, messages
+    assert messages["unknown"].startswith("Forkert brugernavn eller adgangskode.")
+    for answer in answers.values():
+        assert "kuvert_session" not in answer.cookies
+
+
+class CountingHasher(PasswordHasher):
+    """The real argon2 hasher, counting its verifications."""
+
+    calls = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        CountingHasher.calls += 1
+        return super().verify(hash, password)
+
+
+@pytest.mark.parametrize("kind", ["unknown", "wrong password", "locked", "deactivated",
+                                  "sign-on only", "right password"])
+def test_every_login_runs_the_hasher_once(settings: Settings, db: Any, api: Api,
+                                          monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """The same argon2 work whether or not the account exists (no timing asserted: the
+    work itself is what makes the times alike)."""
+    username = _user(db, api.team)
+    with db.session() as session:
+        user = session.scalar(select(m.User).where(m.User.username == username))
+        assert user is not None
+        if kind == "locked":
+            user.locked_until = datetime.now(UTC) + timedelta(minutes=15)
+        elif kind == "deactivated":
+            user.active = False
+        elif kind == "sign-on only":
+            user.password_hash = "!sso"
+        session.commit()
+    monkeypatch.setattr(security, "_hasher", CountingHasher())
+    CountingHasher.calls = 0
+    name = f"nobody-{secrets.token_hex(4)}" if kind == "unknown" else username
+    password = "forkert-forkert" if kind == "wrong password" else PASSWORD
+    with db.session() as session:
+        if kind == "right password":
+            assert sessions.log_in(session, settings, name, password, "192.0.2.1")
+        else:
+            with pytest.raises(sessions.LoginRefused):
+                sessions.log_in(session, settings, name, password, "192.0.2.1")
+    assert CountingHasher.calls == 1
 
 
 def test_log_out_ends_the_session_on_the_server(browser: TestClient) -> None:
@@ -116,6 +198,7 @@ def test_pages_carry_security_headers(client: TestClient) -> None:
 
 def test_many_failures_from_one_address_must_wait(settings: Settings, db: Any,
                                                   api: Api) -> None:
+    """Failures for many usernames from one address: that address waits, others do not."""
     strict = settings.model_copy(update={"login_ip_max_failures": 3})
     username = _user(db, api.team)
     with TestClient(create_app(strict), client=("203.0.113.7", 5000)) as c:
@@ -126,3 +209,41 @@ def test_many_failures_from_one_address_must_wait(settings: Settings, db: Any,
         assert "Vent et kvarter" in throttled.text
     with TestClient(create_app(strict), client=("203.0.113.8", 5000)) as other:
         assert log_in(other, username).status_code == 303
+
+
+def test_hammering_one_account_blocks_only_that_account(settings: Settings, db: Any,
+                                                        api: Api) -> None:
+    """The throttle is keyed on the account too: someone hammering one account from an
+    address others share (an office's NAT, a proxy) does not keep the others out."""
+    strict = settings.model_copy(update={"login_account_ip_max_failures": 3,
+                                         "login_ip_max_failures": 6})
+    victim, colleague = f"nobody-{secrets.token_hex(4)}", _user(db, api.team)
+    with TestClient(create_app(strict), client=(client_address(), 5000)) as c:
+        for _ in range(3):
+            assert log_in(c, victim, "x" * 12).status_code == 401
+        for _ in range(10):  # throttled attempts cost no hashing and count for nothing
+            assert log_in(c, victim, "x" * 12).status_code == 429
+        assert log_in(c, colleague).status_code == 303
+    with db.session() as session:
+        actions = session.scalars(select(m.AuditEntry.action).where(
+            m.AuditEntry.principal == f"user:{victim}")).all()
+    assert actions.count("login_failed") == 3 and actions.count("login_throttled") == 10
+
+
+def test_a_known_account_is_throttled_like_an_unknown_one(settings: Settings, db: Any,
+                                                          api: Api) -> None:
+    strict = settings.model_copy(update={"login_account_ip_max_failures": 2})
+    known = _user(db, api.team)
+    answers = {}
+    with TestClient(create_app(strict), client=(client_address(), 5000)) as c:
+        for name in (known, f"nobody-{secrets.token_hex(4)}"):
+            answers[name] = [log_in(c, name, "x" * 12).status_code for _ in range(3)]
+    assert list(answers.values()) == [[401, 401, 429], [401, 401, 429]]
+
+
+def test_login_refusal_in_english(settings: Settings, db: Any) -> None:
+    with TestClient(create_app(settings), client=(client_address(), 5000)) as c:
+        c.cookies.set("kuvert_lang", "en")
+        answer = log_in(c, f"nobody-{secrets.token_hex(4)}", "forkert-forkert")
+    assert answer.status_code == 401
+    assert _error(answer.text).startswith("Wrong username or password.")

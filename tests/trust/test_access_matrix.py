@@ -18,7 +18,9 @@ nothing else (a browser cookie gets 401), sees only its own team (another team's
 case is 404), a read token cannot write (403), a revoked token is 401. Pages want a
 login and ignore bearer tokens (303 to the login page), show another team's case as
 404, let a reader read but change nothing (403), and keep ``/admin`` for admins
-(403 for anyone else). ``/healthz``, ``/login``, ``/lang``, ``/`` (a redirect) and
+(403 for anyone else). Roles count per team: a user who is reader in team A and editor
+in team B changes nothing of A's (403) and creates new cases in B, the one team it
+writes in. ``/healthz``, ``/login``, ``/lang``, ``/`` (a redirect) and
 ``/static`` are public; ``/embed/{token}`` is public to whoever has a valid link.
 """
 
@@ -58,13 +60,16 @@ ROLES = (
     "coordinator",
     "admin",
     "other_coordinator",  # a web user of team B
+    "multi_team",         # a web user who is reader in team A and editor in team B
     "read_token",         # API tokens of team A
     "write_token",
     "revoked_token",
     "other_token",        # a write token of team B
 )
 WEB_ROLES = {"reader": "A", "editor": "A", "coordinator": "A", "admin": "A",
-             "other_coordinator": "B"}
+             "other_coordinator": "B", "multi_team": "A"}
+# Roles in more teams than the one above: rights are decided per team of the case.
+MORE_TEAMS = {"multi_team": ("B", "editor")}
 TOKEN_ROLES = ("read_token", "write_token", "revoked_token", "other_token")
 
 # --- what each category of route answers each caller -------------------------------------
@@ -73,7 +78,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # Anyone: health, login form, language switch, static files, the "/" redirect.
     "public": {
         "anonymous": "ok", "reader": "ok", "editor": "ok", "coordinator": "ok",
-        "admin": "ok", "other_coordinator": "ok",
+        "admin": "ok", "other_coordinator": "ok", "multi_team": "ok",
         "read_token": "ok", "write_token": "ok", "revoked_token": "ok", "other_token": "ok",
     },
     # A sign-on method the server is not set up for answers as if it did not exist.
@@ -83,65 +88,65 @@ EXPECTED: dict[str, dict[str, str]] = {
     # API, no case involved: classify, analyse, render, blank templates, catalogue.
     "api_stateless": {
         "anonymous": "401", "reader": "401", "editor": "401", "coordinator": "401",
-        "admin": "401", "other_coordinator": "401",
+        "admin": "401", "other_coordinator": "401", "multi_team": "401",
         "read_token": "ok", "write_token": "ok", "revoked_token": "401", "other_token": "ok",
     },
     # API, the token's own team's case list (team B's token lists team B's cases).
     "api_team_read": {
         "anonymous": "401", "reader": "401", "editor": "401", "coordinator": "401",
-        "admin": "401", "other_coordinator": "401",
+        "admin": "401", "other_coordinator": "401", "multi_team": "401",
         "read_token": "ok", "write_token": "ok", "revoked_token": "401", "other_token": "ok",
     },
     # API, a new case in the token's own team.
     "api_team_write": {
         "anonymous": "401", "reader": "401", "editor": "401", "coordinator": "401",
-        "admin": "401", "other_coordinator": "401",
+        "admin": "401", "other_coordinator": "401", "multi_team": "401",
         "read_token": "403", "write_token": "ok", "revoked_token": "401", "other_token": "ok",
     },
     # API, reading team A's case.
     "api_case_read": {
         "anonymous": "401", "reader": "401", "editor": "401", "coordinator": "401",
-        "admin": "401", "other_coordinator": "401",
+        "admin": "401", "other_coordinator": "401", "multi_team": "401",
         "read_token": "ok", "write_token": "ok", "revoked_token": "401", "other_token": "404",
     },
     # API, changing team A's case (or its snapshots and embed links).
     "api_case_write": {
         "anonymous": "401", "reader": "401", "editor": "401", "coordinator": "401",
-        "admin": "401", "other_coordinator": "401",
+        "admin": "401", "other_coordinator": "401", "multi_team": "401",
         "read_token": "403", "write_token": "ok", "revoked_token": "401", "other_token": "404",
     },
     # Pages, the logged-in user's own team(s): the case list.
     "page_team_read": {
         "anonymous": "login", "reader": "ok", "editor": "ok", "coordinator": "ok",
-        "admin": "ok", "other_coordinator": "ok",
+        "admin": "ok", "other_coordinator": "ok", "multi_team": "ok",
         "read_token": "login", "write_token": "login", "revoked_token": "login",
         "other_token": "login",
     },
-    # Pages, a new case in the user's own team.
+    # Pages, a new case in the user's own team (the one it writes in: no question asked).
     "page_team_write": {
         "anonymous": "login", "reader": "403", "editor": "ok", "coordinator": "ok",
-        "admin": "ok", "other_coordinator": "ok",
+        "admin": "ok", "other_coordinator": "ok", "multi_team": "ok",
         "read_token": "login", "write_token": "login", "revoked_token": "login",
         "other_token": "login",
     },
     # Pages, reading team A's case (including its live SSE stream).
     "page_case_read": {
         "anonymous": "login", "reader": "ok", "editor": "ok", "coordinator": "ok",
-        "admin": "ok", "other_coordinator": "404",
+        "admin": "ok", "other_coordinator": "404", "multi_team": "ok",
         "read_token": "login", "write_token": "login", "revoked_token": "login",
         "other_token": "login",
     },
     # Pages, changing team A's case.
     "page_case_write": {
         "anonymous": "login", "reader": "403", "editor": "ok", "coordinator": "ok",
-        "admin": "ok", "other_coordinator": "404",
+        "admin": "ok", "other_coordinator": "404", "multi_team": "403",
         "read_token": "login", "write_token": "login", "revoked_token": "login",
         "other_token": "login",
     },
     # Pages under /admin: team A's admin only.
     "page_admin": {
         "anonymous": "login", "reader": "403", "editor": "403", "coordinator": "403",
-        "admin": "ok", "other_coordinator": "403",
+        "admin": "ok", "other_coordinator": "403", "multi_team": "403",
         "read_token": "login", "write_token": "login", "revoked_token": "login",
         "other_token": "login",
     },
@@ -149,13 +154,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     "page_logout": {
         "anonymous": "login", "reader": "logged_out", "editor": "logged_out",
         "coordinator": "logged_out", "admin": "logged_out", "other_coordinator": "logged_out",
+        "multi_team": "logged_out",
         "read_token": "login", "write_token": "login", "revoked_token": "login",
         "other_token": "login",
     },
     # The embed of a valid link: anyone, whoever they are otherwise.
     "embed": {
         "anonymous": "ok", "reader": "ok", "editor": "ok", "coordinator": "ok",
-        "admin": "ok", "other_coordinator": "ok",
+        "admin": "ok", "other_coordinator": "ok", "multi_team": "ok",
         "read_token": "ok", "write_token": "ok", "revoked_token": "ok", "other_token": "ok",
     },
 }
@@ -309,6 +315,7 @@ class World:
     user_ids: dict[str, int]
     team_a: str
     team_a_id: int
+    team_b_id: int
     probe_user: str  # whom POST /login logs in (not one of the roles' users)
 
     def new_case(self) -> int:
@@ -385,11 +392,17 @@ def world(settings: Settings) -> Iterator[World]:
     with database.session() as session, pytest.MonkeyPatch.context() as patch:
         patch.setattr(accounts, "hash_password", cheap.hash)
         team_a_id = accounts.create_team(session, team_a).id
-        accounts.create_team(session, team_b)
+        team_b_id = accounts.create_team(session, team_b).id
         user_ids = {role: accounts.create_user(
             session, usernames[role], PASSWORD, team_a if team == "A" else team_b,
-            "coordinator" if role == "other_coordinator" else role).id
+            {"other_coordinator": "coordinator", "multi_team": "reader"}.get(role, role)).id
             for role, team in WEB_ROLES.items()}
+        for role, (team, team_role) in MORE_TEAMS.items():
+            user = session.get(m.User, user_ids[role])
+            assert user is not None
+            user.memberships.append(m.Membership(
+                team_id=team_a_id if team == "A" else team_b_id, role=team_role))
+        session.commit()
         accounts.create_user(session, f"probe-{suffix}", PASSWORD, team_a, "reader")
         tokens["read_token"] = accounts.create_token(session, team_a, "read", "matrix-read")
         tokens["write_token"] = accounts.create_token(session, team_a, "write", "matrix-write")
@@ -420,6 +433,7 @@ def world(settings: Settings) -> Iterator[World]:
         try:
             yield World(app=app, db=database, setup=setup, clients=clients, csrf=csrf,
                         user_ids=user_ids, team_a=team_a, team_a_id=team_a_id,
+                        team_b_id=team_b_id,
                         probe_user=f"probe-{suffix}")
         finally:
             for c in clients.values():
@@ -764,3 +778,34 @@ def test_embed_with_unknown_or_revoked_link(world: World, suffix: str) -> None:
     gone = anonymous.get(f"/embed/{token}{suffix}")
     assert gone.status_code == 410, gone.text
 
+
+
+# --- outside the matrix: a user with different roles in two teams ------------------------
+
+
+def test_multi_team_user_creates_cases_only_where_it_writes(world: World) -> None:
+    """Reader in A, editor in B: a new case asked for in A is refused, in B made."""
+    client, csrf = world.clients["multi_team"], world.csrf["multi_team"]
+    form = {"csrf": csrf, "label": "Ny borger", "target_group": "voksne"}
+    refused = client.post("/cases", data={**form, "team_id": str(world.team_a_id)})
+    assert refused.status_code == 403, refused.text
+    made = client.post("/cases", data={**form, "team_id": str(world.team_b_id)})
+    assert made.status_code == 303, made.text
+    case_id = int(made.headers["location"].rsplit("/", 1)[1])
+    with world.db.session() as session:
+        case = session.get(m.Case, case_id)
+        assert case is not None and case.team_id == world.team_b_id
+
+
+def test_multi_team_user_changes_team_b_cases_but_not_team_a_cases(world: World) -> None:
+    client, csrf = world.clients["multi_team"], world.csrf["multi_team"]
+    in_b = world.clients["other_token"].post("/api/v1/cases", json=_doc())
+    assert in_b.status_code == 201, in_b.text
+    in_a = world.new_case()
+    actor = {"csrf": csrf, "label": "Mor", "kind": "network", "version": "1"}
+    assert client.post(f"/cases/{in_a}/actors", data=actor).status_code == 403
+    assert client.post(f"/cases/{in_b.json()['id']}/actors", data=actor).status_code == 303
+    with world.db.session() as session:
+        versions = {case_id: session.scalar(select(m.Case.version).where(m.Case.id == case_id))
+                    for case_id in (in_a, in_b.json()["id"])}
+    assert versions == {in_a: 1, in_b.json()["id"]: 2}
