@@ -147,7 +147,7 @@ async def import_case(request: Request, session: SessionDep, who: PrincipalDep,
     if kind == "application/json":
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: [[[[… nested past any use
             return _refuse(422, "json_invalid", "Indholdet er ikke gyldig JSON.")
         doc = parse_document(data)
     elif kind in _IMPORT_TYPES:
