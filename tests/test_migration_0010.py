@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
 
+from app import transfer
 from app.cli import alembic_config
+from app.errors import Conflict
 from app.graph.cleanup import REDACTED
 from app.graph.document import GraphDocument
 from tests.conftest import _backends, empty_database
@@ -114,3 +116,37 @@ def test_0010_renames_unsafe_keys_and_cleans_texts(backend: str, tmp_path: Path)
     assert keys == ["claus", "punktum", "punktum_punktum", "uu"]
     assert tuple(case) == ("Claus, 22", "punktum_punktum")
     assert label3 == f"Prikker {REDACTED}" and topic == "Emne"
+
+
+def test_an_older_export_is_cleaned_like_the_database_on_import() -> None:
+    data = {
+        "cases": [{"id": 1, "label": V2["label"], "label_folded": "x", "coordinator_key": ".."}],
+        "actors": [{"id": i, "case_id": 1, "key": a["key"], "label": a["label"]}
+                   for i, a in enumerate(V2["actors"], start=1)],
+        "couplings": [{"id": 1, "case_id": 1, "topic": "Emne\u202e"}],
+        "agreements": [{"id": 1, "coupling_id": 1, "what": "Ringer"}],
+        "events": [{"id": 2, "case_id": 1, "version": 2, "document": V2},
+                   {"id": 1, "case_id": 1, "version": 1, "document": V1}],
+        "snapshots": [{"id": 1, "case_id": 1, "version": 1, "document": V1}],
+    }
+    out = transfer.clean_export(data)
+    docs = [GraphDocument.model_validate(r["document"]) for r in
+            [*out["events"], *out["snapshots"]]]
+    assert {a.key for d in docs for a in d.actors} == {"claus", "punktum", "punktum_punktum",
+                                                       "uu"}
+    assert [r["key"] for r in out["actors"]] == ["claus", "punktum", "punktum_punktum", "uu"]
+    assert out["cases"][0]["coordinator_key"] == "punktum_punktum"
+    assert out["cases"][0]["label"] == "Claus, 22" and out["couplings"][0]["topic"] == "Emne"
+    assert out["actors"][2]["label"] == f"Prikker {REDACTED}"
+    clean = {"cases": [], "events": [{"id": 1, "case_id": 1, "version": 1,
+                                      "document": GraphDocument.model_validate({
+                                          **V1, "label": "Claus", "actors": V1["actors"][:1],
+                                          "couplings": [], "coordinator": None,
+                                      }).model_dump(mode="json")}]}
+    assert transfer.clean_export(clean)["events"] == clean["events"]  # lossless when clean
+
+
+@pytest.mark.parametrize("raw", ["[" * 5000, "[]", '{"cases": 3}', '{"cases": [1]}', "{"])
+def test_import_refuses_what_is_not_an_export(raw: str) -> None:
+    with pytest.raises(Conflict):
+        transfer.read_export(raw)
