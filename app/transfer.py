@@ -144,10 +144,10 @@ def clean_export(data: dict[str, Any]) -> dict[str, Any]:
     out = dict(data)
     for table in ("events", "snapshots"):
         rows = sorted(data.get(table, []), key=lambda r: (r.get("version") or 0, r.get("id") or 0))
-        cleaned = {id(r): {**r, "document": clean_document(
+        by_row = {id(r): {**r, "document": clean_document(
             r["document"], renames.setdefault(r.get("case_id"), {}))}
             for r in rows if isinstance(r.get("document"), dict)}
-        out[table] = [cleaned.get(id(r), r) for r in data.get(table, [])]
+        out[table] = [by_row.get(id(r), r) for r in data.get(table, [])]
     texts = ("label", "profession", "sector", "organisation", "contribution", "contact")
 
     def cleaned(row: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:

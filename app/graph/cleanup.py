@@ -62,7 +62,7 @@ def clean_document(doc: dict[str, Any], renames: dict[str, str]) -> dict[str, An
     so passing the same dict for every version of one case renames consistently."""
     out = dict(doc)
     actors = [dict(a) for a in doc.get("actors", []) if isinstance(a, dict)]
-    taken = {a.get("key") for a in actors if isinstance(a.get("key"), str)}
+    taken: set[str] = {a["key"] for a in actors if isinstance(a.get("key"), str)}
     taken |= set(renames.values())
 
     def rename(key: Any) -> Any:

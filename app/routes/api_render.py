@@ -105,8 +105,7 @@ class TooLargeToDraw(ServiceError):
     status = 413
     code = "too_large_to_draw"
     message = (f"Netværket er for stort til at tegne her (højst {RENDER_MAX_ACTORS} aktører, "
-               f"{RENDER_MAX_COUPLINGS} koblinger og {RENDER_MAX_TEXT:,} tegn tekst)."
-               .replace(",", "."))
+               f"{RENDER_MAX_COUPLINGS} koblinger og {RENDER_MAX_TEXT // 1000}.000 tegn tekst).")
 
 
 class TooManyRenders(ServiceError):
