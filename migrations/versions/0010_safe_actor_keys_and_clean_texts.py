@@ -1,7 +1,7 @@
 """Actor keys safe in URLs, and stored texts up to the stricter text rules (issue 10).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02
 
 Data only, no schema change. Keys ``.``, ``..`` (or only dots and hyphens) were valid
@@ -25,7 +25,7 @@ from app.graph.classify import normalise
 from app.graph.cleanup import clean_document, clean_text
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
