@@ -9,8 +9,8 @@ hostile value (and a few texts hypothesis makes up) while the other fields keep 
 values the page filled in, with a valid CSRF token and a logged-in administrator.
 
 An answer of 5xx, or an exception that would drop the connection, fails the test. The
-case page's forms (app/routes/pages_case.py) are checked by a test of their own, marked
-as expected to fail until they are parsed as form models (issue 11).
+case page's forms (app/routes/pages_case.py) have a test of their own, with their own
+figures.
 """
 
 from __future__ import annotations
@@ -240,7 +240,6 @@ def test_page_and_admin_forms_never_answer_5xx(world: World) -> None:
     _figures(world, "Form fuzz (page and admin forms)", targets, answers)
 
 
-@pytest.mark.xfail(strict=True, reason="case page forms: issue 11")
 def test_case_page_forms_never_answer_5xx(world: World) -> None:
     targets = [t for t in world.targets if t.module == CASE_PAGE]
     assert len(targets) >= 10 and all(t.fields.keys() - {"csrf"} for t in targets)
