@@ -23,6 +23,7 @@ from app.accounts import ROLES, SCOPES
 from app.auth import Principal
 from app.cases import audit
 from app.errors import Conflict, Forbidden, NotFound, ServiceError
+from app.graph.text import TEXT_CODES, text_problem
 from app.security import hash_password, hash_token, new_token
 
 __all__ = [
@@ -59,6 +60,13 @@ class Invalid(ServiceError):
     status = 422
     code = "invalid_input"
     message = "Oplysningerne kunne ikke bruges."
+
+
+def _check_text(value: str) -> None:
+    """The same check as every other text (app.graph.text): NUL, invisible characters, CPR."""
+    code = text_problem(value)
+    if code is not None:
+        raise Invalid(TEXT_CODES[code], problem=code)
 
 
 @dataclass(frozen=True)
@@ -308,6 +316,7 @@ def create_token(session: Session, admin: Admin, team_id: int, name: str,
     name = " ".join(name.split())
     if not name or len(name) > 100:
         raise Invalid("Giv nøglen et navn på 1-100 tegn, fx systemet der bruger den.")
+    _check_text(name)
     if scope not in SCOPES:
         raise Invalid("Vælg om nøglen må læse eller også skrive.")
     secret = new_token()
@@ -346,6 +355,8 @@ def add_catalogue_entry(session: Session, admin: Admin, kind: str, name: str,
     note = " ".join((note or "").split()) or None
     if not name or len(name) > m.SHORT or (note and len(note) > m.SHORT):
         raise Invalid(f"Navn og note må højst være {m.SHORT} tegn, og navnet skal udfyldes.")
+    _check_text(name)
+    _check_text(note or "")
     taken = session.scalar(select(m.CatalogueEntry.id).where(
         m.CatalogueEntry.kind == kind, func.lower(m.CatalogueEntry.name) == name.lower()))
     if taken is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -148,12 +147,7 @@ def _private(path: str, flags: int) -> int:
 
 def _cmd_import(args: argparse.Namespace) -> None:
     raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ServiceError(f"Filen er ikke gyldig JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ServiceError("Filen er ikke en Kuvert-eksport.")
+    data = transfer.read_export(raw)  # refuses what is not an export, nested JSON too
     db = _database()
     try:
         with db.session() as session, _bar(transfer.rows_in(data)) as bar:

@@ -20,8 +20,9 @@ from app import cases
 from app import models as m
 from app.auth import Principal
 from app.errors import Conflict, NotFound, ServiceError
-from app.graph.document import GraphDocument, looks_like_cpr
+from app.graph.document import GraphDocument
 from app.graph.errors import DocumentInvalid, Problem
+from app.graph.text import TEXT_CODES, text_problem
 from app.schemas import EventPublic, UtcDateTime
 
 __all__ = [
@@ -100,9 +101,8 @@ def _check_name(name: str) -> str:
     elif len(name) > NAME_MAX:
         problem = Problem("name", "string_too_long",
                           f"Navnet er for langt (højst {NAME_MAX} tegn).")
-    elif looks_like_cpr(name):
-        problem = Problem("name", "cpr_number",
-                          "Navnet ligner et CPR-nummer. Kuvert gemmer aldrig CPR-numre.")
+    elif (code := text_problem(name)) is not None:  # NUL, invisible characters, a CPR
+        problem = Problem("name", code, TEXT_CODES[code])
     else:
         return name
     raise DocumentInvalid([problem])

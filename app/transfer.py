@@ -25,6 +25,8 @@ from app.auth import SYSTEM
 from app.cases import audit, recount_all
 from app.db import Base
 from app.errors import Conflict
+from app.graph.classify import normalise
+from app.graph.cleanup import clean_document, clean_text
 
 FORMAT = "kuvert-export"
 FORMAT_VERSION = 1
@@ -123,6 +125,60 @@ def _revive(model: type[Base], row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def read_export(raw: str) -> dict[str, Any]:
+    """The export in ``raw`` as a dict, or Conflict with the reason in Danish.
+
+    Checks the shape before anything is written: an object, each table a list of
+    objects; JSON nested past any use is refused like JSON that is not JSON.
+    """
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        detail = f": {exc}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise Conflict(f"Filen er ikke gyldig JSON{detail}.") from None
+    if not isinstance(data, dict):
+        raise Conflict("Filen er ikke en Kuvert-eksport.")
+    for model in TABLES:
+        rows = data.get(_name(model), [])
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise Conflict(f"Tabellen «{_name(model)}» i filen er ikke en liste af rækker.")
+    return data
+
+
+def clean_export(data: dict[str, Any]) -> dict[str, Any]:
+    """An export from before migration 0010 brought up to today's rules, as the migration
+    does for a database: unsafe actor keys renamed (the same way in every version of a
+    case), invisible characters and CPR numbers taken out of texts."""
+    renames: dict[Any, dict[str, str]] = {}
+    out = dict(data)
+    for table in ("events", "snapshots"):
+        rows = sorted(data.get(table, []), key=lambda r: (r.get("version") or 0, r.get("id") or 0))
+        by_row = {id(r): {**r, "document": clean_document(
+            r["document"], renames.setdefault(r.get("case_id"), {}))}
+            for r in rows if isinstance(r.get("document"), dict)}
+        out[table] = [by_row.get(id(r), r) for r in data.get(table, [])]
+    texts = ("label", "profession", "sector", "organisation", "contribution", "contact")
+
+    def cleaned(row: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+        return {**row, **{f: clean_text(row[f]) for f in fields if f in row}}
+
+    out["actors"] = [{**cleaned(r, texts), "key": renames.get(r.get("case_id"), {}).get(
+        r.get("key"), r.get("key"))} for r in data.get("actors", [])]
+    out["couplings"] = [cleaned(r, ("topic",)) for r in data.get("couplings", [])]
+    out["agreements"] = [cleaned(r, ("what",)) for r in data.get("agreements", [])]
+    cases = []
+    for row in data.get("cases", []):
+        case = cleaned(row, ("label", "external_ref", "consent_scope"))
+        if case.get("label") != row.get("label") and isinstance(case.get("label"), str):
+            case["label_folded"] = normalise(case["label"])
+        key = row.get("coordinator_key")
+        if key in renames.get(row.get("id"), {}):
+            case["coordinator_key"] = renames[row["id"]][key]
+        cases.append(case)
+    out["cases"] = cases
+    return out
+
+
 def import_all(session: Session, data: dict[str, Any],
                progress: Callable[[int], object] | None = None,
                batch: int = 2000) -> dict[str, int]:
@@ -145,6 +201,7 @@ def import_all(session: Session, data: dict[str, Any],
                            f"{min(clash)}); et id må aldrig gå til en anden række.")
     # The migration seeds the catalogue; the export carries the catalogue as it was.
     session.execute(delete(m.CatalogueEntry))
+    data = clean_export(data)
     counts: dict[str, int] = {}
     for model in TABLES:
         rows = data.get(_name(model), [])

@@ -27,10 +27,12 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from app.graph.errors import DocumentInvalid, Problem
+from app.graph.text import TEXT_CODES, check_text, looks_like_cpr
 
 __all__ = [
     "ACTOR_KINDS",
     "COUPLING_STATES",
+    "KEY_PATTERN",
     "LIMITS",
     "PANELS",
     "TARGET_GROUPS",
@@ -72,41 +74,10 @@ class _Limits:
 
 LIMITS = _Limits()
 
-# ddmmyy-xxxx, ddmmyyxxxx or ddmmyy xxxx with a real day (01-31) and month (01-12).
-# No modulus-11 check: CPR numbers issued since 2007 need not satisfy it.
-_CPR = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}[-\s]?\d{4}(?!\d)")
-
-
-def looks_like_cpr(text: str) -> bool:
-    """Whether ``text`` contains something shaped like a Danish CPR number.
-
-    Examples
-    --------
-    >>> looks_like_cpr("Claus, 22")
-    False
-    >>> looks_like_cpr("Claus 010203-1234")
-    True
-    >>> looks_like_cpr("tlf. 8940 2000")
-    False
-    """
-    return _CPR.search(text) is not None
-
-
-def _refuse_cpr(value: str | None) -> str | None:
-    if value is not None and looks_like_cpr(value):
-        raise PydanticCustomError(
-            "cpr_number",
-            "Teksten ligner et CPR-nummer. Kuvert gemmer aldrig CPR-numre; "
-            "brug et pseudonym eller sagens eget nummer uden CPR.",
-        )
-    return value
-
-
-def _refuse_nul(value: str | None) -> str | None:
-    """PostgreSQL cannot store NUL characters in text, and no caseworker types one."""
-    if value is not None and "\x00" in value:
-        raise PydanticCustomError("nul_character", "Teksten indeholder et NUL-tegn (\\u0000).")
-    return value
+KEY_PATTERN = r"^[\w.-]*\w[\w.-]*$"
+"""An actor's key: letters, digits, underscores, dots and hyphens, with at least one letter,
+digit or underscore, so never ``.`` or ``..``, which a browser reads as a step in a form's
+URL (``/cases/7/actors/../delete`` is ``/cases/7/delete``)."""
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -141,23 +112,20 @@ Text = Annotated[
     str,
     BeforeValidator(_strip),
     StringConstraints(min_length=1, max_length=LIMITS.text),
-    AfterValidator(_refuse_cpr),
-    AfterValidator(_refuse_nul),
+    AfterValidator(check_text),
 ]
 _OptionalShort = Annotated[
-    str, StringConstraints(max_length=LIMITS.text), AfterValidator(_refuse_cpr),
-    AfterValidator(_refuse_nul),
+    str, StringConstraints(max_length=LIMITS.text), AfterValidator(check_text),
 ]
 _OptionalLong = Annotated[
-    str, StringConstraints(max_length=LIMITS.long_text), AfterValidator(_refuse_cpr),
-    AfterValidator(_refuse_nul),
+    str, StringConstraints(max_length=LIMITS.long_text), AfterValidator(check_text),
 ]
 OptionalText = Annotated[_OptionalShort | None, BeforeValidator(_blank_to_none)]
 LongText = Annotated[_OptionalLong | None, BeforeValidator(_blank_to_none)]
 Key = Annotated[
     str,
     BeforeValidator(_strip),
-    StringConstraints(min_length=1, max_length=LIMITS.key, pattern=r"^[\w.-]+$"),
+    StringConstraints(min_length=1, max_length=LIMITS.key, pattern=KEY_PATTERN),
 ]
 
 
@@ -188,8 +156,7 @@ class Agreement(_Strict):
         str,
         BeforeValidator(_strip),
         StringConstraints(min_length=1, max_length=LIMITS.long_text),
-        AfterValidator(_refuse_cpr),
-        AfterValidator(_refuse_nul),
+        AfterValidator(check_text),
     ]
     due: IsoDate | None = None
 
@@ -328,8 +295,8 @@ _MESSAGES: dict[str, str] = {
     "string_type": "Feltet skal være tekst.",
     "string_too_short": "Feltet må ikke være tomt.",
     "string_too_long": "Teksten er for lang (højst {max_length} tegn).",
-    "string_pattern_mismatch": "Nøglen må kun indeholde bogstaver, tal, punktum, "
-    "bindestreg og understregning.",
+    "string_pattern_mismatch": "Nøglen må kun indeholde bogstaver, tal, punktum, bindestreg "
+    "og understregning, og mindst ét bogstav, tal eller én understregning.",
     "literal_error": "Ugyldig værdi; tilladt er: {expected}.",
     "int_type": "Feltet skal være et helt tal.",
     "int_parsing": "Feltet skal være et helt tal.",
@@ -391,7 +358,7 @@ def problems_from_errors(errors: Sequence[ErrorDetails], strip: int = 0) -> list
     return problems
 
 
-_OWN_CODES = frozenset({"cpr_number", "nul_character"})
+_OWN_CODES = frozenset(TEXT_CODES)
 
 
 def parse_document(data: Any) -> GraphDocument:

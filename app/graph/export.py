@@ -516,7 +516,7 @@ def from_graphml(
         if attrs.get("agreements") is not None:
             try:
                 coupling["agreements"] = json.loads(attrs["agreements"])
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, RecursionError):  # [[[[… nested past any use
                 _refuse(f"Aftalerne på koblingen {source}–{target} er ikke gyldig JSON.")
         couplings.append(coupling)
 

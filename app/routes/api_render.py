@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -11,7 +15,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from app import cases, diagram
+from app.auth import Principal
 from app.deps import CaseId, PrincipalDep, SessionDep, SettingsDep, VersionQuery, etag
+from app.errors import ServiceError
 from app.graph.document import GraphDocument, IsoDate, parse_document
 from app.graph.export import from_graphml
 from app.handlers import error_body
@@ -82,24 +88,99 @@ def envelope_pdf(session: SessionDep, who: PrincipalDep, settings: SettingsDep, 
     return _file(pdf, "pdf", f"kuvert-{case_id}.pdf", version=shown)
 
 
-@router.post("/render.svg", response_class=Response, responses={**_SVG, **_BODY_ERRORS})
-def render_svg(doc: GraphDocument, _who: PrincipalDep, settings: SettingsDep,
+# --- drawing a document sent in the request ----------------------------------------------
+#
+# Anyone with a read token may ask for a drawing of any document, so the work one request
+# can cause is bounded: a document much larger than a real citizen's network is refused
+# (413) before drawing, and one caller draws at most a few at a time (429), so that a few
+# requests cannot keep the workers busy for everyone else.
+
+RENDER_MAX_ACTORS = 150
+RENDER_MAX_COUPLINGS = 1000
+RENDER_MAX_TEXT = 200_000  # characters of text in the whole document
+RENDERS_PER_CALLER = 2
+
+
+class TooLargeToDraw(ServiceError):
+    status = 413
+    code = "too_large_to_draw"
+    message = (f"Netværket er for stort til at tegne her (højst {RENDER_MAX_ACTORS} aktører, "
+               f"{RENDER_MAX_COUPLINGS} koblinger og {RENDER_MAX_TEXT // 1000}.000 tegn tekst).")
+
+
+class TooManyRenders(ServiceError):
+    status = 429
+    code = "too_many_renders"
+    message = (f"Du tegner allerede {RENDERS_PER_CALLER} diagrammer på én gang. "
+               "Vent til de er færdige, og prøv igen.")
+
+
+def _text_size(doc: GraphDocument) -> int:
+    size = len(doc.label)
+    for actor in doc.actors:
+        size += sum(len(v) for v in (actor.label, actor.profession, actor.sector,
+                                     actor.organisation, actor.contribution, actor.contact) if v)
+    for coupling in doc.couplings:
+        size += len(coupling.topic or "") + sum(len(a.what) for a in coupling.agreements)
+    return size
+
+
+def check_drawable(doc: GraphDocument) -> None:
+    """Raise TooLargeToDraw for a document far beyond a real network."""
+    if (len(doc.actors) > RENDER_MAX_ACTORS or len(doc.couplings) > RENDER_MAX_COUPLINGS
+            or _text_size(doc) > RENDER_MAX_TEXT):
+        raise TooLargeToDraw()
+
+
+_drawing: Counter[str] = Counter()
+_drawing_lock = threading.Lock()
+
+
+@contextmanager
+def render_slot(who: Principal) -> Iterator[None]:
+    """One of the caller's few drawing slots (per process), or TooManyRenders."""
+    with _drawing_lock:
+        if _drawing[who.name] >= RENDERS_PER_CALLER:
+            raise TooManyRenders()
+        _drawing[who.name] += 1
+    try:
+        yield
+    finally:
+        with _drawing_lock:
+            _drawing[who.name] -= 1
+            if _drawing[who.name] <= 0:
+                del _drawing[who.name]
+
+
+_RENDER_ERRORS = {**_BODY_ERRORS,
+                  413: _error("Indholdet er for stort, eller netværket for stort til at tegne"),
+                  429: _error("Der tegnes allerede for mange diagrammer med denne adgang")}
+
+
+@router.post("/render.svg", response_class=Response, responses={**_SVG, **_RENDER_ERRORS})
+def render_svg(doc: GraphDocument, who: PrincipalDep, settings: SettingsDep,
                lang: LangQ = "da", pseudonymise: PseudoQ = False,
                on: OnQ = None,
                ) -> Response:
-    """Draw the network sent as SVG; nothing is stored."""
-    return _file(diagram.envelope_svg(doc, settings, lang=lang, on=on,
-                                      pseudonymised=pseudonymise), "svg")
+    """Draw the network sent as SVG; nothing is stored. At most 150 actors, 1000 couplings."""
+    check_drawable(doc)
+    with render_slot(who):
+        svg = diagram.envelope_svg(doc, settings, lang=lang, on=on, pseudonymised=pseudonymise)
+    return _file(svg, "svg")
 
 
-@router.post("/render.pdf", response_class=Response, responses={**_PDF, **_BODY_ERRORS})
-def render_pdf(doc: GraphDocument, _who: PrincipalDep, settings: SettingsDep,
+@router.post("/render.pdf", response_class=Response, responses={**_PDF, **_RENDER_ERRORS})
+def render_pdf(doc: GraphDocument, who: PrincipalDep, settings: SettingsDep,
                lang: LangQ = "da", pseudonymise: PseudoQ = False, paper: PaperQ = "a4",
                on: OnQ = None,
                ) -> Response:
-    """Draw the network sent as a PDF page; nothing is stored."""
-    return _file(diagram.envelope_pdf(doc, settings, lang=lang, on=on, paper=paper,
-                                      pseudonymised=pseudonymise), "pdf", "kuvert.pdf")
+    """Draw the network sent as a PDF page; nothing is stored. At most 150 actors, 1000
+    couplings."""
+    check_drawable(doc)
+    with render_slot(who):
+        pdf = diagram.envelope_pdf(doc, settings, lang=lang, on=on, paper=paper,
+                                   pseudonymised=pseudonymise)
+    return _file(pdf, "pdf", "kuvert.pdf")
 
 
 @router.get("/templates/prototype/{prototype}.pdf", response_class=Response,
@@ -147,7 +228,7 @@ async def import_case(request: Request, session: SessionDep, who: PrincipalDep,
     if kind == "application/json":
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: [[[[… nested past any use
             return _refuse(422, "json_invalid", "Indholdet er ikke gyldig JSON.")
         doc = parse_document(data)
     elif kind in _IMPORT_TYPES:

@@ -90,7 +90,7 @@ def show_history(request: Request, session: SessionDep, login: LoginDep,
 
 @router.post("/cases/{case_id}/snapshots")
 def save_snapshot(request: Request, session: SessionDep, login: CsrfLoginDep, case_id: CaseId,
-                  name: Annotated[str, Form()] = "") -> Response:
+                  name: Annotated[str, Form(max_length=1000)] = "") -> Response:
     """Save the network as it is now under a name."""
     problems: list[Problem] = []
     status = 200

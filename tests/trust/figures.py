@@ -10,6 +10,7 @@ from a run of the tests, never from someone's typing.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from datetime import date
 
@@ -54,6 +55,18 @@ def summary() -> str:
     return f"{head}\n{body}"
 
 
+_LINE = re.compile(r"^- (?P<topic>.+), (?P<backend>SQLite|PostgreSQL): (?P<text>.*)$")
+
+
+def _earlier(block: str) -> dict[tuple[str, str], str]:
+    """The figure lines already on the page, by (topic, backend)."""
+    found = {}
+    for line in block.splitlines():
+        if match := _LINE.match(line):
+            found[match["topic"], match["backend"]] = match["text"]
+    return found
+
+
 def write() -> None:
     text = summary()
     if not text:
@@ -64,5 +77,11 @@ def write() -> None:
     if os.environ.get("KUVERT_UPDATE_DOCS") == "1":
         page = PAGE.read_text(encoding="utf-8")
         before, rest = page.split(START, 1)
-        _, after = rest.split(END, 1)
+        block, after = rest.split(END, 1)
+        # A run of only some trust tests replaces their lines and keeps the others' lines.
+        kept = {k: v for k, v in _earlier(block).items() if k not in _lines}
+        if kept:
+            text += ("\nFrom earlier runs (their tests did not run this time):\n\n" + "".join(
+                f"- {topic}, {backend}: {line}\n"
+                for (topic, backend), line in sorted(kept.items())))
         PAGE.write_text(f"{before}{START}\n{text}{END}{after}", encoding="utf-8")

@@ -53,7 +53,8 @@ def _text(max_size: int) -> st.SearchStrategy[str]:
     return _padded(core)
 
 
-_keys = st.text("abcdefghijklmnopqrstuvwxyzæøå0123456789_.-", min_size=1, max_size=12)
+_keys = st.text("abcdefghijklmnopqrstuvwxyzæøå0123456789_.-", min_size=1, max_size=12).filter(
+    lambda key: any(ch.isalnum() or ch == "_" for ch in key))  # never only dots and hyphens
 _short = _text(40)
 _long = _text(120)
 _blank = st.sampled_from(["", "   ", None])
