@@ -17,6 +17,7 @@ from app.db import Database
 from app.i18n import Language
 from app.limits import BodyLimit
 from app.live import PostgresListener
+from app.observability import RequestId
 from app.routes import (
     api_cases,
     api_embeds,
@@ -98,4 +99,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_methods=["GET"], allow_headers=["Authorization"],
                            expose_headers=["ETag"])
     app.add_middleware(Language)
+    app.add_middleware(RequestId)  # outermost: the id is set before anything logs
     return app
