@@ -63,7 +63,9 @@ def backup(url: str, target: Path) -> None:
                 raise BackupError(f"Databasen {source} findes ikke.")
             os.close(_private(str(partial), os.O_WRONLY | os.O_CREAT | os.O_TRUNC))
             with sqlite3.connect(source, timeout=30) as src, sqlite3.connect(partial) as dst:
-                src.backup(dst, pages=1024)  # in steps: writers get the lock in between
+                # In one step: a snapshot under a read transaction. In WAL mode writers go on
+                # meanwhile; a stepwise copy would restart on every write and might never end.
+                src.backup(dst)
             dst.close()
             src.close()
         else:
@@ -82,7 +84,11 @@ def restore(url: str, source: Path) -> None:
     target = _sqlite_path(url)
     if target is not None:
         with sqlite3.connect(source) as src:
-            if src.execute("PRAGMA integrity_check").fetchone() != ("ok",):
+            try:
+                whole = src.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            except sqlite3.DatabaseError:
+                whole = False
+            if not whole:
                 raise BackupError(f"{source} er ikke en hel SQLite-database.")
             target.parent.mkdir(parents=True, exist_ok=True)
             with sqlite3.connect(target, timeout=30) as dst:

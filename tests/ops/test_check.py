@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from app.checks import check
-from app.config import Settings
 from tests.ops.certs import idp_metadata, self_signed
 
 KUVERT = str(Path(sys.executable).with_name("kuvert"))
@@ -165,7 +164,8 @@ def test_check_refuses_oidc_provider_naming_another_issuer(production: dict[str,
     assert len(problems) == 1 and problems[0].startswith("KUVERT_OIDC_ISSUER: udbyderens")
 
 
-def _kuvert(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def _kuvert(env: dict[str, str], *args: str,
+            timeout: float = 60) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KUVERT_")}
     return subprocess.run([KUVERT, *args], env=clean | env, capture_output=True, text=True,
                           timeout=timeout, check=False)
