@@ -61,12 +61,13 @@ class RequestId:
                 client = scope.get("client")
                 access.info("%s %s %s", scope["method"], scope["path"], status, extra={
                     "method": scope["method"], "path": scope["path"], "status": status,
+                    "scheme": scope.get("scheme"),
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "client": client[0] if client else None})
             request_id.reset(token)
 
 
-_FIELDS = ("method", "path", "status", "duration_ms", "client")
+_FIELDS = ("method", "path", "status", "scheme", "duration_ms", "client")
 
 
 class JsonFormatter(logging.Formatter):
