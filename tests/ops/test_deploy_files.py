@@ -101,3 +101,19 @@ def test_containerfile_builds_and_passes_check() -> None:
     finally:
         subprocess.run([BUILDER, "rmi", "-f", tag], capture_output=True, timeout=120,
                        check=False)
+
+
+def test_operations_guide_lists_every_check() -> None:
+    """docs/drift.md names every setting `kuvert check` can refuse."""
+    import ast
+
+    source = (ROOT / "app" / "checks.py").read_text(encoding="utf-8")
+    named = {node.value for node in ast.walk(ast.parse(source))
+             if isinstance(node, ast.Constant) and isinstance(node.value, str)
+             and re.fullmatch(r"KUVERT_[A-Z_]+", node.value)}
+    named |= {f"KUVERT_{f.upper()}" for f in ("audit_retention_days",
+                                                "closed_case_retention_days",
+                                                "oidc_client_id", "oidc_client_secret",
+                                                "saml_sp_key_file")}
+    guide = (ROOT / "docs" / "drift.md").read_text(encoding="utf-8")
+    assert sorted(n for n in named if f"`{n}`" not in guide) == []
