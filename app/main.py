@@ -20,6 +20,7 @@ from app.live import PostgresListener
 from app.observability import RequestId
 from app.routes import (
     api_cases,
+    api_docs,
     api_embeds,
     api_history,
     api_network,
@@ -79,9 +80,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    # No /docs or /redoc: FastAPI would load their scripts from a CDN. The schema is
-    # served as /openapi.json.
-    app = FastAPI(title="Kuvert", version="1", description=DESCRIPTION,
+    # FastAPI's own /docs and /redoc would load their scripts from a CDN; api_docs serves
+    # them from node_modules instead. The schema is /openapi.json.
+    app = FastAPI(title="Kuvert", version=api_docs.VERSION, description=DESCRIPTION,
                   docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.settings = settings
     app.state.db = Database(settings.database_url)
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    pages_embed, vendor):
         app.include_router(module.router)
     pages_sso.install(app)
+    api_docs.install(app)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, embed_frame_ancestors=settings.embed_frame_ancestors)
