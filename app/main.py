@@ -27,6 +27,7 @@ from app.routes import (
     api_render,
     api_stateless,
     health,
+    pages_about,
     pages_admin,
     pages_auth,
     pages_case,
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     handlers.install(app)
     for module in (health, api_render, api_cases, api_network, api_stateless, api_history,
                    api_embeds, pages_auth, pages_cases, pages_case, pages_history, pages_admin,
-                   pages_embed, vendor):
+                   pages_embed, pages_about, vendor):
         app.include_router(module.router)
     pages_sso.install(app)
     api_docs.install(app)
