@@ -171,6 +171,7 @@ def search_cases_filtered(
           detail=(f"q={q!r} target_group={target_group!r} prototype={prototype!r} "
                   f"coordinator={coordinator!r} team={team_id!r} "
                   f"offset={offset} limit={limit}"),
+          term=q,
           team_id=team_id if team_id is not None and who.sees(team_id)
           else (min(who.team_ids) if len(who.team_ids) == 1 else None))
     session.commit()
