@@ -30,7 +30,7 @@ run: $(STAMP) $(NODE_STAMP)
 	@echo "  API-token til demoteamet:  $$(cat var/demo-token.txt 2>/dev/null || echo 'se var/demo-token.txt')"
 	@echo "  Prøv:  curl -H \"Authorization: Bearer $$(cat var/demo-token.txt 2>/dev/null)\" http://127.0.0.1:$${KUVERT_PORT:-8000}/api/v1/cases"
 	@echo "  Log ind i browseren:  http://127.0.0.1:$${KUVERT_PORT:-8000}/login  med  demo / kuvert-demo"
-	@echo "  API-beskrivelse:  http://127.0.0.1:$${KUVERT_PORT:-8000}/openapi.json"
+	@echo "  API-beskrivelse:  http://127.0.0.1:$${KUVERT_PORT:-8000}/docs  (ReDoc: /redoc, skema: /openapi.json)"
 	@echo
 	$(BIN)/kuvert serve
 

@@ -1,4 +1,5 @@
-"""The ``kuvert`` command: serve, migrate, demo data, teams, users, tokens, export/import."""
+"""The ``kuvert`` command: serve, check, migrate, backup/restore, demo data, teams, users,
+tokens, export/import."""
 
 from __future__ import annotations
 
@@ -59,16 +60,63 @@ def _cmd_demo(_args: argparse.Namespace) -> None:
         print(f"API-token til team demo (gemt i {path}): {result.token}")
 
 
+def _cmd_check(args: argparse.Namespace) -> None:
+    problems = _problems(args.workers)
+    if problems:
+        raise SystemExit(1)
+    print("Konfigurationen er klar til drift.")
+
+
+def _problems(workers: int | None) -> list[str]:
+    """Print each problem of the configuration on its own line (stderr); return them."""
+    from app.checks import check, load_settings
+
+    settings, problems = load_settings()
+    if settings is not None:
+        problems = check(settings, workers=workers)
+    lines = [str(p) for p in problems]
+    for line in lines:
+        print(line, file=sys.stderr)
+    return lines
+
+
 def _cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app.checks import load_settings
+    from app.observability import log_config
+
+    settings, _ = load_settings()
+    in_production = settings is None or settings.environment == "production"
+    if in_production and _problems(args.workers):
+        print("Kuvert starter ikke: ret konfigurationen (se `kuvert check`).", file=sys.stderr)
+        raise SystemExit(1)
     settings = get_settings()
     # An import string, so that every worker process builds its own app. Live updates
     # reach browsers on other workers only through PostgreSQL (LISTEN/NOTIFY); on SQLite
     # each worker tells only its own browsers.
     uvicorn.run("app.main:create_app", factory=True, host=settings.host,
                 port=args.port or settings.port, proxy_headers=False,
-                workers=args.workers)
+                workers=args.workers or settings.workers,
+                log_config=log_config(settings.log_format), access_log=False)
+
+
+def _cmd_backup(args: argparse.Namespace) -> None:
+    from app.backup import backup
+
+    target = Path(args.file)
+    backup(get_settings().database_url, target)
+    print(f"Sikkerhedskopi skrevet til {target}")
+
+
+def _cmd_restore(args: argparse.Namespace) -> None:
+    from app.backup import restore
+
+    if not args.yes:
+        raise ServiceError("Gendannelse erstatter alle data i databasen. Stop Kuvert, og "
+                           "kør igen med --yes.")
+    restore(get_settings().database_url, Path(args.file))
+    print(f"Databasen er gendannet fra {args.file}. Kør `kuvert migrate`, før Kuvert startes.")
 
 
 def _cmd_team_create(args: argparse.Namespace) -> None:
@@ -231,10 +279,20 @@ def parser() -> argparse.ArgumentParser:
         func=_cmd_demo)
     serve = sub.add_parser("serve", help="start webserveren")
     serve.add_argument("--port", type=int)
-    serve.add_argument("--workers", type=_positive, default=1,
-                       help="antal processer (live-opdateringer går kun på tværs af "
-                            "processer med PostgreSQL)")
+    serve.add_argument("--workers", type=_positive,
+                       help="antal processer (standard KUVERT_WORKERS; live-opdateringer går "
+                            "kun på tværs af processer med PostgreSQL)")
     serve.set_defaults(func=_cmd_serve)
+    chk = sub.add_parser("check", help="afvis en konfiguration, der er usikker i drift")
+    chk.add_argument("--workers", type=_positive, help="antal processer (standard KUVERT_WORKERS)")
+    chk.set_defaults(func=_cmd_check)
+    bak = sub.add_parser("backup", help="sikkerhedskopiér databasen, mens Kuvert kører")
+    bak.add_argument("file", help="filen kopien skrives til")
+    bak.set_defaults(func=_cmd_backup)
+    res = sub.add_parser("restore", help="gendan databasen fra en sikkerhedskopi (stop Kuvert)")
+    res.add_argument("file", help="sikkerhedskopien")
+    res.add_argument("--yes", action="store_true", help="ja, erstat alle data i databasen")
+    res.set_defaults(func=_cmd_restore)
 
     team = sub.add_parser("team", help="teams").add_subparsers(dest="action", required=True)
     team_create = team.add_parser("create", help="opret et team")

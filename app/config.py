@@ -134,6 +134,13 @@ class Settings(BaseSettings):
     sso_clock_skew_seconds: int = Field(
         60, description="Clock difference tolerated on token and assertion times.")
 
+    # --- operations (docs/drift.md) ---
+    workers: int = Field(1, ge=1, description="Processes `kuvert serve` starts (SQLite: one).")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="json: one JSON object per log line, with the request id.")
+    accessibility_statement_url: str = Field(
+        "", description="The municipality's accessibility statement at was.digst.dk.")
+
     @model_validator(mode="after")
     def _safe(self) -> Settings:
         self.thresholds  # noqa: B018  (refuses inconsistent limits at start-up)

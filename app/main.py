@@ -18,14 +18,17 @@ from app.db import Database
 from app.i18n import Language
 from app.limits import BodyLimit
 from app.live import PostgresListener
+from app.observability import RequestId
 from app.routes import (
     api_cases,
+    api_docs,
     api_embeds,
     api_history,
     api_network,
     api_render,
     api_stateless,
     health,
+    pages_about,
     pages_admin,
     pages_auth,
     pages_case,
@@ -79,9 +82,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    # No /docs or /redoc: FastAPI would load their scripts from a CDN. The schema is
-    # served as /openapi.json.
-    app = FastAPI(title="Kuvert", version="1", description=DESCRIPTION,
+    # FastAPI's own /docs and /redoc would load their scripts from a CDN; api_docs serves
+    # them from node_modules instead. The schema is /openapi.json.
+    app = FastAPI(title="Kuvert", version=api_docs.VERSION, description=DESCRIPTION,
                   docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.settings = settings
     app.state.db = Database(settings.database_url)
@@ -89,11 +92,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     handlers.install(app)
     for module in (health, api_render, api_cases, api_network, api_stateless, api_history,
                    api_embeds, pages_auth, pages_cases, pages_case, pages_history, pages_admin,
-                   pages_embed, vendor):
+                   pages_embed, pages_about, vendor):
         app.include_router(module.router)
     pages_sso.install(app)
     if settings.test_hooks:  # never in production (Settings refuses it)
         app.include_router(streams.test_router)
+    api_docs.install(app)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, embed_frame_ancestors=settings.embed_frame_ancestors)
@@ -102,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_methods=["GET"], allow_headers=["Authorization"],
                            expose_headers=["ETag"])
     app.add_middleware(Language)
+    app.add_middleware(RequestId)  # the id is set before anything logs
     if settings.trusted_proxy_list:  # outermost: everything after sees the real client
         # X-Forwarded-For/-Proto from the configured proxies only; anyone else's are
         # ignored, so a client cannot choose the address the login throttle counts.

@@ -105,8 +105,11 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                # A page with its own policy (/redoc: a nonce for its styles) keeps it.
+                if not any(k == b"content-security-policy" for k, _ in headers):
+                    headers.append((b"content-security-policy",
+                                    self.embed_csp if embed else CSP.encode()))
                 headers += [
-                    (b"content-security-policy", self.embed_csp if embed else CSP.encode()),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),
                 ]

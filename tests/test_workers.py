@@ -20,7 +20,7 @@ ARRIVAL_SECONDS = 5.0
 
 def test_serve_takes_a_number_of_workers() -> None:
     assert parser().parse_args(["serve", "--workers", "3"]).workers == 3
-    assert parser().parse_args(["serve"]).workers == 1
+    assert parser().parse_args(["serve"]).workers is None  # then KUVERT_WORKERS (1)
     with pytest.raises(SystemExit):
         parser().parse_args(["serve", "--workers", "0"])
 

@@ -218,7 +218,8 @@ _GRAPHML_BODY = {"schema": {"type": "string", "description": "A GraphML file"}}
              responses={**_WRITE_ERRORS,
                         415: _error("Hverken et grafdokument (JSON) eller GraphML")},
              openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/json": {"schema": {"$ref": "#/components/schemas/GraphDocument"}},
+                 "application/json": {
+                     "schema": {"$ref": "#/components/schemas/GraphDocument-Input"}},
                  **{t: _GRAPHML_BODY for t in _IMPORT_TYPES[1:]}}}})
 async def import_case(request: Request, session: SessionDep, who: PrincipalDep,
                       response: Response) -> CaseCreated | Response:

@@ -20,8 +20,9 @@ login and ignore bearer tokens (303 to the login page), show another team's case
 404, let a reader read but change nothing (403), and keep ``/admin`` for admins
 (403 for anyone else). Roles count per team: a user who is reader in team A and editor
 in team B changes nothing of A's (403) and creates new cases in B, the one team it
-writes in. ``/healthz``, ``/login``, ``/lang``, ``/`` (a redirect) and
-``/static`` are public; ``/embed/{token}`` is public to whoever has a valid link.
+writes in. ``/healthz``, ``/login``, ``/lang``, ``/`` (a redirect), ``/static``, the
+API pages (``/docs``, ``/redoc``), ``/tilgaengelighed`` and ``/privatliv`` are public;
+``/embed/{token}`` is public to whoever has a valid link.
 """
 
 from __future__ import annotations
@@ -179,6 +180,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/"): "public",
     ("GET", "/static/vendor/{name}"): "public",
     STATIC: "public",
+    ("GET", "/tilgaengelighed"): "public",
+    ("GET", "/privatliv"): "public",
+    ("GET", "/docs"): "public",
+    ("GET", "/redoc"): "public",
+    ("GET", "/static/apidocs/{name}"): "public",
     # sign-on with the municipality's provider: not set up on this server, so not here
     ("GET", "/login/oidc"): "sign_on_off",
     ("GET", "/login/oidc/callback"): "sign_on_off",
@@ -499,6 +505,11 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("GET", "/"): lambda w, case, c: Req("/"),
     ("GET", "/static/vendor/{name}"): lambda w, case, c: Req("/static/vendor/htmx.min.js"),
     STATIC: lambda w, case, c: Req("/static/app.css"),
+    ("GET", "/tilgaengelighed"): lambda w, case, c: Req("/tilgaengelighed"),
+    ("GET", "/privatliv"): lambda w, case, c: Req("/privatliv"),
+    ("GET", "/docs"): lambda w, case, c: Req("/docs"),
+    ("GET", "/redoc"): lambda w, case, c: Req("/redoc"),
+    ("GET", "/static/apidocs/{name}"): lambda w, case, c: Req("/static/apidocs/redoc-init.js"),
     # sign-on
     ("GET", "/login/oidc"): lambda w, case, c: Req("/login/oidc"),
     ("GET", "/login/oidc/callback"):
