@@ -59,6 +59,22 @@ def _cmd_demo(_args: argparse.Namespace) -> None:
         print(f"API-token til team demo (gemt i {path}): {result.token}")
 
 
+def serve_options(workers: int = 1) -> dict[str, Any]:
+    """How ``kuvert serve`` runs uvicorn; ``bench/bare.py`` serves its bare app the same way.
+
+    httptools and uvloop (``uvicorn[standard]``) when installed, else uvicorn's own
+    pure-Python parser and asyncio's loop.
+    """
+    import importlib.util
+
+    def has(module: str) -> bool:
+        return importlib.util.find_spec(module) is not None
+
+    return {"http": "httptools" if has("httptools") else "h11",
+            "loop": "uvloop" if has("uvloop") else "asyncio",
+            "proxy_headers": False, "workers": workers}
+
+
 def _cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -67,8 +83,7 @@ def _cmd_serve(args: argparse.Namespace) -> None:
     # reach browsers on other workers only through PostgreSQL (LISTEN/NOTIFY); on SQLite
     # each worker tells only its own browsers.
     uvicorn.run("app.main:create_app", factory=True, host=settings.host,
-                port=args.port or settings.port, proxy_headers=False,
-                workers=args.workers)
+                port=args.port or settings.port, **serve_options(args.workers))
 
 
 def _cmd_team_create(args: argparse.Namespace) -> None:
