@@ -17,6 +17,7 @@ from app.db import Database
 from app.i18n import Language
 from app.limits import BodyLimit
 from app.live import PostgresListener
+from app.read_audit import ReadAudit
 from app.routes import (
     api_cases,
     api_embeds,
@@ -72,6 +73,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     purger = asyncio.create_task(_purge_audit_regularly(app))
     yield
     purger.cancel()
+    app.state.read_audit.close()  # every queued read's audit row is committed first
     if listener is not None:
         listener.close()
 
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.settings = settings
     app.state.db = Database(settings.database_url)
+    app.state.read_audit = ReadAudit(app.state.db.engine)
     handlers.install(app)
     for module in (health, api_render, api_cases, api_network, api_stateless, api_history,
                    api_embeds, pages_auth, pages_cases, pages_case, pages_history, pages_admin,
