@@ -107,7 +107,7 @@ def _narrowed(who: Principal, q: str | None, target_group: str | None,
 
 
 def _prototype_is(prototype: Level, limits: Thresholds) -> ColumnElement[bool]:
-    """The cases whose stored counts give ``prototype`` under ``limits`` (DESIGN §4)."""
+    """The cases whose stored counts give ``prototype`` under ``limits`` (docs/design.md §2)."""
     professions, sectors = m.Case.profession_count, m.Case.sector_count
     one = and_(professions <= limits.professions_level1, sectors <= limits.sectors_level1)
     three = or_(professions > limits.professions_level2, sectors > limits.sectors_level2)

@@ -132,7 +132,7 @@ class Case(Base):
     consent_scope: Mapped[str | None] = mapped_column(String(LONG))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # Distinct professions and sectors among the actors (DESIGN §4), kept by the service
+    # Distinct professions and sectors among the actors (docs/design.md §2), kept by the service
     # layer on every write: the prototype filter is then SQL over the configured thresholds.
     profession_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sector_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

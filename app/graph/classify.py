@@ -65,7 +65,7 @@ def _display(text: str) -> str:
 class Thresholds:
     """The highest count that still gives level 1 and level 2.
 
-    They are configuration, not code (DESIGN §4): a municipality may draw the
+    They are configuration, not code (docs/design.md §2): a municipality may draw the
     lines elsewhere, so the app builds this from its settings.
 
     Parameters
@@ -229,7 +229,7 @@ def classify(doc: GraphDocument, thresholds: Thresholds = DEFAULT_THRESHOLDS) ->
         The network. The citizen is never counted: the question is how many
         professions and sectors surround the citizen.
     thresholds : Thresholds, optional
-        Where the levels change; DESIGN §4's table (:data:`DEFAULT_THRESHOLDS`)
+        Where the levels change; docs/design.md §2's table (:data:`DEFAULT_THRESHOLDS`)
         when omitted.
 
     Returns

@@ -13,9 +13,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from app.config import Settings
 from app.db import Database
 from app.deps import SessionDep, SettingsDep
+from app.errors import NotFound
 from app.routes.pages_auth import _safe_next, show_login
 from app.sso import oidc, people
-from app.errors import NotFound
 from app.sso.errors import SignOnRefused, SignOnUnavailable
 from app.sso.mapping import identify
 from app.sso.saml import SamlSignOn

@@ -11,7 +11,7 @@ Create Date: 2026-11-23
   trigram GIN index (``pg_trgm``), which both halves of a search (``label_folded LIKE
   '%q%'``, ``external_ref ILIKE 'q'``) can use.
 - ``profession_count``/``sector_count``: the distinct professions and sectors of the
-  case's actors (DESIGN §4), counted here for the cases already stored; from now on
+  case's actors (docs/design.md §2), counted here for the cases already stored; from now on
   the service layer keeps them (``kuvert reclassify`` recounts them all).
 """
 
