@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from app.config import Settings
 from app.graph import export
@@ -45,9 +45,10 @@ def prepare(doc: GraphDocument, *, pseudonymised: bool, lang: Lang = "da") -> Gr
 
 
 _SvgKey = Hashable
+V = TypeVar("V")
 
 
-class _SvgCache:
+class _SvgCache(Generic[V]):
     """The most recently drawn envelopes, by what they were drawn from.
 
     The renderer is pure (the same document, language, date and thresholds give the
@@ -58,17 +59,17 @@ class _SvgCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.entries: OrderedDict[_SvgKey, str] = OrderedDict()
+        self.entries: OrderedDict[_SvgKey, V] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: _SvgKey) -> str | None:
+    def get(self, key: _SvgKey) -> V | None:
         with self.lock:
             svg = self.entries.get(key)
             if svg is not None:
                 self.entries.move_to_end(key)
             return svg
 
-    def put(self, key: _SvgKey, svg: str) -> None:
+    def put(self, key: _SvgKey, svg: V) -> None:
         with self.lock:
             self.entries[key] = svg
             self.entries.move_to_end(key)
@@ -76,7 +77,9 @@ class _SvgCache:
                 self.entries.popitem(last=False)
 
 
-_svg_cache = _SvgCache(size=128)  # about 90 kB each at 60 actors
+_svg_cache: _SvgCache[str] = _SvgCache(size=128)  # about 90 kB each at 60 actors
+# Stored cases' envelopes, encoded once: a hit sends these bytes as they are.
+_stored_svgs: _SvgCache[bytes] = _SvgCache(size=256)
 
 # What the drawing of a stored case depends on besides its row: the renderer's own code.
 # A new release draws anew and answers with new ETags.
@@ -108,17 +111,17 @@ def stored_svg_etag(version: int, updated_at: datetime, lang: Lang, pseudonymise
     return f'"{version}.{hashlib.blake2b(what.encode(), digest_size=6).hexdigest()}"'
 
 
-def cached_svg(key: Hashable) -> str | None:
-    return _svg_cache.get(key)
+def cached_svg(key: Hashable) -> bytes | None:
+    return _stored_svgs.get(key)
 
 
 def draw_stored(key: Hashable, doc: GraphDocument, settings: Settings, *, lang: Lang,
-                on: date, pseudonymised: bool) -> str:
+                on: date, pseudonymised: bool) -> bytes:
     """Draw a stored case's envelope and keep it under ``key`` (see stored_svg_key)."""
     shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
     prototype = classify(doc, settings.thresholds).prototype
-    svg = render_svg(shown, prototype=prototype, lang=lang, on=on)
-    _svg_cache.put(key, svg)
+    svg = render_svg(shown, prototype=prototype, lang=lang, on=on).encode()
+    _stored_svgs.put(key, svg)
     return svg
 
 

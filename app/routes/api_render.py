@@ -106,7 +106,7 @@ async def envelope_svg(request: Request, credentials: BearerDep, case_id: CaseId
 
 
 def _draw(db: Database, settings: Settings, key: Any, found: reads.CaseRead, lang: diagram.Lang,
-          pseudonymise: bool) -> str:
+          pseudonymise: bool) -> bytes:
     with db.session() as session:
         doc = cases.document_at_version(session, found.case_id, found.version)
     return diagram.draw_stored(key, doc, settings, lang=lang, on=found.updated_at.date(),
