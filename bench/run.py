@@ -54,16 +54,31 @@ def _met(ok: bool) -> str:
 
 
 def _render_section(rows: list[dict[str, float]]) -> list[str]:
+    target = render.TARGET_MEDIAN_MS
     out = ["## Envelope layout + SVG", "",
-           f"Target: ≤ {render.TARGET_MEDIAN_MS:g} ms median at 60 actors / 150 couplings "
-           "(`bench/render.py`, `render_svg`, layout included).", "",
-           "| actors | couplings | median ms | p95 ms | target |", "|---:|---:|---:|---:|---|"]
+           f"Target: ≤ {target:g} ms median at 60 actors / 150 couplings, met only with a "
+           f"20 % margin (≤ {target / render.MARGIN:.2f} ms) (`bench/render.py`, "
+           "`render_svg`, layout included, not cached). Median and p95 are wall-clock "
+           "time; CPU ms is the median time the renderer's thread was on a core (on this "
+           "shared machine the wall clock also counts waiting for one). Beside it: "
+           "Graphviz `neato -Tsvg` as a whole process (Debian package) on the same "
+           "network's DOT export, in the same run; ratio = neato's median / ours.", "",
+           "| actors | couplings | median ms | p95 ms | CPU ms | SVG bytes | neato ms | "
+           "neato SVG bytes | neato ÷ ours | target |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         verdict = "–"
         if (r["actors"], r["couplings"]) == (60, 150):
-            verdict = _met(r["median_ms"] <= render.TARGET_MEDIAN_MS)
+            verdict = (
+                "met (with ≥ 20 % margin)" if r["median_ms"] <= target / render.MARGIN
+                else "**met without the 20 % margin**" if r["median_ms"] <= target
+                else f"**not met** (CPU {r['cpu_ms']:.1f} ms)")
+        neato = (f"{r['neato_ms']:.1f} | {r['neato_bytes']:.0f} | "
+                 f"{r['neato_ms'] / r['median_ms']:.1f}×" if "neato_ms" in r
+                 else "– | – | –")
         out.append(f"| {r['actors']} | {r['couplings']} | {r['median_ms']:.2f} | "
-                   f"{r['p95_ms']:.2f} | {verdict} |")
+                   f"{r['p95_ms']:.2f} | {r['cpu_ms']:.2f} | {r['bytes']:.0f} | {neato} | "
+                   f"{verdict} |")
     return [*out, ""]
 
 
@@ -77,22 +92,30 @@ def _pdf_section(r: dict[str, float]) -> list[str]:
 
 
 def _api_section(results: dict[str, list[api.Figure]], seconds: float) -> list[str]:
-    out = ["## API throughput", "",
-           f"One `kuvert serve` process; {api.CONCURRENCY} concurrent clients (httpx) on "
-           f"loopback, {seconds:g} s per endpoint in {api.ROUNDS} interleaved rounds; the "
-           "load generator shares the machine with the server. Ratio: throughput against "
-           "`/healthz` (which asks the database `SELECT 1`) in the same run. Every "
-           "`/api/v1` read checks the token and the team and writes an audit row. "
-           f"Target: the graph read at ≥ {api.TARGET_GRAPH_RATIO:g} of the trivial endpoint.",
-           ""]
-    for backend, figures in results.items():
-        out += [f"### {backend}", "",
-                "| endpoint | req/s | p50 ms | p99 ms | ratio | errors | target |",
-                "|---|---:|---:|---:|---:|---:|---|"]
+    out = ["## API and page throughput", "",
+           f"Load from {api.generator()} on loopback ({api.CONNECTIONS} connections, one "
+           f"thread), {seconds:g} s per endpoint and set-up in {api.ROUNDS} interleaved "
+           "rounds, after a 1 s warm-up each; the load generator shares the two cores with "
+           "the server. p50 is the median of the rounds' p50, p99 the worst round's p99, "
+           "both from wrk's own latency histogram.", "",
+           "- **÷ bare**: throughput against a bare FastAPI app (`bench/bare.py`, one "
+           "`def` route returning a dict) served by uvicorn with exactly `kuvert serve`'s "
+           "settings (httptools, uvloop, same worker count), in the same run: the "
+           "framework's limit on this machine.",
+           "- **÷ /healthz**: against Kuvert's `/healthz` (a `SELECT 1`) in the same run.",
+           f"- Targets: `/healthz` ≥ {api.TARGET_HEALTH_VS_BARE:g}× bare; the reads ≥ "
+           f"{api.TARGET_READ_VS_HEALTH:g}× `/healthz`; **met** only with ≥ 20 % margin.",
+           "- Every `/api/v1` read checks the token and the team and writes its audit row "
+           "(committed before the answer, by group commit); every page read checks the "
+           "login; the 304 answers are audited too. The envelope.svg rows after the "
+           "first request are cache hits (drawn once per case version and settings).", ""]
+    for setup, figures in results.items():
+        out += [f"### {setup}", "",
+                "| endpoint | req/s | p50 ms | p99 ms | ÷ bare | ÷ /healthz | errors | "
+                "target |", "|---|---:|---:|---:|---:|---:|---:|---|"]
         for f in figures:
-            verdict = _met(f.ratio >= api.TARGET_GRAPH_RATIO) if "GET graph" in f.name else "–"
             out.append(f"| {f.name} | {f.rps:.0f} | {f.p50_ms:.1f} | {f.p99_ms:.1f} | "
-                       f"{f.ratio:.2f} | {f.errors} | {verdict} |")
+                       f"{f.vs_bare:.2f} | {f.vs_health:.2f} | {f.errors} | {f.verdict} |")
         out.append("")
     return out
 
