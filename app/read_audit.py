@@ -103,15 +103,21 @@ class ReadAudit:
         except Exception as exc:
             log.exception("read audit: could not commit %d rows", len(rows))
             error = exc
+        # One wake-up per event loop for the whole batch, not one per row (each
+        # call_soon_threadsafe writes to the loop's self-pipe).
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
         for _, loop, future in batch:
+            by_loop.setdefault(loop, []).append(future)
+        for loop, futures in by_loop.items():
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-                loop.call_soon_threadsafe(_settle, future, error)
+                loop.call_soon_threadsafe(_settle, futures, error)
 
 
-def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(RuntimeError("the read's audit row could not be written"))
+def _settle(futures: list[asyncio.Future[None]], error: BaseException | None) -> None:
+    for future in futures:
+        if future.done():
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(RuntimeError("the read's audit row could not be written"))

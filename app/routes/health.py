@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.db import Database
+from app.reads import in_thread
 
 router = APIRouter(tags=["drift"])
 
@@ -27,6 +27,6 @@ async def health(request: Request) -> JSONResponse:
     # One trip to a worker thread (the database call) and no session or dependencies:
     # py-spy showed /healthz spending more on the thread trips of sync dependencies
     # (get_database, get_session's enter and exit, the route) than on the query.
-    if await run_in_threadpool(_ping, request.app.state.db):
+    if await in_thread(_ping, request.app.state.db):
         return JSONResponse({"status": "ok", "database": "ok"})
     return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
