@@ -14,6 +14,7 @@ The writer is started on first use and stopped in the app's lifespan
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import queue
@@ -30,7 +31,10 @@ log = logging.getLogger(__name__)
 
 BATCH = 500  # rows per commit at most
 
-_Item = tuple[dict[str, Any], asyncio.AbstractEventLoop, "asyncio.Future[None]"]
+# A row, and who waits for it: a coroutine (its loop and asyncio future) or a worker
+# thread (no loop, a thread-safe future).
+_Item = tuple[dict[str, Any], asyncio.AbstractEventLoop | None,
+              "asyncio.Future[None] | concurrent.futures.Future[None]"]
 
 
 def row(principal: str, channel: str, action: str, case_id: int | None,
@@ -65,6 +69,14 @@ class ReadAudit:
         done: asyncio.Future[None] = loop.create_future()
         self.queue.put((entry, loop, done))
         await asyncio.shield(done)  # a client that goes away does not un-write the row
+
+    def record_sync(self, entry: dict[str, Any]) -> None:
+        """The same from a worker thread: blocks it until ``entry`` is committed."""
+        if self.thread is None or not self.thread.is_alive():
+            self._start()
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self.queue.put((entry, None, done))
+        done.result()
 
     def close(self) -> None:
         """Commit what is queued, then stop the writer."""
@@ -107,7 +119,15 @@ class ReadAudit:
         # call_soon_threadsafe writes to the loop's self-pipe).
         by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
         for _, loop, future in batch:
-            by_loop.setdefault(loop, []).append(future)
+            if loop is None:  # a worker thread waits
+                assert isinstance(future, concurrent.futures.Future)
+                if error is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(RuntimeError("the audit row could not be written"))
+            else:
+                assert isinstance(future, asyncio.Future)
+                by_loop.setdefault(loop, []).append(future)
         for loop, futures in by_loop.items():
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
                 loop.call_soon_threadsafe(_settle, futures, error)

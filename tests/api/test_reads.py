@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, select, update
@@ -145,3 +146,16 @@ def test_a_failed_commit_fails_the_read(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="audit"):
         asyncio.run(audit.record(row("token:1:t", "api", "read", 1, 1)))
     audit.close()
+
+
+def test_case_list_page_search_is_audited(browser: Any, db: Database) -> None:
+    """The list page hands its search row to the group-commit writer: still one row per
+    page, committed before the page is answered."""
+    who = f"user:{browser.username}"
+    for q in ("claus", "mor"):
+        assert browser.get("/cases", params={"q": q}).status_code == 200
+    with db.session() as session:
+        details = list(session.scalars(select(m.AuditEntry.detail).where(
+            m.AuditEntry.principal == who, m.AuditEntry.action == "search")))
+    assert len(details) == 2
+    assert any("q='claus'" in (d or "") for d in details)
