@@ -44,8 +44,10 @@ Den digitale Kuvertmodel: aktørerne omkring en borger, hvem der skal koble sig 
 hvem, og sagens kompleksitet (prototype 1/2/3).
 
 Alle `/api/v1`-kald kræver `Authorization: Bearer <token>` (`kuvert token create`).
-Læsninger giver sagens version som `ETag`; enhver ændring skal sende den tilbage som
-`If-Match` (eller `version` i indholdet). Fejl har formen
+Læsninger giver sagens version som `ETag` (for `envelope.svg` efterfulgt af et punktum og
+et fingeraftryk af tegningens indstillinger, fx `"7.3f9a1c2b4d5e"`; send den som
+`If-None-Match` for at få 304, så længe intet er ændret); enhver ændring skal sende den
+tilbage som `If-Match` (eller `version` i indholdet). Fejl har formen
 `{"error": {"code", "message", "problems": [{"field", "code", "message"}]}}`.
 """
 
