@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from app import models as m
@@ -40,6 +40,7 @@ __all__ = [
     "remove_catalogue_entry",
     "revoke_token",
     "set_active",
+    "set_site_admin",
     "teams",
     "tokens",
     "unlock_user",
@@ -66,16 +67,21 @@ class Admin:
     principal: Principal
     team_ids: frozenset[int]
     user_id: int
+    # Also reads the audit entries of no team: unknown names' failed logins, system jobs.
+    site_admin: bool = False
 
 
 def admin_of(session: Session, principal: Principal, username: str,
              roles: dict[int, str]) -> Admin:
-    """The admin behind a login, or Forbidden if the person is admin of no team."""
+    """The admin behind a login, or Forbidden if the person is admin of no team (and no
+    site admin)."""
     team_ids = frozenset(team for team, role in roles.items() if role == "admin")
-    user_id = session.scalar(select(m.User.id).where(m.User.username == username))
-    if not team_ids or user_id is None:
+    user = session.execute(select(m.User.id, m.User.site_admin)
+                           .where(m.User.username == username)).first()
+    if user is None or not (team_ids or user.site_admin):
         raise Forbidden("Kun administratorer har adgang til administrationen.")
-    return Admin(principal=principal, team_ids=team_ids, user_id=user_id)
+    return Admin(principal=principal, team_ids=team_ids, user_id=user.id,
+                 site_admin=bool(user.site_admin))
 
 
 def _now() -> datetime:
@@ -276,6 +282,20 @@ def _first_team(admin: Admin, user: m.User) -> int | None:
                default=None)
 
 
+def set_site_admin(session: Session, who: Principal, username: str, on: bool) -> m.User:
+    """Make a user site admin (or no longer): only from the command line, by whoever runs
+    the server. A site admin reads the audit entries of no team, see :func:`visible_to`."""
+    user = session.scalar(select(m.User).where(m.User.username == username.strip()))
+    if user is None:
+        raise NotFound(f"Brugeren «{username}» findes ikke.")
+    if user.site_admin != on:
+        user.site_admin = on
+        audit(session, who, "admin:site_admin_granted" if on else "admin:site_admin_revoked",
+              detail=f"user={user.username}")
+        session.commit()
+    return user
+
+
 # --- API tokens ------------------------------------------------------------------------
 
 
@@ -359,10 +379,32 @@ class AuditQuery:
     until: date | None = None
 
 
+def visible_to(admin: Admin) -> ColumnElement[bool]:
+    """Which audit entries an admin may read.
+
+    - entries of the teams they administer;
+    - entries of no team written by a user of those teams (logins, failed logins and
+      locks of a known name, catalogue changes, audit searches, searches across teams);
+    - for a site admin, every entry of no team (an unknown name's failed login,
+      system jobs such as purges and exports).
+
+    Another team's entries stay with that team's admins.
+    """
+    entry = m.AuditEntry
+    members = (select(literal("user:") + m.User.username)
+               .join(m.Membership, m.Membership.user_id == m.User.id)
+               .where(m.Membership.team_id.in_(admin.team_ids)))
+    teamless = entry.team_id.is_(None)
+    seen = entry.team_id.in_(admin.team_ids) | (teamless & entry.principal.in_(members))
+    return seen | teamless if admin.site_admin else seen
+
+
 def audit_log(session: Session, admin: Admin, query: AuditQuery,
               limit: int = 500) -> list[m.AuditEntry]:
-    """Audit entries of the administered teams, newest first; the search itself is audited."""
-    stmt = select(m.AuditEntry).where(m.AuditEntry.team_id.in_(admin.team_ids))
+    """Audit entries the admin may read (:func:`visible_to`), newest first; the search
+    itself is audited with its criteria (a name searched for is erased with a case it
+    names, :func:`app.cases.forget_case`)."""
+    stmt = select(m.AuditEntry).where(visible_to(admin))
     if query.case_id is not None:
         stmt = stmt.where(m.AuditEntry.case_id == query.case_id)
     if query.principal:
@@ -376,9 +418,16 @@ def audit_log(session: Session, admin: Admin, query: AuditQuery,
                           + timedelta(days=1))
     rows = list(session.scalars(stmt.order_by(m.AuditEntry.at.desc(), m.AuditEntry.id.desc())
                                 .limit(limit)))
-    audit(session, admin.principal, "admin:audit_search", detail=repr(query))
+    audit(session, admin.principal, "admin:audit_search", detail=_criteria(query),
+          term=query.principal, team_id=min(admin.team_ids) if len(admin.team_ids) == 1
+          else None)
     session.commit()
     return rows
+
+
+def _criteria(query: AuditQuery) -> str:
+    return (f"case_id={query.case_id!r} principal={query.principal!r} "
+            f"action={query.action!r} since={query.since} until={query.until}")
 
 
 def audit_csv(rows: list[m.AuditEntry]) -> str:

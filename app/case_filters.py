@@ -177,8 +177,9 @@ def search_cases_filtered(
     audit_team = (team_id if team_id is not None and who.sees(team_id)
                   else (min(who.team_ids) if len(who.team_ids) == 1 else None))
     if audited is not None:  # by group commit (app/read_audit.py), committed on return
-        audited(read_audit.row(who.name, who.channel, "search", None, audit_team, detail))
+        audited(read_audit.row(who.name, who.channel, "search", None, audit_team, detail,
+                               term=q))
         return rows, total
-    audit(session, who, "search", detail=detail, team_id=audit_team)
+    audit(session, who, "search", detail=detail, term=q, team_id=audit_team)
     session.commit()
     return rows, total

@@ -15,7 +15,8 @@ from alembic import command
 from alembic.config import Config
 from tqdm import tqdm
 
-from app import accounts, demo, retention, transfer
+from app import accounts, admin, demo, retention, transfer
+from app.auth import SYSTEM
 from app.config import ROOT, get_settings
 from app.db import Database
 from app.errors import ServiceError
@@ -103,6 +104,17 @@ def _cmd_user_create(args: argparse.Namespace) -> None:
     with db.session() as session:
         user = accounts.create_user(session, args.username, password, args.team, args.role)
         print(f"Bruger oprettet: {user.username} ({args.role} i {args.team})")
+        if args.site_admin:
+            admin.set_site_admin(session, SYSTEM, user.username, True)
+            print(f"{user.username} er nu også webstedsadministrator (ser log uden team).")
+
+
+def _cmd_user_site_admin(args: argparse.Namespace) -> None:
+    db = _database()
+    with db.session() as session:
+        user = admin.set_site_admin(session, SYSTEM, args.username, not args.off)
+        state = "er nu" if user.site_admin else "er ikke længere"
+        print(f"{user.username} {state} webstedsadministrator (ser log uden team).")
 
 
 def _cmd_token_create(args: argparse.Namespace) -> None:
@@ -256,7 +268,14 @@ def parser() -> argparse.ArgumentParser:
     user_create.add_argument("--username", required=True)
     user_create.add_argument("--password", help="udelades: der spørges")
     user_create.add_argument("--role", required=True, choices=accounts.ROLES)
+    user_create.add_argument("--site-admin", action="store_true",
+                             help="må også se log uden team (fx mislykkede logins)")
     user_create.set_defaults(func=_cmd_user_create)
+    user_site = user.add_parser("site-admin",
+                                help="gør en bruger til webstedsadministrator (ser log uden team)")
+    user_site.add_argument("--username", required=True)
+    user_site.add_argument("--off", action="store_true", help="fjern rollen igen")
+    user_site.set_defaults(func=_cmd_user_site_admin)
 
     token = sub.add_parser("token", help="API-tokens").add_subparsers(dest="action", required=True)
     token_create = token.add_parser("create", help="opret et API-token")

@@ -65,6 +65,14 @@ class Hub:
         for sub in targets:
             sub.loop.call_soon_threadsafe(_offer, sub.queue, (event, data))
 
+    def end_case(self, case_id: int) -> None:
+        """A deleted case: its streams get a last ``deleted`` event and leave the registry,
+        so nothing said later about this id (never reused, but still) reaches them."""
+        with self.lock:
+            ended = self.subscribers.pop(case_id, set())
+        for sub in ended:
+            sub.loop.call_soon_threadsafe(_offer, sub.queue, ("deleted", ""))
+
     def _announce_viewers(self, case_id: int) -> None:
         self.deliver(case_id, "viewers", ", ".join(self.viewers(case_id)))
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,6 +31,12 @@ from app.db import Base
 SHORT = 200
 LONG = 2000
 
+# On SQLite, a table without AUTOINCREMENT gives the next row max(id) + 1: after the
+# newest row was deleted, its id (and what still names it: audit entries, live streams)
+# went to the next one. Every table whose id outlives its row never reuses one
+# (PostgreSQL's sequences never do). Migration 0009.
+NEVER_REUSE = {"sqlite_autoincrement": True}
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -37,6 +44,7 @@ def utcnow() -> datetime:
 
 class Team(Base):
     __tablename__ = "teams"
+    __table_args__ = NEVER_REUSE
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(SHORT), unique=True)
@@ -45,6 +53,7 @@ class Team(Base):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSE
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(SHORT), unique=True)
@@ -52,6 +61,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # May read the audit entries of no team (unknown names' failed logins, system jobs).
+    site_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
@@ -83,7 +94,7 @@ class ApiToken(Base):
     """A REST client's credential; only a SHA-256 of the secret is kept."""
 
     __tablename__ = "api_tokens"
-    __table_args__ = (CheckConstraint("scope IN ('read', 'write')", name="scope"),)
+    __table_args__ = (CheckConstraint("scope IN ('read', 'write')", name="scope"), NEVER_REUSE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
@@ -116,6 +127,7 @@ class Case(Base):
         # ``postgresql_*`` options: there it is a plain index.
         Index("ix_cases_label_folded", "label_folded", "external_ref", postgresql_using="gin",
               postgresql_ops={"label_folded": "gin_trgm_ops", "external_ref": "gin_trgm_ops"}),
+        NEVER_REUSE,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -239,7 +251,7 @@ class Snapshot(Base):
     """A named state of a case ("før", "efter møde 12/3") to compare with later."""
 
     __tablename__ = "snapshots"
-    __table_args__ = (UniqueConstraint("case_id", "name"),)
+    __table_args__ = (UniqueConstraint("case_id", "name"), NEVER_REUSE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -251,10 +263,14 @@ class Snapshot(Base):
 
 
 class AuditEntry(Base):
-    """One use of case data. Append-only; outlives the case it names (by id only)."""
+    """One use of case data; outlives the case it names (by id only, never reused).
+
+    Append-only, except that deleting a case erases the free text of the entries that
+    could name its citizen (``detail``, ``term``); who, what and when stay.
+    """
 
     __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_entries_case_at", "case_id", "at"),)
+    __table_args__ = (Index("ix_audit_entries_case_at", "case_id", "at"), NEVER_REUSE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
@@ -264,6 +280,9 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str | None] = mapped_column(String(LONG))
+    # A search's free text (search box, an admin's search by name), apart from the
+    # other criteria: erased when a case it matches is deleted.
+    term: Mapped[str | None] = mapped_column(String(SHORT))
 
 
 class CatalogueEntry(Base):
@@ -307,6 +326,7 @@ class EmbedLink(Base):
     """
 
     __tablename__ = "embed_links"
+    __table_args__ = NEVER_REUSE
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

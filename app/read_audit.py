@@ -25,7 +25,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
-from app.models import AuditEntry
+from app.graph.classify import normalise
+from app.models import SHORT, AuditEntry
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +39,13 @@ _Item = tuple[dict[str, Any], asyncio.AbstractEventLoop | None,
 
 
 def row(principal: str, channel: str, action: str, case_id: int | None,
-        team_id: int | None, detail: str | None = None) -> dict[str, Any]:
+        team_id: int | None, detail: str | None = None, *,
+        term: str | None = None) -> dict[str, Any]:
     """One audit row, as :func:`app.cases.audit` would write it, stamped now."""
     return {"at": datetime.now(UTC), "principal": principal, "channel": channel,
             "action": action, "case_id": case_id, "team_id": team_id,
-            "detail": detail[:2000] if detail else None}
+            "detail": detail[:2000] if detail else None,
+            "term": normalise(term)[:SHORT] if term and term.strip() else None}
 
 
 class ReadAudit:

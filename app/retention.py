@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app.auth import Principal
-from app.cases import audit
+from app.cases import audit, forget_case
 from app.config import Settings
 
 PURGER = Principal(name="system:purge", team_ids=frozenset(), can_write=True, channel="cli")
@@ -47,10 +47,17 @@ def stale_closed_cases(session: Session, settings: Settings,
 
 def purge_closed_cases(session: Session, settings: Settings, apply: bool,
                        now: datetime | None = None) -> list[Stale]:
-    """Closed cases past their retention; erased (history and all) only with ``apply``."""
+    """Closed cases past their retention; erased (history and all) only with ``apply``.
+
+    As with a deletion, the audit entries that could name the citizen lose their free
+    text (:func:`app.cases.forget_case`); who did what when stays until the audit
+    retention."""
     stale = stale_closed_cases(session, settings, now)
     if apply:
         for item in stale:
+            case = session.get(m.Case, item.case_id)
+            if case is not None:
+                forget_case(session, case)
             session.execute(delete(m.Case).where(m.Case.id == item.case_id))
             audit(session, PURGER, "purge", case_id=item.case_id, team_id=item.team_id,
                   detail="closed case past retention")

@@ -1,7 +1,11 @@
 """Export and import of everything, as one JSON document, for moving or backing up.
 
 The export is lossless: importing it into an empty database and exporting again
-gives the same JSON. Ids are kept, so audit entries still point at their cases.
+gives the same JSON. Ids are kept, so audit entries still point at their cases; and
+since the audit log outlives the rows it names, an id is never handed out twice:
+the export carries the highest id each table has ever used (``high_water``), and an
+import refuses ids at or below one the database has already used, and moves the id
+counters past every id the export used or its audit entries name.
 Importing into a database that already holds teams or cases is refused rather
 than merged: a merge of sensitive data should be a deliberate, reviewed job.
 """
@@ -30,6 +34,10 @@ TABLES: list[type[Base]] = [
     m.Team, m.User, m.Membership, m.ApiToken, m.CatalogueEntry,
     m.Case, m.Actor, m.Coupling, m.Agreement, m.Event, m.Snapshot, m.AuditEntry,
 ]
+
+
+# The tables whose ids outlive their rows (models.NEVER_REUSE).
+NEVER_REUSE = ["teams", "users", "api_tokens", "cases", "snapshots", "embed_links"]
 
 
 def _name(model: type[Base]) -> str:
@@ -70,6 +78,7 @@ def write_export(session: Session, out: TextIO,
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     parts: dict[str, Any] = {"format": FORMAT, "format_version": FORMAT_VERSION}
     parts.update({_name(model): model for model in TABLES})
+    parts["high_water"] = high_water(session)
     out.write("{\n")
     for i, (key, part) in enumerate(sorted(parts.items())):
         out.write(json.dumps(key) + ": ")
@@ -128,6 +137,12 @@ def import_all(session: Session, data: dict[str, Any],
     ):
         raise Conflict("Databasen indeholder allerede teams eller borgerforløb; "
                        "indlæs kun i en tom database.")
+    used = _merge(high_water(session), named_in_audit(session))
+    for name in NEVER_REUSE:
+        clash = [row["id"] for row in data.get(name, []) if int(row["id"]) <= used[name]]
+        if clash:
+            raise Conflict(f"Eksporten har id'er, som databasen allerede har brugt ({name} "
+                           f"{min(clash)}); et id må aldrig gå til en anden række.")
     # The migration seeds the catalogue; the export carries the catalogue as it was.
     session.execute(delete(m.CatalogueEntry))
     counts: dict[str, int] = {}
@@ -140,6 +155,10 @@ def import_all(session: Session, data: dict[str, Any],
                 progress(len(chunk))
         counts[_name(model)] = len(rows)
     _reset_sequences(session)
+    given = data.get("high_water")
+    marks: dict[str, Any] = given if isinstance(given, dict) else {}
+    _raise_high_water(session, _merge(used, {k: int(v) for k, v in marks.items()},
+                                      named_in_audit(session)))
     session.commit()
     if any("profession_count" not in row for row in data.get("cases", [])):
         recount_all(session)  # an export from before the counts were stored
@@ -164,3 +183,56 @@ def _reset_sequences(session: Session) -> None:
             f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
             f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
         ))
+
+
+def _merge(*marks: dict[str, int]) -> dict[str, int]:
+    return {name: max(mark.get(name, 0) for mark in marks) for name in NEVER_REUSE}
+
+
+def high_water(session: Session) -> dict[str, int]:
+    """The highest id each table has handed out (its row may be gone), at least its max id."""
+    marks: dict[str, int] = {}
+    dialect = session.get_bind().dialect.name
+    for name in NEVER_REUSE:
+        used = session.scalar(text(f"SELECT MAX(id) FROM {name}")) or 0
+        if dialect == "sqlite":
+            seq = session.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = :t"),
+                                 {"t": name})
+        elif dialect == "postgresql":
+            sequence = session.scalar(text(f"SELECT pg_get_serial_sequence('{name}', 'id')"))
+            last, called = session.execute(
+                text(f"SELECT last_value, is_called FROM {sequence}")).one()
+            seq = last if called else last - 1
+        else:
+            seq = 0
+        marks[name] = max(int(used), int(seq or 0))
+    return marks
+
+
+def named_in_audit(session: Session) -> dict[str, int]:
+    """The highest id of each table that the audit log names."""
+    entries = m.AuditEntry
+    marks = {name: 0 for name in NEVER_REUSE}
+    marks["cases"] = session.scalar(select(func.max(entries.case_id))) or 0
+    marks["teams"] = session.scalar(select(func.max(entries.team_id))) or 0
+    for kind, name in (("token", "api_tokens"), ("embed", "embed_links")):
+        for principal in session.scalars(select(entries.principal).distinct()
+                                         .where(entries.principal.startswith(f"{kind}:"))):
+            number = principal.split(":")[1]
+            if number.isdigit():
+                marks[name] = max(marks[name], int(number))
+    return marks
+
+
+def _raise_high_water(session: Session, marks: dict[str, int]) -> None:
+    """The next id of each table goes past ``marks`` (and past its rows)."""
+    dialect = session.get_bind().dialect.name
+    for name, mark in marks.items():
+        top = max(mark, session.scalar(text(f"SELECT MAX(id) FROM {name}")) or 0)
+        if dialect == "sqlite":
+            session.execute(text("DELETE FROM sqlite_sequence WHERE name = :t"), {"t": name})
+            session.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :seq)"),
+                            {"t": name, "seq": top})
+        elif dialect == "postgresql":
+            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                 f"{int(top) + 1}, false)"))
