@@ -87,6 +87,8 @@ def _read(db: Database, token: str, case_id: int, with_document: bool) -> CaseRe
         raise NotAuthenticated("Adgangsnøglen er ukendt eller trukket tilbage.")
     if found.case_id is None:  # no such case, or another team's: the same answer
         raise NotFound()
+    # The principal's name as app.auth.principal_for_token spells it (tests/api/test_reads.py
+    # checks that the two agree).
     return CaseRead(f"token:{found.id}:{found.name}", found.team_id, found.case_id,
                     found.version, found.updated_at,
                     found.document if with_document else None)

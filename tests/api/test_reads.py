@@ -38,6 +38,16 @@ def test_every_graph_read_is_audited(api: Api, db: Database) -> None:
     assert all(e.team_id is not None for e in entries)
 
 
+def test_hot_read_names_the_principal_as_every_other_route(api: Api, db: Database) -> None:
+    """app/reads.py spells the token's principal itself; it must match app.auth's."""
+    case_id, _ = api.create(claus_nu())
+    api.get(f"/api/v1/cases/{case_id}/graph")
+    with db.session() as session:
+        names = set(session.scalars(select(m.AuditEntry.principal).where(
+            m.AuditEntry.case_id == case_id)))
+    assert len(names) == 1 and next(iter(names)).startswith("token:")
+
+
 def test_every_svg_read_is_audited_cache_hits_and_304s_too(api: Api, db: Database) -> None:
     case_id, _ = api.create(claus_nu())
     first = api.get(f"/api/v1/cases/{case_id}/envelope.svg")
