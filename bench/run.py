@@ -291,7 +291,7 @@ def _summary(results: dict[str, Any]) -> list[str]:
     for f in results.get("Interactive latency") or []:
         ok = f.verdict.startswith("met")
         rows.append((f"{f.name}: p95 {f.p95_ms:.1f} ms", f.verdict,
-                     "" if ok else WHY["interactive"]))
+                     "" if ok else WHY["interactive" if "edit" in f.name else "pages"]))
     out = ["## Targets at a glance (issue 15)", "",
            "Met only with a margin of at least 20 %. Where a target is not met, why, as far "
            "as the profiles of this round tell.", "",
