@@ -19,10 +19,12 @@ from typing import Any
 from sqlalchemy import Select, Text, bindparam, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session, object_session
 
-from app import live
+from app import edits, live
 from app import models as m
 from app.auth import SYSTEM, Principal
+from app.edits import Edit, Summary
 from app.errors import Conflict, Forbidden, NotFound, StaleVersion, VersionRequired
+from app.graph import edit as graph_edit
 from app.graph.classify import counts, normalise
 from app.graph.document import GraphDocument, parse_document
 from app.graph.errors import DocumentInvalid, Problem
@@ -454,26 +456,43 @@ def _change(
     case_id: int,
     expected: Expected,
     kind: str,
-    summary: str,
+    summary: Summary,
     edit: Callable[[Doc], Doc],
     also: Callable[[m.Case], None] | None = None,
 ) -> tuple[m.Case, GraphDocument]:
     """The one way a case changes; see the module docstring.
 
-    ``also`` changes the case row's own facts in the same transaction.
+    ``also`` changes the case row's own facts in the same transaction. An edit that
+    changes nothing writes no version and no event, only an audit entry saying so.
     """
     case = _load(session, who, case_id)
     require_write(who)
+    if expected.version is None:
+        raise VersionRequired()
     try:
-        # Claim the version first: from then on nobody else can change the case, and
-        # the version we build on is exactly the one the caller saw.
+        current = session.scalar(select(m.Case.version).where(m.Case.id == case.id)) or 0
+        if current != expected.version:
+            raise StaleVersion(current, expected.version, expected.via_header)
+        before = _stored(session, case.id, expected.version)
+        try:
+            new = parse_document(edit(copy.deepcopy(before)))
+        except graph_edit.NoSuchPart as exc:
+            raise NotFound(exc.message) from exc
+        except graph_edit.EditRefused as exc:
+            raise Conflict(exc.message) from exc
+        if also is None and dump(new) == before:
+            audit(session, who, "update", case_id=case.id, team_id=case.team_id,
+                  detail=f"{kind}: intet ændret")
+            session.commit()
+            return case, new
+        # Claim the version: a concurrent writer makes this fail, not win, so the
+        # document built above is exactly the one at the version the caller saw.
         _bump(session, case, expected)
-        assert expected.version is not None
-        new = parse_document(edit(_stored(session, case.id, expected.version)))
         _store(session, case, new)
         if also is not None:
             also(case)
-        _event(session, who, case, kind, summary, new)
+        words = summary if isinstance(summary, str) else summary(before, dump(new))
+        _event(session, who, case, kind, words, new)
         audit(session, who, "update", case_id=case.id, team_id=case.team_id, detail=kind)
         live.announce_in_transaction(session, case.id, case.version)
         session.commit()
@@ -482,6 +501,13 @@ def _change(
         raise
     live.announce_committed(case.id, case.version)
     return case, new
+
+
+def apply_edit(
+    session: Session, who: Principal, case_id: int, expected: Expected, edit: Edit
+) -> tuple[m.Case, GraphDocument]:
+    """Apply one user action: one version, one event, one audit entry (none if no-op)."""
+    return _change(session, who, case_id, expected, edit.kind, edit.summary, edit.change)
 
 
 def change_document(
@@ -507,8 +533,8 @@ def undo(
         select(m.Event).where(m.Event.case_id == case.id).order_by(m.Event.version.desc())
         .limit(2)
     ).all()
-    return _change(session, who, case_id, expected, "undone", f"Fortrudt: {last.summary}",
-                   lambda _doc: dict(before.document))
+    return _change(session, who, case_id, expected, "undone", edits.undo_summary(last),
+                   lambda _doc: copy.deepcopy(before.document))
 
 
 def replace_graph(
@@ -568,112 +594,46 @@ def delete_case(session: Session, who: Principal, case_id: int, expected: Expect
 def add_actor(
     session: Session, who: Principal, case_id: int, expected: Expected, actor: dict[str, Any]
 ) -> tuple[m.Case, GraphDocument]:
-    def edit(doc: Doc) -> Doc:
-        if any(a["key"] == actor["key"] for a in doc["actors"]):
-            raise Conflict(f"Der findes allerede en aktør med nøglen «{actor['key']}».")
-        doc["actors"].append(actor)
-        return doc
-
-    return _change(session, who, case_id, expected, "actor_added",
-                   f"Aktør tilføjet: {actor['label']}", edit)
-
-
-def _find_actor(doc: Doc, key: str) -> dict[str, Any]:
-    for actor in doc["actors"]:
-        if actor["key"] == key:
-            return actor  # type: ignore[no-any-return]
-    raise NotFound(f"Aktøren «{key}» findes ikke i borgerforløbet.")
+    return apply_edit(session, who, case_id, expected, edits.add_actor(actor))
 
 
 def update_actor(
     session: Session, who: Principal, case_id: int, expected: Expected, key: str,
     fields: dict[str, Any],
 ) -> tuple[m.Case, GraphDocument]:
-    def edit(doc: Doc) -> Doc:
-        actor = _find_actor(doc, key)
-        for name, value in fields.items():
-            if value is None:
-                actor.pop(name, None)
-            else:
-                actor[name] = value
-        return doc
-
-    return _change(session, who, case_id, expected, "actor_changed",
-                   f"Aktør ændret: {key} ({', '.join(sorted(fields))})", edit)
+    return apply_edit(session, who, case_id, expected, edits.change_actor(key, fields))
 
 
 def remove_actor(
     session: Session, who: Principal, case_id: int, expected: Expected, key: str
 ) -> tuple[m.Case, GraphDocument]:
     """Remove an actor with its couplings; if it coordinated, nobody does until one is named."""
-    def edit(doc: Doc) -> Doc:
-        actor = _find_actor(doc, key)
-        if actor["kind"] == "citizen":
-            raise Conflict("Borgeren kan ikke fjernes fra sit eget forløb.")
-        doc["actors"].remove(actor)
-        doc["couplings"] = [c for c in doc["couplings"] if key not in (c["source"], c["target"])]
-        for c in doc["couplings"]:
-            c["agreements"] = [g for g in c["agreements"] if g["who"] != key]
-        if doc.get("coordinator") == key:
-            doc.pop("coordinator")
-        return doc
-
-    return _change(session, who, case_id, expected, "actor_removed",
-                   f"Aktør fjernet: {key}", edit)
-
-
-def _find_coupling(doc: Doc, a: str, b: str) -> dict[str, Any]:
-    for coupling in doc["couplings"]:
-        if {coupling["source"], coupling["target"]} == {a, b}:
-            return coupling  # type: ignore[no-any-return]
-    raise NotFound(f"Der er ingen kobling mellem «{a}» og «{b}».")
+    return apply_edit(session, who, case_id, expected, edits.remove_actor(key))
 
 
 def add_coupling(
     session: Session, who: Principal, case_id: int, expected: Expected,
     coupling: dict[str, Any],
 ) -> tuple[m.Case, GraphDocument]:
-    def edit(doc: Doc) -> Doc:
-        pair = {coupling["source"], coupling["target"]}
-        if len(pair) == 2 and any({c["source"], c["target"]} == pair for c in doc["couplings"]):
-            raise Conflict(
-                f"«{coupling['source']}» og «{coupling['target']}» er allerede koblet."
-            )
-        doc["couplings"].append(coupling)
-        return doc
-
-    return _change(session, who, case_id, expected, "coupling_added",
-                   f"Kobling tilføjet: {coupling['source']} – {coupling['target']}", edit)
+    return apply_edit(session, who, case_id, expected, edits.couple(coupling))
 
 
 def update_coupling(
     session: Session, who: Principal, case_id: int, expected: Expected, a: str, b: str,
     fields: dict[str, Any],
 ) -> tuple[m.Case, GraphDocument]:
-    def edit(doc: Doc) -> Doc:
-        coupling = _find_coupling(doc, a, b)
-        for name, value in fields.items():
-            if value is None:
-                coupling.pop(name, None)
-            else:
-                coupling[name] = value
-        return doc
-
-    return _change(session, who, case_id, expected, "coupling_changed",
-                   f"Kobling ændret: {a} – {b} ({', '.join(sorted(fields))})", edit)
+    return apply_edit(session, who, case_id, expected, edits.change_coupling(a, b, fields))
 
 
 def remove_coupling(
     session: Session, who: Principal, case_id: int, expected: Expected, a: str, b: str
 ) -> tuple[m.Case, GraphDocument]:
-    def edit(doc: Doc) -> Doc:
-        doc["couplings"].remove(_find_coupling(doc, a, b))
-        return doc
-
-    return _change(session, who, case_id, expected, "coupling_removed",
-                   f"Kobling fjernet: {a} – {b}", edit)
+    return apply_edit(session, who, case_id, expected, edits.uncouple(a, b))
 
 
 def coupling_of(doc: GraphDocument, a: str, b: str) -> Doc:
     """One coupling of a document as JSON, found in either order."""
-    return _find_coupling(dump(doc), a, b)
+    try:
+        return graph_edit.find_coupling(dump(doc), a, b)
+    except graph_edit.NoSuchPart as exc:
+        raise NotFound(exc.message) from exc

@@ -10,23 +10,27 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from markupsafe import Markup
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import cases, diagram, i18n, live
+from app import cases, diagram, edits, i18n, live
 from app import models as m
 from app.cases import Expected
 from app.config import Settings
 from app.deps import CaseId, SessionDep, SettingsDep
+from app.edits import Edit
 from app.errors import ServiceError, StaleVersion
 from app.graph.analyse import analyse
 from app.graph.classify import classify
 from app.graph.document import GraphDocument, parse_document
+from app.graph.edit import ACTOR_FIELDS
 from app.graph.errors import DocumentInvalid, Problem
 from app.web import CsrfLoginDep, LoginDep, fragment, page
 
@@ -100,36 +104,182 @@ def show_workspace(request: Request, session: SessionDep, settings: SettingsDep,
     return response
 
 
-async def _form_dict(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+# --- the page's forms: parsed like API bodies, a bad one answers 422 -----------------------
+
+MAX_VERSION = 2**31 - 1
+PanelChoice = Literal["", "afdelinger", "organisationer", "civilsamfund", "netvaerk"]
+StateChoice = Literal["needed", "established", "weak", "strained"]
+Short = Annotated[str, StringConstraints(max_length=200)]
+Long = Annotated[str, StringConstraints(max_length=2000)]
+FormKey = Annotated[str, StringConstraints(max_length=64, pattern=r"^[\w.-]*$")]
+
+
+def _blank_to_none(value: object) -> object:
+    return None if value == "" else value
+
+
+def _whole_number(value: object) -> object:
+    # "1.0", "1e3", " 1", "١" and the like are not versions a page ever sends.
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("Versionen skal være et helt tal.")
+    return value
+
+
+Ring = Annotated[int | None, BeforeValidator(_blank_to_none), Field(ge=1, le=3)]
+
+
+class VersionForm(BaseModel):
+    """What every change form carries: the version it was built on."""
+
+    version: Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=MAX_VERSION)]
+
+
+class ActorForm(VersionForm):
+    """The quick-add form."""
+
+    label: Short
+    kind: Literal["professional", "organisation", "network", "volunteer"] = "professional"
+    profession: Short = ""
+    sector: Short = ""
+    organisation: Short = ""
+    panel: PanelChoice = ""
+    ring: Ring = None
+    contribution: Long = ""
+    contact: Short = ""
+
+
+class ActorChangeForm(VersionForm):
+    """The details form of one actor: of the fields it ``shows`` (all, if it does not
+    say), one sent empty is cleared. A browser's empty field and a missing one look
+    the same once parsed, hence the list."""
+
+    shows: Annotated[str, StringConstraints(max_length=200, pattern=r"^[a-z ]*$")] = ""
+
+    label: Short | None = None
+    profession: Short | None = None
+    sector: Short | None = None
+    organisation: Short | None = None
+    panel: PanelChoice | None = None
+    ring: Ring = None
+    contribution: Long | None = None
+    contact: Short | None = None
+
+
+class CoupleForm(VersionForm):
+    """The form that couples two actors."""
+
+    source: FormKey
+    target: FormKey
+    state: StateChoice = "needed"
+    topic: Long = ""
+
+
+class CouplingChangeForm(VersionForm):
+    """A coupling's state (sent as soon as it is chosen) or topic."""
+
+    state: StateChoice | None = None
+    topic: Long | None = None
+
+
+class AgreementForm(VersionForm):
+    """Who does what by when, on which coupling ("a|b")."""
+
+    coupling: Annotated[str, StringConstraints(max_length=130,
+                                               pattern=r"^[\w.-]+\|[\w.-]+$")]
+    who: FormKey
+    what: Long
+    due: Annotated[str, StringConstraints(max_length=20)] = ""
+
+
+class CoordinatorForm(VersionForm):
+    """The coordinator's key, or empty for nobody."""
+
+    coordinator: FormKey = ""
+
+
+SAFE_KEY = re.compile(r"^[\w.-]{1,64}$")
+DUE = re.compile(r"^\s*(\d{1,2})[.\-/ ](\d{1,2})[.\-/ ](\d{4})\s*$")
+ISO_DUE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")  # what a date field would send
+
+
+def parse_due(text: str) -> str | None:
+    """A due date written dd.mm.åååå (or d.m.åååå) as ISO text; empty is no date.
+
+    >>> parse_due("24.12.2026"), parse_due("1.2.2027"), parse_due("2027-02-01")
+    ('2026-12-24', '2027-02-01', '2027-02-01')
+    >>> try:
+    ...     parse_due("31.02.2026")
+    ... except DocumentInvalid as refused:
+    ...     print(refused.problems[0].message)
+    Datoen «31.02.2026» findes ikke. Skriv den som dd.mm.åååå, fx 24.12.2026.
+    """
+    if not text.strip():
+        return None
+    found, iso = DUE.match(text), ISO_DUE.match(text)
+    when = None
+    if found or iso:
+        if found:
+            day, month, year = (int(x) for x in found.groups())
+        else:
+            assert iso is not None
+            year, month, day = (int(x) for x in iso.groups())
+        try:
+            when = date(year, month, day)
+        except ValueError:
+            when = None
+    if when is None:
+        raise DocumentInvalid([Problem("due", "invalid_date", i18n.gettext(
+            "Datoen «%(text)s» findes ikke. Skriv den som dd.mm.åååå, fx 24.12.2026.")
+            % {"text": text.strip()[:20]})])
+    return when.isoformat()
+
+
+def _sent(form: BaseModel) -> dict[str, str]:
+    """The form's fields as sent, for "Gentag min ændring" (version replaced later)."""
+    return {name: "" if value is None else str(value)
+            for name, value in form.model_dump(include=form.model_fields_set).items()
+            if name != "version"}
+
+
+def _not_saved(reason: str) -> str:
+    return i18n.gettext("Din ændring blev ikke gemt: %(what)s") % {"what": reason}
 
 
 def _act(request: Request, session: Session, settings: Settings, login: Any, case_id: int,
-         form: dict[str, str], change: Callable[[Expected], Any]) -> Response:
-    """Run one change and answer with the workspace: updated, or showing what went wrong."""
-    version = int(form.get("version", "0") or 0)
+         form: VersionForm, change: Callable[[Expected], Any], tried: str) -> Response:
+    """Run one change and answer with the workspace: updated, or showing what went wrong.
+
+    ``tried`` says in words what the person did, for the screen reader's announcement
+    and, if it is refused, for the conflict box.
+    """
+    version = form.version
     extra: dict[str, Any] = {}
     status = 200
     try:
-        change(Expected(version or None))
+        change(Expected(version))
+        extra["said"] = tried
     except StaleVersion as exc:
         status = 409
         newer = session.scalars(select(m.Event).where(
             m.Event.case_id == case_id, m.Event.version > version).order_by(m.Event.version))
         extra["conflict"] = {
             "events": list(newer),
-            "replay": {**form, "version": str(exc.extra["current_version"])},
+            "tried": tried,
+            "replay": {**_sent(form), "version": str(exc.extra["current_version"])},
             "action": request.url.path,
         }
+        extra["said"] = _not_saved(i18n.gettext("forløbet er ændret af en anden"))
     except DocumentInvalid as exc:
         status = 422
         extra["problems"] = exc.problems
+        extra["said"] = _not_saved(exc.problems[0].message)
     except ServiceError as exc:
-        if exc.status in (401, 403, 404):
+        if exc.status in (401, 403):
             raise
-        status = exc.status
+        # A part someone else removed meanwhile is a conflict for the page, not a 404.
+        status = 409 if exc.status == 404 else exc.status
         extra["problems"] = [Problem("", exc.code, exc.message)]
+        extra["said"] = _not_saved(exc.message)
     session.expire_all()
     if not _is_htmx(request) and status == 200:
         return RedirectResponse(f"/cases/{case_id}", status_code=303)
@@ -141,140 +291,135 @@ def _act(request: Request, session: Session, settings: Settings, login: Any, cas
     return page(request, "cases/show.html", context, status_code=status, login=login)
 
 
-def new_key(label: str, taken: set[str]) -> str:
-    """A readable, unique key from a label: "UU-vejleder" -> "uu-vejleder"."""
-    base = re.sub(r"[^\w.-]+", "-", label.casefold()).strip("-.")[:40] or "aktoer"
-    key, n = base, 2
-    while key in taken:
-        key, n = f"{base}-{n}", n + 1
-    return key
+def _apply(request: Request, session: Session, settings: Settings, login: Any, case_id: int,
+           form: VersionForm, edit: Edit, tried: str) -> Response:
+    return _act(request, session, settings, login, case_id, form,
+                lambda expected: cases.apply_edit(session, login.principal, case_id,
+                                                  expected, edit), tried)
+
+
+def _label(session: Session, case_id: int, key: str) -> str:
+    """What the page calls an actor in its messages: its label (from the case's rows)."""
+    if not SAFE_KEY.fullmatch(key):  # from the address: never hand the database a NUL byte
+        return key
+    label = session.scalar(select(m.Actor.label).where(m.Actor.case_id == case_id,
+                                                       m.Actor.key == key))
+    return label or key
 
 
 @router.post("/cases/{case_id}/actors")
 async def add_actor(request: Request, session: SessionDep, settings: SettingsDep,
-                    login: CsrfLoginDep, case_id: CaseId) -> Response:
-    """Add an actor from the quick-add form."""
-    form = await _form_dict(request)
-
-    def change(expected: Expected) -> Any:
-        case = cases.read_case(session, login.principal, case_id, "read_live")
-        cases.require_write(login.principal)
-        taken = {a.key for a in cases.document_of(case).actors}
-        actor = {k: form[k] for k in ("label", "kind", "profession", "sector", "organisation",
-                                      "panel", "contribution", "contact") if form.get(k)}
-        if form.get("ring"):
-            actor["ring"] = form["ring"]
-        actor["key"] = new_key(form.get("label", ""), taken)
-        actor.setdefault("label", "")
-        return cases.add_actor(session, login.principal, case_id, expected, actor)
-
-    return await asyncio.to_thread(_act, request, session, settings, login, case_id, form,
-                                   change)
+                    login: CsrfLoginDep, case_id: CaseId,
+                    form: Annotated[ActorForm, Form()]) -> Response:
+    """Add an actor from the quick-add form; its key is made from its label."""
+    actor = {k: v for k, v in form.model_dump(exclude={"version"}).items()
+             if v not in ("", None)}
+    actor["label"] = form.label
+    tried = i18n.gettext("Aktør tilføjet: %(label)s") % {"label": form.label}
+    return await asyncio.to_thread(_apply, request, session, settings, login, case_id, form,
+                                   edits.add_actor(actor), tried)
 
 
 @router.post("/cases/{case_id}/actors/{key}")
 async def change_actor(request: Request, session: SessionDep, settings: SettingsDep,
-                       login: CsrfLoginDep, case_id: CaseId, key: str) -> Response:
+                       login: CsrfLoginDep, case_id: CaseId, key: str,
+                       form: Annotated[ActorChangeForm, Form()]) -> Response:
     """Save the details form of one actor; an emptied field is cleared."""
-    form = await _form_dict(request)
-    names = ("label", "profession", "sector", "organisation", "panel", "ring", "contribution",
-             "contact")
-    fields: dict[str, Any] = {name: (form[name] or None) for name in names if name in form}
-    return await asyncio.to_thread(
-        _act, request, session, settings, login, case_id, form,
-        lambda e: cases.update_actor(session, login.principal, case_id, e, key, fields))
+    shown = set(form.shows.split()) & set(ACTOR_FIELDS) or set(ACTOR_FIELDS)
+    fields = {name: (value if value != "" else None)
+              for name, value in form.model_dump(include=shown).items()}
+    label = form.label or _label(session, case_id, key)
+    tried = i18n.gettext("Aktør ændret: %(label)s") % {"label": label}
+    return await asyncio.to_thread(_apply, request, session, settings, login, case_id, form,
+                                   edits.change_actor(key, fields), tried)
 
 
 @router.post("/cases/{case_id}/actors/{key}/delete")
 async def remove_actor(request: Request, session: SessionDep, settings: SettingsDep,
-                       login: CsrfLoginDep, case_id: CaseId, key: str) -> Response:
-    form = await _form_dict(request)
-    return await asyncio.to_thread(
-        _act, request, session, settings, login, case_id, form,
-        lambda e: cases.remove_actor(session, login.principal, case_id, e, key))
+                       login: CsrfLoginDep, case_id: CaseId, key: str,
+                       form: Annotated[VersionForm, Form()]) -> Response:
+    """Remove an actor with its couplings."""
+    tried = i18n.gettext("Aktør fjernet: %(label)s") % {"label": _label(session, case_id, key)}
+    return await asyncio.to_thread(_apply, request, session, settings, login, case_id, form,
+                                   edits.remove_actor(key), tried)
 
 
 @router.post("/cases/{case_id}/couplings")
 async def couple_actors(request: Request, session: SessionDep, settings: SettingsDep,
-                        login: CsrfLoginDep, case_id: CaseId) -> Response:
+                        login: CsrfLoginDep, case_id: CaseId,
+                        form: Annotated[CoupleForm, Form()]) -> Response:
     """Couple two actors chosen in the form (or by clicking them in the envelope)."""
-    form = await _form_dict(request)
-    coupling = {k: form[k] for k in ("source", "target", "state", "topic") if form.get(k)}
-    coupling.setdefault("source", "")
-    coupling.setdefault("target", "")
-    return await asyncio.to_thread(
-        _act, request, session, settings, login, case_id, form,
-        lambda e: cases.add_coupling(session, login.principal, case_id, e, coupling))
+    coupling = {"source": form.source, "target": form.target, "state": form.state,
+                "topic": form.topic or None}
+    tried = i18n.gettext("Kobling tilføjet: %(a)s – %(b)s") % {
+        "a": _label(session, case_id, form.source), "b": _label(session, case_id, form.target)}
+    return await asyncio.to_thread(_apply, request, session, settings, login, case_id, form,
+                                   edits.couple(coupling), tried)
 
 
 @router.post("/cases/{case_id}/couplings/{a}/{b}")
 async def change_coupling(request: Request, session: SessionDep, settings: SettingsDep,
-                          login: CsrfLoginDep, case_id: CaseId, a: str, b: str) -> Response:
-    form = await _form_dict(request)
-    fields: dict[str, Any] = {k: (form[k] or None) for k in ("state", "topic") if k in form}
-    return await asyncio.to_thread(
-        _act, request, session, settings, login, case_id, form,
-        lambda e: cases.update_coupling(session, login.principal, case_id, e, a, b, fields))
+                          login: CsrfLoginDep, case_id: CaseId, a: str, b: str,
+                          form: Annotated[CouplingChangeForm, Form()]) -> Response:
+    """Change a coupling's state or topic."""
+    fields = {name: (value or None)
+              for name, value in form.model_dump(include=form.model_fields_set).items()
+              if name != "version"}
+    tried = i18n.gettext("Kobling ændret: %(a)s – %(b)s") % {
+        "a": _label(session, case_id, a), "b": _label(session, case_id, b)}
+    return await asyncio.to_thread(_apply, request, session, settings, login, case_id, form,
+                                   edits.change_coupling(a, b, fields), tried)
 
 
 @router.post("/cases/{case_id}/couplings/{a}/{b}/delete")
 async def uncouple_actors(request: Request, session: SessionDep, settings: SettingsDep,
-                          login: CsrfLoginDep, case_id: CaseId, a: str, b: str) -> Response:
-    form = await _form_dict(request)
-    return await asyncio.to_thread(
-        _act, request, session, settings, login, case_id, form,
-        lambda e: cases.remove_coupling(session, login.principal, case_id, e, a, b))
+                          login: CsrfLoginDep, case_id: CaseId, a: str, b: str,
+                          form: Annotated[VersionForm, Form()]) -> Response:
+    """Remove a coupling with its agreements."""
+    tried = i18n.gettext("Kobling fjernet: %(a)s – %(b)s") % {
+        "a": _label(session, case_id, a), "b": _label(session, case_id, b)}
+    return await asyncio.to_thread(_apply, request, session, settings, login, case_id, form,
+                                   edits.uncouple(a, b), tried)
 
 
 @router.post("/cases/{case_id}/agreements")
 async def add_agreement(request: Request, session: SessionDep, settings: SettingsDep,
-                        login: CsrfLoginDep, case_id: CaseId) -> Response:
+                        login: CsrfLoginDep, case_id: CaseId,
+                        form: Annotated[AgreementForm, Form()]) -> Response:
     """Write down who does what by when, on a coupling."""
-    form = await _form_dict(request)
-    a, _sep, b = form.get("coupling", "").partition("|")
+    a, _sep, b = form.coupling.partition("|")
+    tried = i18n.gettext("Aftale tilføjet: %(what)s") % {"what": form.what}
 
     def change(expected: Expected) -> Any:
-        case = cases.read_case(session, login.principal, case_id, "read_live")
-        cases.require_write(login.principal)
-        coupling = cases.coupling_of(cases.document_of(case), a, b)
-        agreement = {"who": form.get("who", ""), "what": form.get("what", "")}
-        if form.get("due"):
-            agreement["due"] = form["due"]
-        return cases.update_coupling(session, login.principal, case_id, expected, a, b,
-                                     {"agreements": [*coupling["agreements"], agreement]})
+        agreement = {"who": form.who, "what": form.what, "due": parse_due(form.due)}
+        return cases.apply_edit(session, login.principal, case_id, expected,
+                                edits.add_agreement(a, b, agreement))
 
     return await asyncio.to_thread(_act, request, session, settings, login, case_id, form,
-                                   change)
+                                   change, tried)
 
 
 @router.post("/cases/{case_id}/coordinator")
 async def name_coordinator(request: Request, session: SessionDep, settings: SettingsDep,
-                           login: CsrfLoginDep, case_id: CaseId) -> Response:
-    form = await _form_dict(request)
-    key = form.get("coordinator") or None
-
-    def edit(doc: dict[str, Any]) -> dict[str, Any]:
-        if key:
-            doc["coordinator"] = key
-        else:
-            doc.pop("coordinator", None)
-        return doc
-
-    return await asyncio.to_thread(
-        _act, request, session, settings, login, case_id, form,
-        lambda e: cases.change_document(session, login.principal, case_id, e,
-                                        "coordinator_named",
-                                        f"Koordinator: {key or 'ingen'}", edit))
+                           login: CsrfLoginDep, case_id: CaseId,
+                           form: Annotated[CoordinatorForm, Form()]) -> Response:
+    """Name the case's coordinator, or nobody."""
+    key = form.coordinator or None
+    who = _label(session, case_id, key) if key else i18n.gettext("ingen")
+    tried = i18n.gettext("Koordinator: %(label)s") % {"label": who}
+    return await asyncio.to_thread(_apply, request, session, settings, login, case_id, form,
+                                   edits.set_coordinator(key), tried)
 
 
 @router.post("/cases/{case_id}/undo")
 async def undo(request: Request, session: SessionDep, settings: SettingsDep,
-               login: CsrfLoginDep, case_id: CaseId) -> Response:
+               login: CsrfLoginDep, case_id: CaseId,
+               form: Annotated[VersionForm, Form()]) -> Response:
     """Undo the last change: the network as it was one version ago, as a new change."""
-    form = await _form_dict(request)
     return await asyncio.to_thread(
         _act, request, session, settings, login, case_id, form,
-        lambda e: cases.undo(session, login.principal, case_id, e))
+        lambda e: cases.undo(session, login.principal, case_id, e),
+        i18n.gettext("Seneste ændring fortrudt"))
 
 
 @router.post("/cases")

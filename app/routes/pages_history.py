@@ -21,7 +21,7 @@ from app.graph.compare import compare
 from app.graph.errors import DocumentInvalid, Problem
 from app.graph.svg import render_svg
 from app.snapshots import Overview, Side
-from app.web import N_, CsrfLoginDep, LoginDep, fragment, page
+from app.web import N_, CsrfLoginDep, LoginDep, fragment, page, templates
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
 
@@ -38,6 +38,25 @@ CASE_FIELD_NAMES = {"label": N_("Navn"), "target_group": N_("Målgruppe")}
 Ref = Annotated[str | None, Query(max_length=14)]
 
 
+def person(principal: str) -> str:
+    """Who made a change, in words: "user:mette" is "mette", a token is named as one.
+
+    >>> person("user:mette"), person("token:3:sagssystem")
+    ('mette', 'adgangsnøglen «sagssystem»')
+    """
+    kind, _sep, rest = principal.partition(":")
+    if kind == "user" and rest:
+        return rest
+    if kind == "token" and rest:
+        return i18n.gettext("adgangsnøglen «%(name)s»") % {"name": rest.partition(":")[2] or rest}
+    if kind == "system":
+        return i18n.gettext("systemet")
+    return principal
+
+
+templates.env.filters["person"] = person
+
+
 def _is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -45,7 +64,8 @@ def _is_htmx(request: Request) -> bool:
 def _choices(over: Overview) -> dict[str, list[tuple[str, str]]]:
     """The snapshots and versions one can compare, as (ref, what the option says)."""
     return {
-        "snapshots": [(s.ref, f"{s.name} (v{s.version})") for s in reversed(over.snapshots)],
+        "snapshots": [(s.ref, f"{s.name} (version {s.version})")
+                      for s in reversed(over.snapshots)],
         "versions": [(f"v{e.version}", f"Version {e.version} – {e.at.strftime('%d.%m.%Y %H:%M')}"
                       f" – {e.summary[:80]}") for e in over.events],
     }

@@ -14,23 +14,200 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 document.addEventListener("htmx:afterSettle", wire);
 
-// What someone is typing survives a colleague's change arriving live: the page is
-// redrawn, the half-written fields are filled in again.
-let typed = null;
-document.addEventListener("htmx:beforeSwap", (e) => {
-  const source = e.detail.requestConfig?.elt;
-  if (!source || !source.matches("[hx-trigger='sse:changed']")) return;
-  typed = [...document.querySelectorAll("#workspace form input[id], #workspace form select[id]")]
-    .filter((el) => el.type !== "hidden" && el.value && el.value !== el.defaultValue)
-    .map((el) => [el.id, el.value]);
-  const active = document.activeElement;
-  typed.focused = active && active.id ? active.id : null;
+// --- Shared editing: the page's own requests and the live refreshes, coordinated ---------
+//
+// * A live refresh ("sse:changed") never lands while a request from this page is in
+//   flight: it waits, and runs once every answer is in. An answer older than what the
+//   page shows is dropped.
+// * A refused change (the conflict box) stays until its author repeats or discards it,
+//   whatever refreshes arrive meanwhile.
+// * Only fields the person edited (input/change events) since they were drawn survive a
+//   redraw; every other field shows the server's truth. A form with edited fields keeps
+//   the version it was built on, so sending it on top of a colleague's change is
+//   refused and shown, never silently applied.
+// * The side panel keeps its scroll position and the focus stays, or moves to the
+//   natural next field; a screen reader hears what happened.
+
+let pending = 0;           // requests from this page not yet answered
+let refreshWanted = false; // a live refresh waits for them
+const dirty = new Set();   // ids of fields the person edited since they were drawn
+let lastKind = null;       // the quick-add form's Type, as last chosen
+let refreshing = false;    // a live refresh is on its way
+
+// For tests and tools: true when no request of the page is on its way or waiting.
+window.kuvertIdle = () => pending === 0 && !refreshWanted && !refreshing;
+
+const REFRESHER = "refresher";
+const isRefresh = (elt) => Boolean(elt && elt.id === REFRESHER);
+const shownVersion = () => Number(document.getElementById("workspace")?.dataset.version || 0);
+
+function refreshNow() {
+  const refresher = document.getElementById(REFRESHER);
+  if (refresher) htmx.trigger(refresher, "sse:changed");
+}
+
+function announce(text) {
+  const live = document.getElementById("announce");
+  if (!live || !text) return;
+  live.textContent = "";
+  // A fresh text node, a moment later: screen readers announce a change, not a state.
+  setTimeout(() => { live.textContent = text; }, 50);
+}
+
+function showRefusal(text) {
+  const workspace = document.getElementById("workspace");
+  if (!workspace) return;
+  let box = document.getElementById("problems");
+  if (!box) {
+    box = document.createElement("section");
+    box.id = "problems";
+    box.className = "problems";
+    box.setAttribute("role", "alert");
+    workspace.querySelector(".columns")?.before(box);
+  }
+  box.textContent = text;
+  announce(text);
+}
+
+function words(name) {
+  return document.getElementById("live")?.dataset[name] || "";
+}
+
+document.addEventListener("input", markDirty);
+document.addEventListener("change", markDirty);
+function markDirty(e) {
+  const el = e.target;
+  if (!el.id || el.type === "hidden" || !el.closest("#workspace form")) return;
+  dirty.add(el.id);
+  if (el.id === "actor-kind") lastKind = el.value;
+}
+
+document.addEventListener("htmx:beforeRequest", (e) => {
+  if (isRefresh(e.detail.elt)) {
+    if (pending > 0) { e.preventDefault(); refreshWanted = true; } else { refreshing = true; }
+    return;
+  }
+  pending += 1;
 });
+
+document.addEventListener("htmx:afterRequest", (e) => {
+  if (isRefresh(e.detail.elt)) { refreshing = false; return; }
+  pending = Math.max(0, pending - 1);
+  if (pending === 0 && refreshWanted) {
+    refreshWanted = false;
+    setTimeout(refreshNow, 0);
+  }
+  if (!e.detail.successful && e.detail.xhr && e.detail.xhr.status >= 500) {
+    showRefusal(words("failed"));
+  } else if (!e.detail.xhr || e.detail.xhr.status === 0) {
+    showRefusal(words("failed"));
+  }
+});
+
+document.addEventListener("htmx:responseError", (e) => {
+  const status = e.detail.xhr.status;
+  if (status >= 500) return; // said in afterRequest
+  // 403 and the like come as an error page: say its message where the person looks.
+  const doc = new DOMParser().parseFromString(e.detail.xhr.responseText, "text/html");
+  const why = doc.querySelector("[role=alert]")?.textContent.trim() || words("failed");
+  showRefusal(`${words("notSaved")} ${why}`);
+});
+
+let kept = null; // what a redraw must not lose, taken just before it
+
+document.addEventListener("htmx:beforeSwap", (e) => {
+  const target = e.detail.target;
+  if (!target || target.id !== "workspace") return;
+  const source = e.detail.requestConfig?.elt;
+  const refresh = isRefresh(source);
+  const text = e.detail.serverResponse || "";
+  if (!/^\s*<div id="workspace"/.test(text)) {
+    // Not the workspace (a bad form's error page): explain it, keep the page.
+    e.detail.shouldSwap = false;
+    if (!refresh && e.detail.xhr.status >= 400) {
+      const doc = new DOMParser().parseFromString(text, "text/html");
+      const why = doc.querySelector("[role=alert]")?.textContent.trim() || words("failed");
+      showRefusal(`${words("notSaved")} ${why}`);
+    }
+    return;
+  }
+  if (refresh) {
+    const version = Number((text.match(/data-version="(\d+)"/) || [])[1] || 0);
+    if (pending > 0) { e.detail.shouldSwap = false; refreshWanted = true; return; }
+    if (version < shownVersion()) { e.detail.shouldSwap = false; return; }
+  }
+  const status = e.detail.xhr.status;
+  const sent = !refresh && source && source.tagName === "FORM" ? source : null;
+  const sentIds = new Set(sent ? [...sent.elements].map((el) => el.id).filter(Boolean) : []);
+  // The fields of the form just answered are drawn by the server now (saved, or kept
+  // in the conflict box to repeat); no longer the person's edits.
+  sentIds.forEach((id) => dirty.delete(id));
+  const side = document.querySelector("#workspace .side");
+  const active = document.activeElement;
+  const fromConflict = Boolean(sent && sent.closest("#conflict"));
+  const oldConflict = document.getElementById("conflict");
+  kept = {
+    refresh,
+    sentVersion: sent?.querySelector("input[name=version]")?.value || null,
+    status,
+    sentId: sent ? sent.id : null,
+    scroll: side ? side.scrollTop : 0,
+    focused: active && active.id && active.closest("#workspace") ? active.id : null,
+    open: [...document.querySelectorAll("#workspace details[open]")].map((d) => d.id),
+    values: [...dirty].map((id) => {
+      const el = document.getElementById(id);
+      const form = el?.form;
+      const version = form?.querySelector("input[name=version]")?.value;
+      return el ? [id, el.value, form?.id || null, version] : null;
+    }).filter(Boolean),
+    // A refused change stays on screen until its author acts on it.
+    conflict: oldConflict && !fromConflict && !text.includes('id="conflict"')
+      ? oldConflict : null,
+  };
+});
+
 document.addEventListener("htmx:afterSwap", () => {
-  if (!typed) return;
-  typed.forEach(([id, value]) => { const el = document.getElementById(id); if (el) el.value = value; });
-  if (typed.focused) document.getElementById(typed.focused)?.focus();
-  typed = null;
+  if (!kept) return;
+  const { refresh, status, sentId, sentVersion, scroll, focused, open, values, conflict } = kept;
+  kept = null;
+  const workspace = document.getElementById("workspace");
+  if (!workspace) return;
+  if (conflict) workspace.querySelector(".columns")?.before(conflict);
+  open.forEach((id) => { const d = document.getElementById(id); if (d) d.open = true; });
+  for (const [id, value, , version] of values) {
+    const el = document.getElementById(id);
+    if (!el) { dirty.delete(id); continue; }
+    el.value = value;
+    // The form keeps the version it was built on: sent as it is, it is refused if
+    // someone changed the case meanwhile. Only the person's own change, saved from a
+    // form drawn at the same moment, moves it on (they saw everything before it).
+    const versionInput = el.form?.querySelector("input[name=version]");
+    const ownOnly = !refresh && status === 200 && version === sentVersion;
+    if (versionInput && version && !ownOnly) versionInput.value = version;
+  }
+  const kind = document.getElementById("actor-kind");
+  if (kind && lastKind && !dirty.has("actor-kind")) kind.value = lastKind;
+  const side = workspace.querySelector(".side");
+  if (side) side.scrollTop = scroll;
+  let next = focused ? document.getElementById(focused) : null;
+  if (!refresh) {
+    if (status === 409 && document.getElementById("conflict-repeat")) {
+      next = document.getElementById("conflict-repeat");
+    } else if (status === 200 && sentId === "add-actor") {
+      next = document.getElementById("actor-label");
+    }
+    announce(workspace.dataset.said);
+  }
+  if (next && next !== document.activeElement) next.focus({ preventScroll: false });
+});
+
+document.addEventListener("click", (e) => {
+  const discard = e.target.closest("#conflict-discard");
+  if (!discard) return;
+  e.preventDefault();
+  document.getElementById("conflict")?.remove();
+  announce(words("discarded"));
+  refreshNow();
 });
 
 let picked = [];
@@ -59,15 +236,23 @@ function pick(svg, key) {
   picked = picked.includes(key) ? [] : [...picked, key].slice(-2);
   focus(svg, picked[picked.length - 1]);
   const form = document.getElementById("add-coupling");
-  if (form && picked.length === 2) {
-    form.querySelector("[name=source]").value = picked[0];
-    form.querySelector("[name=target]").value = picked[1];
-    form.querySelector("[name=state]").focus();
-  }
   document.querySelectorAll("#actors tr[data-key]").forEach((row) => {
     row.classList.toggle("picked", picked.includes(row.dataset.key));
   });
-  // The last actor picked opens its details in the side panel.
+  if (form && picked.length === 2) {
+    // Two actors: the coupling form, filled in, in view, ready for its state.
+    document.querySelectorAll("#actors details[open]").forEach((d) => { d.open = false; });
+    const source = form.querySelector("[name=source]");
+    const target = form.querySelector("[name=target]");
+    source.value = picked[0];
+    target.value = picked[1];
+    dirty.add(source.id);
+    dirty.add(target.id);
+    form.scrollIntoView({ block: "nearest" });
+    form.querySelector("[name=state]").focus({ preventScroll: true });
+    return;
+  }
+  // One actor: its details open in the side panel.
   document.querySelectorAll("#actors details[data-key]").forEach((details) => {
     details.open = details.dataset.key === picked[picked.length - 1];
     if (details.open) details.scrollIntoView({ block: "nearest" });

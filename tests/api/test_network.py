@@ -44,6 +44,18 @@ def test_change_actor_sets_and_clears_fields(api: Api) -> None:
     assert actor["profession"] == "UU-vejleder"
 
 
+def test_change_that_changes_nothing_keeps_the_version(api: Api) -> None:
+    case_id, version = api.create(claus_foer())
+    label = next(a["label"] for a in api.get(f"/api/v1/cases/{case_id}/graph").json()["actors"]
+                 if a["key"] == "uu")
+    response = api.patch(f"/api/v1/cases/{case_id}/actors/uu",
+                         json={"label": label, "version": version})
+    assert response.status_code == 200, response.text
+    assert response.headers["etag"] == f'"{version}"'
+    history = api.get(f"/api/v1/cases/{case_id}/history").json()
+    assert history["version"] == version and len(history["events"]) == version
+
+
 def test_change_missing_actor_is_not_found(api: Api) -> None:
     case_id, version = api.create(claus_foer())
     response = api.patch(f"/api/v1/cases/{case_id}/actors/ghost",

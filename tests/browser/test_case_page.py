@@ -225,7 +225,7 @@ def test_map_actors_couple_name_coordinator_and_undo(
     expect(actor_row(page, PROFESSIONALS[0][0])).not_to_contain_text("(koordinator)")
     expect(page.locator("#warnings li[data-code=no_coordinator]")).to_have_count(1)
     expect(row.locator("select")).to_have_value("strained")
-    expect(page.locator("#history li").first).to_contain_text("v8")
+    expect(page.locator("#history li").first).to_contain_text("version 8")
 
     assert not console.csp_violations(), "\n".join(console.csp_violations())
     assert not console.errors(), "\n".join(console.errors())

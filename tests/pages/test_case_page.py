@@ -110,7 +110,7 @@ def test_couple_name_coordinator_add_agreement_and_undo(api: Api, browser: TestC
     post("couplings", version=version, source="ydelse", target="forsorg", state="needed")
     post("coordinator", version=version + 1, coordinator="uu")
     post("agreements", version=version + 2, coupling="uu|ydelse", who="uu",
-         what="Ringer til ydelse", due="2026-12-24")
+         what="Ringer til ydelse", due="24.12.2026")
     graph = api.get(f"/api/v1/cases/{case_id}/graph").json()
     assert graph["coordinator"] == "uu"
     assert {"source": "ydelse", "target": "forsorg", "state": "needed",
