@@ -41,7 +41,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check app tests bench migrations
 	$(BIN)/mypy
 
+# wrk (the HTTP load generator) and graphviz (neato, the renderer's yardstick) come from
+# Debian's packages; without wrk the bench falls back to a Python client and says so.
 bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 && command -v neato >/dev/null 2>&1 || \
+	  { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	    $$SUDO apt-get install -y -q wrk graphviz >/dev/null 2>&1 || \
+	    { $$SUDO apt-get update -q >/dev/null 2>&1 && \
+	      $$SUDO apt-get install -y -q wrk graphviz >/dev/null 2>&1; } || \
+	    echo "WARNING: could not install wrk/graphviz; the bench falls back to a Python client"; }
 	$(BIN)/python bench/run.py
 
 # The envelopes shown in the README, drawn by the project's own renderer.

@@ -8,13 +8,15 @@ compares them with the thresholds, so changing a threshold needs no recount.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, and_, not_, or_, select
 from sqlalchemy.orm import Session
 
 from app import models as m
+from app import read_audit
 from app.auth import Principal
 from app.cases import audit, page_of, visible_cases
 from app.errors import ServiceError
@@ -118,6 +120,7 @@ def search_cases_filtered(
     session: Session, who: Principal, q: str | None, target_group: str | None,
     prototype: int | None, coordinator: bool | None, team_id: int | None,
     offset: int, limit: int, thresholds: Thresholds,
+    audited: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[list[FoundCase], int]:
     """The principal's cases that pass every filter given, newest change first.
 
@@ -153,7 +156,9 @@ def search_cases_filtered(
 
     Notes
     -----
-    Writes one audit entry ``search`` with every term, and commits. The prototype
+    Writes one audit entry ``search`` with every term, and commits; or, with
+    ``audited``, hands the entry to it (the case list page: the group-commit writer,
+    which returns once the entry is committed). The prototype
     comes from the counts stored with each case (see :func:`app.cases.recount_all`),
     so no network is loaded: one query for the page and the count, one for the rows.
     """
@@ -167,12 +172,14 @@ def search_cases_filtered(
     page, total = page_of(session, query, offset, limit)
     rows = [FoundCase(case, prototype_of(case.profession_count, case.sector_count, thresholds))
             for case in page]
-    audit(session, who, "search",
-          detail=(f"q={q!r} target_group={target_group!r} prototype={prototype!r} "
-                  f"coordinator={coordinator!r} team={team_id!r} "
-                  f"offset={offset} limit={limit}"),
-          term=q,
-          team_id=team_id if team_id is not None and who.sees(team_id)
-          else (min(who.team_ids) if len(who.team_ids) == 1 else None))
+    detail = (f"q={q!r} target_group={target_group!r} prototype={prototype!r} "
+              f"coordinator={coordinator!r} team={team_id!r} offset={offset} limit={limit}")
+    audit_team = (team_id if team_id is not None and who.sees(team_id)
+                  else (min(who.team_ids) if len(who.team_ids) == 1 else None))
+    if audited is not None:  # by group commit (app/read_audit.py), committed on return
+        audited(read_audit.row(who.name, who.channel, "search", None, audit_team, detail,
+                               term=q))
+        return rows, total
+    audit(session, who, "search", detail=detail, term=q, team_id=audit_team)
     session.commit()
     return rows, total

@@ -141,6 +141,12 @@ def document_of(case: m.Case) -> GraphDocument:
     return GraphDocument.model_validate(_stored(session, case.id, case.version))
 
 
+def document_at_version(session: Session, case_id: int, version: int) -> GraphDocument:
+    """The validated document of ``case_id`` at ``version`` (no access check: the caller
+    has made it, see app/reads.py)."""
+    return GraphDocument.model_validate(_stored(session, case_id, version))
+
+
 def rows_document(case: m.Case) -> Doc:
     """The document rebuilt from the case's rows; checks use it to prove the rows agree
     with the history (the app itself reads documents from the history)."""

@@ -80,6 +80,24 @@ def _problems(workers: int | None) -> list[str]:
     return lines
 
 
+def serve_options(workers: int = 1) -> dict[str, Any]:
+    """How ``kuvert serve`` runs uvicorn; ``bench/bare.py`` serves its bare app the same way.
+
+    httptools and uvloop (``uvicorn[standard]``) when installed, else uvicorn's own
+    pure-Python parser and asyncio's loop.
+    """
+    import importlib.util
+
+    def has(module: str) -> bool:
+        return importlib.util.find_spec(module) is not None
+
+    return {"http": "httptools" if has("httptools") else "h11",
+            "loop": "uvloop" if has("uvloop") else "asyncio",
+            "proxy_headers": False, "workers": workers,
+            # Kuvert writes its own access lines (app.observability), with the request id.
+            "access_log": False}
+
+
 def _cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -96,9 +114,9 @@ def _cmd_serve(args: argparse.Namespace) -> None:
     # reach browsers on other workers only through PostgreSQL (LISTEN/NOTIFY); on SQLite
     # each worker tells only its own browsers.
     uvicorn.run("app.main:create_app", factory=True, host=settings.host,
-                port=args.port or settings.port, proxy_headers=False,
-                workers=args.workers or settings.workers,
-                log_config=log_config(settings.log_format), access_log=False)
+                port=args.port or settings.port,
+                log_config=log_config(settings.log_format),
+                **serve_options(args.workers or settings.workers))
 
 
 def _cmd_backup(args: argparse.Namespace) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -17,20 +18,32 @@ from app.db import Database
 from app.errors import NotAuthenticated, ServiceError
 from app.schemas import DB_INT_MAX
 
+# Cheap dependencies are ``async def``: FastAPI runs a plain ``def`` dependency in a worker
+# thread, and under load each such trip cost more than the work (py-spy: anyio's
+# run_sync_in_worker_thread and the worker's Queue.get led the flame graph of /healthz).
 
-def get_database(request: Request) -> Database:
+
+async def get_database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_session(db: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
-    with db.session() as session:
+async def get_session(db: Annotated[Database, Depends(get_database)]) -> AsyncIterator[Session]:
+    """A session for the request. Making one does no I/O, so it happens on the event loop;
+    closing one that still holds a connection (a rollback) goes to a worker thread."""
+    session = db.sessions()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -56,6 +69,10 @@ def get_principal(
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
+# The bearer credentials as sent, not yet checked: for the hot reads (app/reads.py), which
+# check the token in the same statement that reads the case. Same OpenAPI security.
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
 
 class BadIfMatch(ServiceError):
     status = 400
@@ -63,10 +80,12 @@ class BadIfMatch(ServiceError):
     message = 'If-Match skal være sagens ETag, fx "7".'
 
 
-_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
+# The case's version, optionally followed by ".<digest>" (envelope.svg's ETag carries a
+# digest of the drawing's settings after the version).
+_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,12})(?:\.[0-9a-f]{1,32})?"?\s*$')
 
 
-def get_if_match(
+async def get_if_match(
     if_match: Annotated[str | None, Header(description='Sagens ETag, fx "7".')] = None,
 ) -> int | None:
     if if_match is None:

@@ -11,8 +11,10 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from datetime import date
-from typing import Literal
+from collections.abc import Hashable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Generic, Literal, TypeVar
 
 from app.config import Settings
 from app.graph import export
@@ -42,10 +44,11 @@ def prepare(doc: GraphDocument, *, pseudonymised: bool, lang: Lang = "da") -> Gr
     return pseudonymise(doc, lang=lang) if pseudonymised else doc
 
 
-_SvgKey = tuple[bytes, Lang, date | None, bool, Thresholds]
+_SvgKey = Hashable
+V = TypeVar("V")
 
 
-class _SvgCache:
+class _SvgCache(Generic[V]):
     """The most recently drawn envelopes, by what they were drawn from.
 
     The renderer is pure (the same document, language, date and thresholds give the
@@ -56,17 +59,17 @@ class _SvgCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.entries: OrderedDict[_SvgKey, str] = OrderedDict()
+        self.entries: OrderedDict[_SvgKey, V] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: _SvgKey) -> str | None:
+    def get(self, key: _SvgKey) -> V | None:
         with self.lock:
             svg = self.entries.get(key)
             if svg is not None:
                 self.entries.move_to_end(key)
             return svg
 
-    def put(self, key: _SvgKey, svg: str) -> None:
+    def put(self, key: _SvgKey, svg: V) -> None:
         with self.lock:
             self.entries[key] = svg
             self.entries.move_to_end(key)
@@ -74,7 +77,52 @@ class _SvgCache:
                 self.entries.popitem(last=False)
 
 
-_svg_cache = _SvgCache(size=128)  # about 90 kB each at 60 actors
+_svg_cache: _SvgCache[str] = _SvgCache(size=128)  # about 90 kB each at 60 actors
+# Stored cases' envelopes, encoded once: a hit sends these bytes as they are.
+_stored_svgs: _SvgCache[bytes] = _SvgCache(size=256)
+
+# What the drawing of a stored case depends on besides its row: the renderer's own code.
+# A new release draws anew and answers with new ETags.
+RENDERER = hashlib.blake2b(b"".join(
+    (Path(__file__).parent / "graph" / name).read_bytes()
+    for name in ("document.py", "classify.py", "pseudonym.py", "layout.py", "svg.py")
+) + Path(__file__).read_bytes(), digest_size=8).hexdigest()
+
+
+def stored_svg_key(db_url: str, case_id: int, team_id: int, version: int,
+                   updated_at: datetime, lang: Lang, pseudonymised: bool,
+                   thresholds: Thresholds) -> tuple[Hashable, ...]:
+    """The cache key of a stored case's current envelope: no document needed to make it.
+
+    A version's document never changes (the history is immutable), so database, case,
+    version, language and settings name the picture. The team and the exact time of the
+    version are in it too, so that a deleted case whose id a new case reuses (SQLite may)
+    can never be answered with the old picture.
+    """
+    return ("stored", db_url, case_id, team_id, version, updated_at, lang, pseudonymised,
+            thresholds)
+
+
+def stored_svg_etag(version: int, updated_at: datetime, lang: Lang, pseudonymised: bool,
+                    thresholds: Thresholds) -> str:
+    """``"<version>.<fingerprint>"``: the case's version first (so it still serves as
+    ``If-Match`` for a change), then a digest of everything else the picture depends on."""
+    what = repr((updated_at.date().isoformat(), lang, pseudonymised, thresholds, RENDERER))
+    return f'"{version}.{hashlib.blake2b(what.encode(), digest_size=6).hexdigest()}"'
+
+
+def cached_svg(key: Hashable) -> bytes | None:
+    return _stored_svgs.get(key)
+
+
+def draw_stored(key: Hashable, doc: GraphDocument, settings: Settings, *, lang: Lang,
+                on: date, pseudonymised: bool) -> bytes:
+    """Draw a stored case's envelope and keep it under ``key`` (see stored_svg_key)."""
+    shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
+    prototype = classify(doc, settings.thresholds).prototype
+    svg = render_svg(shown, prototype=prototype, lang=lang, on=on).encode()
+    _stored_svgs.put(key, svg)
+    return svg
 
 
 def envelope_svg(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",

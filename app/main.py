@@ -19,6 +19,7 @@ from app.i18n import Language
 from app.limits import BodyLimit
 from app.live import PostgresListener
 from app.observability import RequestId
+from app.read_audit import ReadAudit
 from app.routes import (
     api_cases,
     api_docs,
@@ -47,8 +48,10 @@ Den digitale Kuvertmodel: aktørerne omkring en borger, hvem der skal koble sig 
 hvem, og sagens kompleksitet (prototype 1/2/3).
 
 Alle `/api/v1`-kald kræver `Authorization: Bearer <token>` (`kuvert token create`).
-Læsninger giver sagens version som `ETag`; enhver ændring skal sende den tilbage som
-`If-Match` (eller `version` i indholdet). Fejl har formen
+Læsninger giver sagens version som `ETag` (for `envelope.svg` efterfulgt af et punktum og
+et fingeraftryk af tegningens indstillinger, fx `"7.3f9a1c2b4d5e"`; send den som
+`If-None-Match` for at få 304, så længe intet er ændret); enhver ændring skal sende den
+tilbage som `If-Match` (eller `version` i indholdet). Fejl har formen
 `{"error": {"code", "message", "problems": [{"field", "code", "message"}]}}`.
 """
 
@@ -76,6 +79,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     purger = asyncio.create_task(_purge_audit_regularly(app))
     yield
     purger.cancel()
+    app.state.read_audit.close()  # every queued read's audit row is committed first
     if listener is not None:
         listener.close()
 
@@ -89,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings.database_url)
     app.state.streams = streams.Streams(app.state.db, settings)
+    app.state.read_audit = ReadAudit(app.state.db.engine)
     handlers.install(app)
     for module in (health, api_render, api_cases, api_network, api_stateless, api_history,
                    api_embeds, pages_auth, pages_cases, pages_case, pages_history, pages_admin,

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.graph.pdf import svg_to_pdf
 from app.graph.svg import render_svg
-from bench import api, live, render
+from bench import api, interactive, live, render
 from bench.machine import cpu_model
 
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
@@ -54,16 +54,31 @@ def _met(ok: bool) -> str:
 
 
 def _render_section(rows: list[dict[str, float]]) -> list[str]:
+    target = render.TARGET_MEDIAN_MS
     out = ["## Envelope layout + SVG", "",
-           f"Target: ≤ {render.TARGET_MEDIAN_MS:g} ms median at 60 actors / 150 couplings "
-           "(`bench/render.py`, `render_svg`, layout included).", "",
-           "| actors | couplings | median ms | p95 ms | target |", "|---:|---:|---:|---:|---|"]
+           f"Target: ≤ {target:g} ms median at 60 actors / 150 couplings, met only with a "
+           f"20 % margin (≤ {target / render.MARGIN:.2f} ms) (`bench/render.py`, "
+           "`render_svg`, layout included, not cached). Median and p95 are wall-clock "
+           "time; CPU ms is the median time the renderer's thread was on a core (on this "
+           "shared machine the wall clock also counts waiting for one). Beside it: "
+           "Graphviz `neato -Tsvg` as a whole process (Debian package) on the same "
+           "network's DOT export, in the same run; ratio = neato's median / ours.", "",
+           "| actors | couplings | median ms | p95 ms | CPU ms | SVG bytes | neato ms | "
+           "neato SVG bytes | neato ÷ ours | target |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         verdict = "–"
         if (r["actors"], r["couplings"]) == (60, 150):
-            verdict = _met(r["median_ms"] <= render.TARGET_MEDIAN_MS)
+            verdict = (
+                "met (with ≥ 20 % margin)" if r["median_ms"] <= target / render.MARGIN
+                else "**met without the 20 % margin**" if r["median_ms"] <= target
+                else f"**not met** (CPU {r['cpu_ms']:.1f} ms)")
+        neato = (f"{r['neato_ms']:.1f} | {r['neato_bytes']:.0f} | "
+                 f"{r['neato_ms'] / r['median_ms']:.1f}×" if "neato_ms" in r
+                 else "– | – | –")
         out.append(f"| {r['actors']} | {r['couplings']} | {r['median_ms']:.2f} | "
-                   f"{r['p95_ms']:.2f} | {verdict} |")
+                   f"{r['p95_ms']:.2f} | {r['cpu_ms']:.2f} | {r['bytes']:.0f} | {neato} | "
+                   f"{verdict} |")
     return [*out, ""]
 
 
@@ -77,24 +92,47 @@ def _pdf_section(r: dict[str, float]) -> list[str]:
 
 
 def _api_section(results: dict[str, list[api.Figure]], seconds: float) -> list[str]:
-    out = ["## API throughput", "",
-           f"One `kuvert serve` process; {api.CONCURRENCY} concurrent clients (httpx) on "
-           f"loopback, {seconds:g} s per endpoint in {api.ROUNDS} interleaved rounds; the "
-           "load generator shares the machine with the server. Ratio: throughput against "
-           "`/healthz` (which asks the database `SELECT 1`) in the same run. Every "
-           "`/api/v1` read checks the token and the team and writes an audit row. "
-           f"Target: the graph read at ≥ {api.TARGET_GRAPH_RATIO:g} of the trivial endpoint.",
-           ""]
-    for backend, figures in results.items():
-        out += [f"### {backend}", "",
-                "| endpoint | req/s | p50 ms | p99 ms | ratio | errors | target |",
-                "|---|---:|---:|---:|---:|---:|---|"]
+    out = ["## API and page throughput", "",
+           f"Load from {api.generator()} on loopback ({api.CONNECTIONS} connections, one "
+           f"thread), {seconds:g} s per endpoint and set-up in {api.ROUNDS} interleaved "
+           "rounds, after a 1 s warm-up each; the load generator shares the two cores with "
+           "the server. p50 is the median of the rounds' p50, p99 the worst round's p99, "
+           "both from wrk's own latency histogram.", "",
+           "- **÷ bare**: throughput against a bare FastAPI app (`bench/bare.py`, one "
+           "`def` route returning a dict) served by uvicorn with exactly `kuvert serve`'s "
+           "settings (httptools, uvloop, same worker count), in the same run: the "
+           "framework's limit on this machine.",
+           "- **÷ /healthz**: against Kuvert's `/healthz` (a `SELECT 1`) in the same run.",
+           f"- Targets: `/healthz` ≥ {api.TARGET_HEALTH_VS_BARE:g}× bare; the reads ≥ "
+           f"{api.TARGET_READ_VS_HEALTH:g}× `/healthz`; **met** only with ≥ 20 % margin.",
+           "- Every `/api/v1` read checks the token and the team and writes its audit row "
+           "(committed before the answer, by group commit); every page read checks the "
+           "login; the 304 answers are audited too. The envelope.svg rows after the "
+           "first request are cache hits (drawn once per case version and settings).", ""]
+    for setup, figures in results.items():
+        out += [f"### {setup}", "",
+                "| endpoint | req/s | p50 ms | p99 ms | ÷ bare | ÷ /healthz | errors | "
+                "target |", "|---|---:|---:|---:|---:|---:|---:|---|"]
         for f in figures:
-            verdict = _met(f.ratio >= api.TARGET_GRAPH_RATIO) if "GET graph" in f.name else "–"
             out.append(f"| {f.name} | {f.rps:.0f} | {f.p50_ms:.1f} | {f.p99_ms:.1f} | "
-                       f"{f.ratio:.2f} | {f.errors} | {verdict} |")
+                       f"{f.vs_bare:.2f} | {f.vs_health:.2f} | {f.errors} | {f.verdict} |")
         out.append("")
     return out
+
+
+def _interactive_section(figures: list[interactive.Latency]) -> list[str]:
+    out = ["## Interactive latency", "",
+           "One logged-in client (httpx, one request at a time, as a person works) against "
+           "`kuvert serve` on SQLite (`bench/interactive.py`), "
+           f"{interactive.REPEAT} requests each after 3 warm-up ones. Target: p95 ≤ "
+           f"{interactive.TARGET_P95_MS:g} ms, met only with a 20 % margin. The full round "
+           "trip in Chromium (click → updated envelope on screen) is **not measured** in "
+           "this run.", "",
+           "| what | requests | p50 ms | p95 ms | max ms | target |",
+           "|---|---:|---:|---:|---:|---|"]
+    out += [f"| {f.name} | {f.count} | {f.p50_ms:.1f} | {f.p95_ms:.1f} | {f.max_ms:.1f} | "
+            f"{f.verdict} |" for f in figures]
+    return [*out, ""]
 
 
 def _live_section(figures: list[live.LiveFigure]) -> list[str]:
@@ -208,18 +246,75 @@ def _guarded(name: str, call: Callable[[], Any]) -> tuple[Any, str | None]:
         return None, f"{name} failed in this run:\n\n```\n{traceback.format_exc()}```\n"
 
 
+WHY = {
+    "render": "the layout and the router that bends couplings around labels are pure "
+              "Python; the router's box tests are most of the time left (profile in "
+              "`git log app/graph/svg.py`). Not cached on purpose: the figure is a "
+              "first drawing.",
+    "healthz": "on PostgreSQL each request checks a pooled connection out with a ping "
+               "(`pool_pre_ping`, one extra round trip) before its `SELECT 1`, and the "
+               "database server shares the two cores with the load generator and Kuvert; "
+               "the bare app touches no database at all.",
+    "reads": "every read also writes its audit row and waits until it is committed (group "
+             "commit: many rows per transaction, but still an fsync before the answer); "
+             "the writer thread, the worker thread and the event loop contend for the "
+             "GIL. Most of the graph read's extra server CPU over `/healthz` is the audit "
+             "row (measured by py-spy and per-thread CPU in this round); the audit is not "
+             "traded for speed.",
+    "pages": "the case list and the case page check the login through the ORM (user, "
+             "memberships) and render Jinja templates; the case page (helper `case-page`'s "
+             "scope) also lays out and draws the envelope. Not worked on in this round.",
+    "interactive": "an edit re-reads, validates and re-draws the case and renders the "
+                   "whole workspace fragment; not worked on in this round (case page scope).",
+}
+
+
+def _summary(results: dict[str, Any]) -> list[str]:
+    """Every target of issue 15 in this run, and plainly which are not met and why."""
+    rows: list[tuple[str, str, str]] = []
+    for r in results.get("Envelope layout + SVG") or []:
+        if (r["actors"], r["couplings"]) == (60, 150):
+            ok = r["median_ms"] <= render.TARGET_MEDIAN_MS / render.MARGIN
+            rows.append((f"render 60 actors / 150 couplings ≤ {render.TARGET_MEDIAN_MS:g} ms "
+                         f"median: {r['median_ms']:.2f} ms (CPU {r['cpu_ms']:.2f} ms)",
+                         _met(ok), "" if ok else WHY["render"]))
+    for setup, figures in (results.get("API throughput") or {}).items():
+        for f in figures:
+            if not f.target:
+                continue
+            ratio = f.vs_bare if f.target == "bare" else f.vs_health
+            ok = f.verdict.startswith("met")
+            why = "" if ok else WHY["healthz" if f.target == "bare" else
+                                    "pages" if "HTML" in f.name else "reads"]
+            rows.append((f"{setup}: {f.name} ({'÷ bare' if f.target == 'bare' else '÷ /healthz'}"
+                         f" {ratio:.2f})", f.verdict, why))
+    for f in results.get("Interactive latency") or []:
+        ok = f.verdict.startswith("met")
+        rows.append((f"{f.name}: p95 {f.p95_ms:.1f} ms", f.verdict,
+                     "" if ok else WHY["interactive" if "edit" in f.name else "pages"]))
+    out = ["## Targets at a glance (issue 15)", "",
+           "Met only with a margin of at least 20 %. Where a target is not met, why, as far "
+           "as the profiles of this round tell.", "",
+           "| target and figure | verdict | why not |", "|---|---|---|"]
+    out += [f"| {what} | {verdict} | {why} |" for what, verdict, why in rows]
+    return [*out, ""]
+
+
 def main() -> None:
     started = time.perf_counter()
     when = datetime.now().astimezone()
     seconds = float(os.environ.get("KUVERT_BENCH_API_SECONDS", api.SECONDS))
     sections: list[str] = []
     timings: list[tuple[str, float]] = []
+    results: dict[str, Any] = {}
+    load_before = os.getloadavg()
 
     def step(name: str, call: Callable[[], Any],
              write: Callable[[Any], list[str]]) -> None:
         print(f"\n### {name}", flush=True)
         began = time.perf_counter()
         result, failure = _guarded(name, call)
+        results[name] = result
         timings.append((name, time.perf_counter() - began))
         sections.extend(write(result) if failure is None else [f"## {name}", "", failure])
 
@@ -227,11 +322,13 @@ def main() -> None:
     step("PDF", measure_pdf, _pdf_section)
     step("API throughput", lambda: api.main(seconds),
          lambda r: _api_section(r, seconds))
+    step("Interactive latency", interactive.main, _interactive_section)
     step("Live updates", live.main, _live_section)
     step("Search and scale", lambda: _scale(BUDGET_SECONDS - (time.perf_counter() - started)),
          _scale_section)
 
     total = time.perf_counter() - started
+    load_after = os.getloadavg()
     head = ["# Performance", "",
             "Written by `make bench` (`bench/run.py`); every figure below comes from the "
             "run described here, none is typed in. Targets: DESIGN §10.", "",
@@ -241,9 +338,11 @@ def main() -> None:
             f"- run time: {total:.0f} s ("
             + ", ".join(f"{name} {s:.0f} s" for name, s in timings) + ")",
             "- the benchmarks and the servers share these cores, and other work on the "
-            "machine at the time weighs on every figure", ""]
+            "machine at the time weighs on every figure: load average (1 min) "
+            f"{load_before[0]:.1f} at the start, {load_after[0]:.1f} at the end", ""]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text("\n".join(head + sections).rstrip() + "\n", encoding="utf-8")
+    REPORT.write_text("\n".join(head + _summary(results) + sections).rstrip() + "\n",
+                      encoding="utf-8")
     print(f"\nWrote {REPORT} in {total:.0f} s.")
 
 

@@ -11,7 +11,7 @@ import itertools
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
@@ -114,6 +114,12 @@ def _n(x: float) -> str:
     return "0" if s == "-0" else s
 
 
+def _n2(x: float) -> str:
+    """Two decimals, for relative moves repeated many times (their rounding adds up)."""
+    s = f"{x:.2f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
 def _clean(text: str) -> str:
     """Replace characters XML 1.0 cannot carry at all (control codes, lone surrogates)."""
     return _INVALID_XML.sub("\ufffd", text)
@@ -154,18 +160,24 @@ def _prototype_text(prototype: int, lang: str) -> str:
 
 
 def _zigzag(p: Point, q: Point, amplitude: float = 3.0, step: float = 10.0) -> str:
-    """Path data for a zig-zag from p to q: the shape itself says "strained"."""
+    """Path data for a zig-zag from p to q: the shape itself says "strained".
+
+    The teeth are the same two relative moves over and over (``l`` then implicit
+    repeats), so they are formatted once; the last move is absolute, so the line ends
+    exactly at q whatever the rounding of the repeated moves.
+    """
     dx, dy = q[0] - p[0], q[1] - p[1]
     length = math.hypot(dx, dy)
     n = max(2, round(length / step))
     nx, ny = (-dy / length, dx / length) if length else (0.0, 0.0)
-    parts = [f"M{_n(p[0])} {_n(p[1])}"]
-    for i in range(1, n):
-        t = i / n
-        side = amplitude if i % 2 else -amplitude
-        parts.append(f"L{_n(p[0] + dx * t + nx * side)} {_n(p[1] + dy * t + ny * side)}")
-    parts.append(f"L{_n(q[0])} {_n(q[1])}")
-    return " ".join(parts)
+    sx, sy = dx / n, dy / n
+    a2x, a2y = 2 * amplitude * nx, 2 * amplitude * ny
+    first = f"l{_n2(sx + nx * amplitude)} {_n2(sy + ny * amplitude)}"
+    down = f"{_n2(sx - a2x)} {_n2(sy - a2y)}"  # from a tooth's tip to the next trough
+    up = f"{_n2(sx + a2x)} {_n2(sy + a2y)}"
+    teeth = " ".join(itertools.islice(itertools.cycle((down, up)), n - 2))
+    return (f"M{_n(p[0])} {_n(p[1])}{first}{' ' + teeth if teeth else ''}"
+            f"L{_n(q[0])} {_n(q[1])}")
 
 
 def _zigzag_curve(p: Point, c: Point, q: Point, amplitude: float = 3.0,
@@ -218,13 +230,18 @@ class _Router:
     BENDS = (0.22, -0.22, 0.45, -0.45)
     SAMPLES = 8
     MAX_BULGE = 160.0
+    # The quadratic Bézier's weights at t = 0, 1/8, ..., 1 (see _bezier).
+    WEIGHTS = tuple(((1 - i / 8) ** 2, 2 * (1 - i / 8) * (i / 8), (i / 8) ** 2)
+                    for i in range(SAMPLES + 1))
 
     def __init__(self, lay: Layout) -> None:
         self.width, self.height = lay.width, lay.height
         boxes = sorted(
             (round(a.box.x - 3, 1), round(a.box.y - 3, 1), round(a.box.right + 3, 1),
              round(a.box.bottom + 3, 1), a.key) for a in (lay.citizen, *lay.actors))
-        self.boxes = boxes
+        # With each box its centre and half sizes, for the separating-axis test.
+        self.boxes = [(x0, y0, x1, y1, (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2,
+                       (y1 - y0) / 2, key) for x0, y0, x1, y1, key in boxes]
         self.xs = [bx[0] for bx in boxes]
         self.max_w = max((bx[2] - bx[0] for bx in boxes), default=0.0)
 
@@ -241,44 +258,34 @@ class _Router:
             c = (round(mx - dy * bend, 1), round(my + dx * bend, 1))
             if not (0 <= c[0] <= self.width and 0 <= c[1] <= self.height):
                 continue
-            pts = tuple(_bezier(p, c, q, i / self.SAMPLES) for i in range(self.SAMPLES + 1))
+            # Lazily: the test stops at the first segment that meets a box.
+            pts = ((u * p[0] + v * c[0] + w * q[0], u * p[1] + v * c[1] + w * q[1])
+                   for u, v, w in self.WEIGHTS)
             if self._clear(pts, a, b):
                 return c
         return None
 
-    def _clear(self, pts: Sequence[Point], a: str, b: str) -> bool:
-        boxes, xs = self.boxes, self.xs
+    def _clear(self, pts: Iterable[Point], a: str, b: str) -> bool:
+        """No segment of ``pts`` meets a box other than a's and b's.
+
+        A segment meets a box when their bounding boxes overlap and the segment's line
+        does not pass wholly to one side of the box (separating axes).
+        """
+        boxes, xs, max_w = self.boxes, self.xs, self.max_w
         for (x0, y0), (x1, y1) in itertools.pairwise(pts):
             lo_x, hi_x = (x0, x1) if x0 < x1 else (x1, x0)
             lo_y, hi_y = (y0, y1) if y0 < y1 else (y1, y0)
-            start = bisect_left(xs, lo_x - self.max_w)
-            stop = bisect_right(xs, hi_x)
-            for bx0, by0, bx1, by1, key in boxes[start:stop]:
+            dx, dy = x1 - x0, y1 - y0
+            adx, ady = abs(dx), abs(dy)
+            for _, by0, bx1, by1, cx, cy, hw, hh, key in boxes[
+                    bisect_left(xs, lo_x - max_w):bisect_right(xs, hi_x)]:
                 if bx1 < lo_x or by1 < lo_y or by0 > hi_y or key in (a, b):
                     continue
-                if _hits((x0, y0), (x1, y1), bx0, by0, bx1, by1):
+                # The line's distance from the centre (times the length) against the
+                # box's extent along the line's normal: farther means it passes by.
+                if abs(dx * (cy - y0) - dy * (cx - x0)) <= hw * ady + hh * adx:
                     return False
         return True
-
-
-def _hits(p: Point, q: Point, x0: float, y0: float, x1: float, y1: float) -> bool:
-    """Whether segment p-q meets the rectangle (Liang-Barsky clipping)."""
-    t0, t1 = 0.0, 1.0
-    dx, dy = q[0] - p[0], q[1] - p[1]
-    for edge_p, edge_q in ((-dx, p[0] - x0), (dx, x1 - p[0]), (-dy, p[1] - y0),
-                           (dy, y1 - p[1])):
-        if edge_p == 0:
-            if edge_q < 0:
-                return False
-            continue
-        t = edge_q / edge_p
-        if edge_p < 0:
-            t0 = max(t0, t)
-        else:
-            t1 = min(t1, t)
-        if t0 > t1:
-            return False
-    return True
 
 
 # ------------------------------------------------------------------------ pieces

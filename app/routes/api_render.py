@@ -10,13 +10,23 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from app import cases, diagram
-from app.auth import Principal
-from app.deps import CaseId, PrincipalDep, SessionDep, SettingsDep, VersionQuery, etag
+from app import cases, diagram, reads
+from app.auth import Principal, principal_for_token
+from app.config import Settings
+from app.db import Database
+from app.deps import (
+    BearerDep,
+    CaseId,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    VersionQuery,
+    etag,
+)
 from app.errors import ServiceError
 from app.graph.document import GraphDocument, IsoDate, parse_document
 from app.graph.export import from_graphml
@@ -65,15 +75,57 @@ def _stored(session: SessionDep, who: PrincipalDep, case_id: int, version: int |
     return earlier, at.date(), version
 
 
-@router.get("/cases/{case_id}/envelope.svg", responses={**_SVG, **_ERRORS},
+@router.get("/cases/{case_id}/envelope.svg", responses={**_SVG, **_ERRORS, 304: {
+    "description": "Uændret siden den ETag, der blev sendt som If-None-Match"}},
             response_class=Response)
-def envelope_svg(session: SessionDep, who: PrincipalDep, settings: SettingsDep, case_id: CaseId,
-                 lang: LangQ = "da", pseudonymise: PseudoQ = False,
-                 version: VersionQuery = None) -> Response:
-    """The envelope diagram as SVG; ``version`` draws an earlier state from the history."""
-    doc, on, shown = _stored(session, who, case_id, version, "render_svg")
-    svg = diagram.envelope_svg(doc, settings, lang=lang, on=on, pseudonymised=pseudonymise)
-    return _file(svg, "svg", version=shown)
+async def envelope_svg(request: Request, credentials: BearerDep, case_id: CaseId,
+                       lang: LangQ = "da", pseudonymise: PseudoQ = False,
+                       version: VersionQuery = None,
+                       if_none_match: Annotated[str | None, Header()] = None) -> Response:
+    """The envelope diagram as SVG; ``version`` draws an earlier state from the history.
+
+    The current state answers with an ``ETag``; sent back as ``If-None-Match`` it gives
+    304 while nothing changed. Every request is checked and audited, 304s too.
+    """
+    db: Database = request.app.state.db
+    settings: Settings = request.app.state.settings
+    if version is not None:  # the history: rare, drawn each time
+        svg, shown = await run_in_threadpool(_earlier_svg, db, settings, credentials,
+                                             case_id, version, lang, pseudonymise)
+        return _file(svg, "svg", version=shown)
+    # Token, case and version in one statement, audit row by group commit (app/reads.py);
+    # a drawn envelope is found by its key without loading, validating or hashing the
+    # document.
+    found = await reads.read_case(db, request.app.state.read_audit, credentials, case_id,
+                                  "render_svg")
+    tag = diagram.stored_svg_etag(found.version, found.updated_at, lang, pseudonymise,
+                                  settings.thresholds)
+    headers = {"ETag": tag, "Cache-Control": "private, no-store"}  # nosniff: SecurityHeaders
+    if if_none_match is not None and tag in {t.strip() for t in if_none_match.split(",")}:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    key = diagram.stored_svg_key(db.url, found.case_id, found.team_id, found.version,
+                                 found.updated_at, lang, pseudonymise, settings.thresholds)
+    drawn = diagram.cached_svg(key) or await run_in_threadpool(
+        _draw, db, settings, key, found, lang, pseudonymise)
+    return Response(drawn, media_type=diagram.MEDIA_TYPES["svg"], headers=headers)
+
+
+def _draw(db: Database, settings: Settings, key: Any, found: reads.CaseRead, lang: diagram.Lang,
+          pseudonymise: bool) -> bytes:
+    with db.session() as session:
+        doc = cases.document_at_version(session, found.case_id, found.version)
+    return diagram.draw_stored(key, doc, settings, lang=lang, on=found.updated_at.date(),
+                               pseudonymised=pseudonymise)
+
+
+def _earlier_svg(db: Database, settings: Settings, credentials: Any, case_id: int,
+                 version: int, lang: diagram.Lang, pseudonymise: bool) -> tuple[str, int]:
+    token = reads.token_of(credentials)
+    with db.session() as session:
+        who = principal_for_token(session, token)
+        doc, on, shown = _stored(session, who, case_id, version, "render_svg")
+    return diagram.envelope_svg(doc, settings, lang=lang, on=on,
+                                pseudonymised=pseudonymise), shown
 
 
 @router.get("/cases/{case_id}/envelope.pdf", responses={**_PDF, **_ERRORS},

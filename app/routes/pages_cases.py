@@ -37,7 +37,8 @@ def list_cases(request: Request, session: SessionDep, settings: SettingsDep, log
     filters = case_filters.parse_filters(q, target_group, prototype, coordinator, team)
     rows, total = case_filters.search_cases_filtered(
         session, login.principal, filters.q, filters.target_group, filters.prototype,
-        filters.coordinator, filters.team_id, 0, 100, settings.thresholds)
+        filters.coordinator, filters.team_id, 0, 100, settings.thresholds,
+        audited=request.app.state.read_audit.record_sync)  # group commit, not one per page
     teams = case_filters.team_choices(session, login.principal)
     return page(request, "cases/list.html", {
         "rows": rows, "total": total, "q": filters.q or "", "filters": filters,
