@@ -210,8 +210,7 @@ document.addEventListener("click", (e) => {
   refreshNow();
 });
 
-let picked = [];
-
+// The drawing's actors are focusable buttons; what they do is in envelope.js.
 function wire() {
   const svg = document.querySelector("#envelope svg");
   if (!svg || svg.dataset.wired) return;
@@ -219,53 +218,18 @@ function wire() {
   // The printed envelope is a picture (role=img); here its actors are buttons, which
   // a picture may not contain, so the drawing becomes a labelled group.
   svg.setAttribute("role", "group");
-  picked = [];
   svg.querySelectorAll("g.actor").forEach((g) => {
     g.setAttribute("tabindex", "0");
     g.setAttribute("role", "button");
-    g.addEventListener("click", () => pick(svg, g.dataset.key));
-    g.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(svg, g.dataset.key); }
-    });
   });
 }
 
-// Clicking an actor focuses it (its neighbours stay, the rest fades); clicking a
-// second one fills in the coupling form with the two.
-function pick(svg, key) {
-  picked = picked.includes(key) ? [] : [...picked, key].slice(-2);
-  focus(svg, picked[picked.length - 1]);
-  const form = document.getElementById("add-coupling");
-  document.querySelectorAll("#actors tr[data-key]").forEach((row) => {
-    row.classList.toggle("picked", picked.includes(row.dataset.key));
-  });
-  if (form && picked.length === 2) {
-    // Two actors: the coupling form, filled in, in view, ready for its state.
-    document.querySelectorAll("#actors details[open]").forEach((d) => { d.open = false; });
-    const source = form.querySelector("[name=source]");
-    const target = form.querySelector("[name=target]");
-    source.value = picked[0];
-    target.value = picked[1];
-    dirty.add(source.id);
-    dirty.add(target.id);
-    form.scrollIntoView({ block: "nearest" });
-    form.querySelector("[name=state]").focus({ preventScroll: true });
-    return;
-  }
-  // One actor: its details open in the side panel.
-  document.querySelectorAll("#actors details[data-key]").forEach((details) => {
-    details.open = details.dataset.key === picked[picked.length - 1];
-    if (details.open) details.scrollIntoView({ block: "nearest" });
-  });
-}
-
+// The neighbourhood of the actor last picked stands out: its neighbours stay, the rest
+// fades (called by envelope.js).
 function focus(svg, key) {
   svg.classList.toggle("focused", Boolean(key));
   if (!key) {
-    svg.querySelectorAll(".near, .far, .picked").forEach((el) => {
-      el.classList.remove("near", "far", "picked");
-    });
-    document.querySelectorAll("#actors tr.picked").forEach((row) => row.classList.remove("picked"));
+    svg.querySelectorAll(".near, .far").forEach((el) => el.classList.remove("near", "far"));
     return;
   }
   const near = new Set([key]);
@@ -282,7 +246,6 @@ function focus(svg, key) {
   svg.querySelectorAll("g.actor").forEach((g) => {
     g.classList.toggle("near", near.has(g.dataset.key));
     g.classList.toggle("far", far.has(g.dataset.key));
-    g.classList.toggle("picked", picked.includes(g.dataset.key));
   });
   couplings.forEach((c) => {
     c.classList.toggle("near", c.dataset.source === key || c.dataset.target === key);
@@ -304,7 +267,7 @@ document.addEventListener("keydown", (e) => {
     e.preventDefault();
     const step = e.key === "n" ? 1 : -1;
     actors[(current + step + actors.length) % actors.length].focus();
-  } else if (e.key === "Escape" && svg) { picked = []; focus(svg, null); }
+  }
 });
 
 document.addEventListener("click", (e) => {
