@@ -30,7 +30,7 @@
     const g = actorG(key);
     return g ? (g.querySelector("title")?.textContent || key).split(" · ")[0] : key;
   };
-  const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_m, k) => values[k] ?? "");
+  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_m, k) => values[k] ?? "");
 
   // --- geometry: the same rule as app/graph/place.py, on the drawn shapes ----------------
 
@@ -284,7 +284,7 @@
       });
       anchor = { kind: "coupling", a, b };
     } else if (form.id === "tool-remove") {
-      const keep = anchor;
+      const keep = { kind: "undo", origin };
       closeTools(false);
       const undo = $("tool-undo");
       undo.hidden = false;
@@ -308,7 +308,8 @@
     e.preventDefault();
     const by = e.submitter;
     if (by && by.name) form.querySelector(`input[type=hidden][name="${by.name}"]`).value = by.value;
-    send(form);
+    if (form.id === "tool-couple") couplePicked();
+    else send(form);
   });
 
   document.addEventListener("click", (e) => {
