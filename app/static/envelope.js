@@ -145,7 +145,7 @@
     if (!couple.hidden) {
       couple.querySelector("button").textContent = fill(word("coupleWith"), { label: labelOf(other) });
     }
-    tool.querySelector("button:not([hidden])")?.focus();
+    [...tool.querySelectorAll("button")].find((b) => b.offsetParent !== null)?.focus();
   }
 
   function openCoupling(a, b, clientX, clientY) {

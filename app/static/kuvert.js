@@ -172,6 +172,7 @@ document.addEventListener("htmx:afterSwap", () => {
   kept = null;
   const workspace = document.getElementById("workspace");
   if (!workspace) return;
+  wire(); // the new drawing's actors must be focusable before the focus is put back
   if (conflict) workspace.querySelector(".columns")?.before(conflict);
   open.forEach((id) => { const d = document.getElementById(id); if (d) d.open = true; });
   for (const [id, value, , version] of values) {

