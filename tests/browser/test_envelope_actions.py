@@ -299,7 +299,7 @@ def test_by_touch(browser: Browser, shared: Shared) -> None:
     settle(page, 4)
     doc = stored(shared, case_id)
     assert doc["couplings"] == [{"source": "laege", "target": "sagsbehandler",
-                                 "state": "established"}]
+                                 "state": "established", "agreements": []}]
     assert by_key(doc)["sagsbehandler"]["panel"] == "afdelinger"
 
 
