@@ -348,6 +348,7 @@ def test_add_and_couple_with_keyboard_only(logged_in_page: Page) -> None:
     # Pick the citizen and the new actor in the envelope, then send the couple form.
     focus_by_key(page, '#envelope g.actor[data-key="borger"]')
     keyboard.press("Enter")
+    keyboard.press("Escape")
     focus_by_key(page, '#envelope g.actor[data-key="familiebehandler"]')
     keyboard.press("Enter")
     keyboard.press("Escape")  # the actor menu (issue 12) closes
