@@ -15,14 +15,12 @@ from playwright.sync_api import Browser, Page, expect
 from app.graph.document import parse_document
 from app.graph.layout import layout_document
 from app.graph.place import place_at
+from tests.browser import test_shared_editing as _shared_editing
 from tests.browser.conftest import DEMO_PASSWORD, axe, blocking, describe
-from tests.browser.test_shared_editing import (  # noqa: F401  (shared is a fixture)
-    Shared,
-    api,
-    open_as,
-    settle,
-    shared,
-)
+from tests.browser.test_shared_editing import Shared, api, open_as, settle
+
+# The same live server (SQLite, and PostgreSQL when configured), one per test module.
+shared = _shared_editing.shared
 
 VIEWPORT = {"width": 1536, "height": 864}
 
