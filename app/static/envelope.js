@@ -89,9 +89,8 @@
   // --- the tools ------------------------------------------------------------------------
 
   function place(tool, clientX, clientY) {
-    const live = $("live");
-    const box = live.getBoundingClientRect();
     tool.hidden = false;
+    const box = (tool.offsetParent || document.body).getBoundingClientRect();
     const w = tool.offsetWidth, h = tool.offsetHeight;
     let left = clientX - box.left + 12, top = clientY - box.top + 12;
     if (clientX + 12 + w > window.innerWidth) left = Math.max(0, clientX - box.left - w - 12);
@@ -230,10 +229,26 @@
 
   // --- wiring a freshly drawn envelope ----------------------------------------------------
 
+  // Meeting mode shows the envelope alone, as large as the screen allows: the drawing is
+  // cropped to it (the title and legend stay in the printed and normal views).
+  function cropToEnvelope(svg) {
+    const env = envelopeG(svg);
+    const at = /translate\(([\d.]+) ([\d.]+)\)/.exec(env.getAttribute("transform") || "");
+    const top = env.querySelector("polygon[data-panel]");
+    if (!at || !top) return;
+    const right = [...env.querySelectorAll("polygon[data-panel]")]
+      .flatMap((p) => [...p.points]).reduce((m, p) => ({ x: Math.max(m.x, p.x), y: Math.max(m.y, p.y) }), { x: 0, y: 0 });
+    const pad = 4;
+    svg.setAttribute("viewBox", `${+at[1] - pad} ${+at[2] - pad} ${right.x + 2 * pad} ${right.y + 2 * pad}`);
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+  }
+
   function wireEnvelope() {
     const svg = svgEl();
     if (!svg || svg.dataset.tools) return;
     svg.dataset.tools = "1";
+    if (document.body.classList.contains("meeting")) cropToEnvelope(svg);
     svg.querySelectorAll("g.coupling").forEach((g) => {
       const stroke = g.querySelector("line, path");
       if (!stroke) return;

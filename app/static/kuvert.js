@@ -254,21 +254,52 @@ function focus(svg, key) {
 }
 
 // Meeting mode: the keyboard drives the page; letters only when no field has focus.
+// n/p walk the actors from the one last reached, found again by its key after a redraw.
+let walked = null;
+
+function toggleOpen(buttonId, open) {
+  const button = document.getElementById(buttonId);
+  if (!button) return false;
+  const now = open ?? button.getAttribute("aria-expanded") !== "true";
+  button.setAttribute("aria-expanded", String(now));
+  if (buttonId === "drawer-toggle") document.body.classList.toggle("drawer-open", now);
+  else document.getElementById("shortcuts").hidden = !now;
+  return now;
+}
+
 document.addEventListener("keydown", (e) => {
   if (!document.body.classList.contains("meeting")) return;
+  if (e.key === "Escape") {
+    if (!document.getElementById("shortcuts")?.hidden) { toggleOpen("shortcuts-toggle", false); return; }
+    if (document.body.classList.contains("drawer-open") && e.target.closest?.("#side")) {
+      toggleOpen("drawer-toggle", false);
+      document.getElementById("drawer-toggle")?.focus();
+      return;
+    }
+  }
   const typing = e.target.closest("input, select, textarea, [contenteditable]");
   if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
   const svg = document.querySelector("#envelope svg");
   const actors = svg ? [...svg.querySelectorAll("g.actor")] : [];
-  const current = actors.indexOf(document.activeElement);
-  if (e.key === "a") { e.preventDefault(); document.getElementById("actor-label")?.focus(); }
-  else if (e.key === "k") { e.preventDefault(); document.getElementById("coupling-source")?.focus(); }
+  let current = actors.indexOf(document.activeElement);
+  if (current < 0 && walked) current = actors.findIndex((g) => g.dataset.key === walked);
+  if (e.key === "a") { e.preventDefault(); toggleOpen("drawer-toggle", true); document.getElementById("actor-label")?.focus(); }
+  else if (e.key === "k") { e.preventDefault(); toggleOpen("drawer-toggle", true); document.getElementById("coupling-source")?.focus(); }
   else if (e.key === "u") { e.preventDefault(); document.getElementById("undo")?.click(); }
+  else if (e.key === "l") { e.preventDefault(); toggleOpen("drawer-toggle"); }
+  else if (e.key === "?") { e.preventDefault(); toggleOpen("shortcuts-toggle"); }
   else if ((e.key === "n" || e.key === "p") && actors.length) {
     e.preventDefault();
     const step = e.key === "n" ? 1 : -1;
-    actors[(current + step + actors.length) % actors.length].focus();
+    const next = actors[(current + step + actors.length) % actors.length];
+    walked = next.dataset.key;
+    next.focus();
   }
+});
+
+document.addEventListener("click", (e) => {
+  const toggle = e.target.closest("#drawer-toggle, #shortcuts-toggle");
+  if (toggle) toggleOpen(toggle.id);
 });
 
 document.addEventListener("click", (e) => {

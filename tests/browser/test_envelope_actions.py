@@ -16,7 +16,7 @@ from app.graph.document import parse_document
 from app.graph.layout import layout_document
 from app.graph.place import place_at
 from tests.browser import test_shared_editing as _shared_editing
-from tests.browser.conftest import DEMO_PASSWORD, axe, blocking, describe
+from tests.browser.conftest import DEMO_PASSWORD, artifact_path, axe, blocking, describe
 from tests.browser.test_shared_editing import Shared, api, open_as, settle
 
 # The same live server (SQLite, and PostgreSQL when configured), one per test module.
@@ -317,3 +317,77 @@ def test_tools_are_accessible(browser: Browser, shared: Shared) -> None:
         page.keyboard.press("Enter")
         assert not blocking(found := axe(page)), describe(blocking(found))
         page.context.close()
+
+
+# --- meeting mode (issue 12 item 2) ---------------------------------------------------------
+
+MEASURE = """() => {
+  const env = document.querySelector('#envelope svg g.envelope').getBoundingClientRect();
+  const labels = [...document.querySelectorAll('#envelope g.actor:not(.citizen) text')]
+    .map((t) => t.getBoundingClientRect().height);
+  const root = document.scrollingElement;
+  return {width: env.width / innerWidth, height: env.height / innerHeight,
+          label: Math.min(...labels), scrolls: root.scrollHeight > innerHeight
+          || root.scrollWidth > innerWidth};
+}"""
+
+
+def many_actors(n: int) -> list[dict[str, Any]]:
+    panels = ["afdelinger", "organisationer", "civilsamfund", "netvaerk"]
+    return [{"key": f"a{i}", "kind": "professional", "label": f"Fagperson {i}",
+             "panel": panels[i % 4], "ring": 1 + i % 3} for i in range(1, n + 1)]
+
+
+def test_meeting_mode_fills_the_screen(browser: Browser, shared: Shared) -> None:
+    figures = {}
+    for n in (10, 30):
+        case_id = new_case(shared, many_actors(n),
+                           [{"source": "a1", "target": "a2", "state": "needed"}])
+        for size in ((1920, 1080), (1280, 720)):
+            page = open_case(browser, shared, case_id,
+                             viewport={"width": size[0], "height": size[1]})
+            page.goto(f"/cases/{case_id}/meeting")
+            page.wait_for_function(
+                "() => document.querySelector('#envelope svg')?.dataset.tools")
+            got = page.evaluate(MEASURE)
+            figures[f"{n} actors {size[0]}x{size[1]}"] = got
+            assert max(got["width"], got["height"]) >= 0.85, got
+            assert not got["scrolls"], got
+            # The lists are a drawer, closed until asked for.
+            expect(page.locator("#side")).to_be_hidden()
+            expect(page.locator("#prototype")).to_be_visible()
+            page.keyboard.press("l")
+            expect(page.locator("#side")).to_be_visible()
+            page.keyboard.press("l")
+            expect(page.locator("#side")).to_be_hidden()
+            page.keyboard.press("?")
+            expect(page.locator("#shortcuts")).to_be_visible()
+            page.keyboard.press("Escape")
+            expect(page.locator("#shortcuts")).to_be_hidden()
+            page.context.close()
+    print("MEETING", figures)
+    (artifact_path("meeting-mode-figures.txt")).write_text(
+        "\n".join(f"{k}: envelope {v['width']:.0%} of width, {v['height']:.0%} of height, "
+                  f"smallest label {v['label']:.1f} px" for k, v in figures.items()) + "\n")
+    for key, got in figures.items():
+        if key.endswith("1920x1080"):
+            assert got["label"] >= 19, (key, got)
+
+
+def test_meeting_walk_keeps_its_place(browser: Browser, shared: Shared) -> None:
+    case_id = new_case(shared, many_actors(4))
+    page = open_case(browser, shared, case_id, viewport={"width": 1280, "height": 720})
+    page.goto(f"/cases/{case_id}/meeting")
+    page.wait_for_function("() => document.querySelector('#envelope svg')?.dataset.tools")
+    page.keyboard.press("n")
+    page.keyboard.press("n")
+    focused = page.evaluate("() => document.activeElement.dataset.key")
+    order = page.evaluate(
+        "() => [...document.querySelectorAll('#envelope g.actor')].map((g) => g.dataset.key)")
+    # Someone else changes the case: the page redraws, the walk goes on from the same actor.
+    api(shared, "PATCH", f"/api/v1/cases/{case_id}/actors/a4", {"contact": "12345678"},
+        if_match=version(shared, case_id))
+    settle(page, 2)
+    expect(actor(page, focused)).to_be_focused()
+    page.keyboard.press("n")
+    expect(actor(page, order[order.index(focused) + 1])).to_be_focused()
