@@ -218,7 +218,7 @@ def test_by_keyboard(browser: Browser, shared: Shared) -> None:
     settle(page, 2)
     keys.press("Escape")
     expect(page.locator("#tool-add")).to_be_hidden()
-    actor(page, "a1").focus()
+    expect(actor(page, "a1")).to_be_focused()  # back where the person was
 
     # Select two with Space, couple with k; choose the state with the keyboard.
     keys.press("Space")
