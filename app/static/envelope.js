@@ -88,15 +88,25 @@
 
   // --- the tools ------------------------------------------------------------------------
 
-  function place(tool, clientX, clientY) {
+  // The add form opens at the spot clicked. The actor and coupling tools open beside the
+  // drawing when there is room (so they never hide the next actor to click), else at
+  // the spot.
+  function place(tool, clientX, clientY, beside = false) {
     tool.hidden = false;
     const box = (tool.offsetParent || document.body).getBoundingClientRect();
     const w = tool.offsetWidth, h = tool.offsetHeight;
-    let left = clientX - box.left + 12, top = clientY - box.top + 12;
-    if (clientX + 12 + w > window.innerWidth) left = Math.max(0, clientX - box.left - w - 12);
-    if (clientY + 12 + h > window.innerHeight) top = Math.max(0, clientY - box.top - h - 12);
-    tool.style.left = `${left}px`;
-    tool.style.top = `${top}px`;
+    const svg = svgEl();
+    const drawn = svg ? envelopeG(svg).getBoundingClientRect() : null;
+    let x = clientX + 12, y = clientY + 12;
+    if (beside && drawn && window.innerWidth - drawn.right >= w + 16) x = drawn.right + 8;
+    else if (beside && drawn && drawn.left >= w + 16) x = drawn.left - w - 8;
+    else {
+      if (x + w > window.innerWidth) x = Math.max(0, clientX - w - 12);
+      if (y + h > window.innerHeight) y = Math.max(0, clientY - h - 12);
+    }
+    y = Math.max(4, Math.min(y, window.innerHeight - h - 4));
+    tool.style.left = `${x - box.left}px`;
+    tool.style.top = `${y - box.top}px`;
   }
 
   function closeTools(restore = true) {
@@ -115,7 +125,7 @@
     origin = keep || document.activeElement;
     anchor = what;
     const tool = $(id);
-    place(tool, clientX, clientY);
+    place(tool, clientX, clientY, id !== "tool-add");
     return tool;
   }
 
