@@ -135,6 +135,10 @@ document.addEventListener("htmx:beforeSwap", (e) => {
     const version = Number((text.match(/data-version="(\d+)"/) || [])[1] || 0);
     if (pending > 0) { e.detail.shouldSwap = false; refreshWanted = true; return; }
     if (version < shownVersion()) { e.detail.shouldSwap = false; return; }
+    // The page already shows this version (the answer to its own change): redrawing the
+    // same thing again would only replace the fields under the person's hand.
+    if (version === shownVersion() && !document.getElementById("conflict")
+        && !document.getElementById("problems")) { e.detail.shouldSwap = false; return; }
   }
   const status = e.detail.xhr.status;
   const sent = !refresh && source && source.tagName === "FORM" ? source : null;
