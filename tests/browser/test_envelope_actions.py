@@ -301,10 +301,27 @@ def test_by_touch(browser: Browser, shared: Shared) -> None:
     settle(page, 3)
     page.locator("#tool-coupling").get_by_role("button", name="etableret").tap()
     settle(page, 4)
+    page.locator("#tool-coupling").get_by_role("button", name="Luk").tap()
+
+    # Drag with a finger: the doctor to the network panel, ring 3 (touch events through
+    # the DevTools protocol; the page sees them as pointer events of type "touch").
+    x, y = spot(page, shared, case_id, "netvaerk", 3)
+    box = actor(page, "laege").bounding_box()
+    assert box is not None
+    start = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart",
+                                          "touchPoints": [{"x": start[0], "y": start[1]}]})
+    for i in range(1, 11):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [
+            {"x": start[0] + (x - start[0]) * i / 10, "y": start[1] + (y - start[1]) * i / 10}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    settle(page, 5)
     doc = stored(shared, case_id)
     assert doc["couplings"] == [{"source": "laege", "target": "sagsbehandler",
                                  "state": "established", "agreements": []}]
     assert by_key(doc)["sagsbehandler"]["panel"] == "afdelinger"
+    assert (by_key(doc)["laege"]["panel"], by_key(doc)["laege"]["ring"]) == ("netvaerk", 3)
 
 
 def test_tools_are_accessible(browser: Browser, shared: Shared) -> None:
