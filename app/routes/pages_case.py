@@ -165,6 +165,13 @@ class ActorChangeForm(VersionForm):
     contact: Short | None = None
 
 
+class MoveForm(VersionForm):
+    """Where an actor was dropped (or moved to by keyboard) in the envelope."""
+
+    panel: Literal["afdelinger", "organisationer", "civilsamfund", "netvaerk"]
+    ring: Annotated[int, Field(ge=1, le=3)]
+
+
 class CoupleForm(VersionForm):
     """The form that couples two actors."""
 
@@ -332,6 +339,16 @@ async def change_actor(request: Request, session: SessionDep, settings: Settings
     tried = i18n.gettext("Aktør ændret: %(label)s") % {"label": label}
     return await asyncio.to_thread(_apply, request, session, settings, login, case_id, form,
                                    edits.change_actor(key, fields), tried)
+
+
+@router.post("/cases/{case_id}/actors/{key}/move")
+async def move_actor(request: Request, session: SessionDep, settings: SettingsDep,
+                     login: CsrfLoginDep, case_id: CaseId, key: str,
+                     form: Annotated[MoveForm, Form()]) -> Response:
+    """Move an actor to another panel or ring (dragged, or moved by keyboard, in the envelope)."""
+    tried = i18n.gettext("Aktør flyttet: %(label)s") % {"label": _label(session, case_id, key)}
+    return await asyncio.to_thread(_apply, request, session, settings, login, case_id, form,
+                                   edits.move_actor(key, form.panel, form.ring), tried)
 
 
 @router.post("/cases/{case_id}/actors/{key}/delete")

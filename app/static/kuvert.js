@@ -135,6 +135,10 @@ document.addEventListener("htmx:beforeSwap", (e) => {
     const version = Number((text.match(/data-version="(\d+)"/) || [])[1] || 0);
     if (pending > 0) { e.detail.shouldSwap = false; refreshWanted = true; return; }
     if (version < shownVersion()) { e.detail.shouldSwap = false; return; }
+    // The page already shows this version (the answer to its own change): redrawing the
+    // same thing again would only replace the fields under the person's hand.
+    if (version === shownVersion() && !document.getElementById("conflict")
+        && !document.getElementById("problems")) { e.detail.shouldSwap = false; return; }
   }
   const status = e.detail.xhr.status;
   const sent = !refresh && source && source.tagName === "FORM" ? source : null;
@@ -172,6 +176,7 @@ document.addEventListener("htmx:afterSwap", () => {
   kept = null;
   const workspace = document.getElementById("workspace");
   if (!workspace) return;
+  wire(); // the new drawing's actors must be focusable before the focus is put back
   if (conflict) workspace.querySelector(".columns")?.before(conflict);
   open.forEach((id) => { const d = document.getElementById(id); if (d) d.open = true; });
   for (const [id, value, , version] of values) {
@@ -210,8 +215,7 @@ document.addEventListener("click", (e) => {
   refreshNow();
 });
 
-let picked = [];
-
+// The drawing's actors are focusable buttons; what they do is in envelope.js.
 function wire() {
   const svg = document.querySelector("#envelope svg");
   if (!svg || svg.dataset.wired) return;
@@ -219,53 +223,18 @@ function wire() {
   // The printed envelope is a picture (role=img); here its actors are buttons, which
   // a picture may not contain, so the drawing becomes a labelled group.
   svg.setAttribute("role", "group");
-  picked = [];
   svg.querySelectorAll("g.actor").forEach((g) => {
     g.setAttribute("tabindex", "0");
     g.setAttribute("role", "button");
-    g.addEventListener("click", () => pick(svg, g.dataset.key));
-    g.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(svg, g.dataset.key); }
-    });
   });
 }
 
-// Clicking an actor focuses it (its neighbours stay, the rest fades); clicking a
-// second one fills in the coupling form with the two.
-function pick(svg, key) {
-  picked = picked.includes(key) ? [] : [...picked, key].slice(-2);
-  focus(svg, picked[picked.length - 1]);
-  const form = document.getElementById("add-coupling");
-  document.querySelectorAll("#actors tr[data-key]").forEach((row) => {
-    row.classList.toggle("picked", picked.includes(row.dataset.key));
-  });
-  if (form && picked.length === 2) {
-    // Two actors: the coupling form, filled in, in view, ready for its state.
-    document.querySelectorAll("#actors details[open]").forEach((d) => { d.open = false; });
-    const source = form.querySelector("[name=source]");
-    const target = form.querySelector("[name=target]");
-    source.value = picked[0];
-    target.value = picked[1];
-    dirty.add(source.id);
-    dirty.add(target.id);
-    form.scrollIntoView({ block: "nearest" });
-    form.querySelector("[name=state]").focus({ preventScroll: true });
-    return;
-  }
-  // One actor: its details open in the side panel.
-  document.querySelectorAll("#actors details[data-key]").forEach((details) => {
-    details.open = details.dataset.key === picked[picked.length - 1];
-    if (details.open) details.scrollIntoView({ block: "nearest" });
-  });
-}
-
+// The neighbourhood of the actor last picked stands out: its neighbours stay, the rest
+// fades (called by envelope.js).
 function focus(svg, key) {
   svg.classList.toggle("focused", Boolean(key));
   if (!key) {
-    svg.querySelectorAll(".near, .far, .picked").forEach((el) => {
-      el.classList.remove("near", "far", "picked");
-    });
-    document.querySelectorAll("#actors tr.picked").forEach((row) => row.classList.remove("picked"));
+    svg.querySelectorAll(".near, .far").forEach((el) => el.classList.remove("near", "far"));
     return;
   }
   const near = new Set([key]);
@@ -282,7 +251,6 @@ function focus(svg, key) {
   svg.querySelectorAll("g.actor").forEach((g) => {
     g.classList.toggle("near", near.has(g.dataset.key));
     g.classList.toggle("far", far.has(g.dataset.key));
-    g.classList.toggle("picked", picked.includes(g.dataset.key));
   });
   couplings.forEach((c) => {
     c.classList.toggle("near", c.dataset.source === key || c.dataset.target === key);
@@ -290,21 +258,52 @@ function focus(svg, key) {
 }
 
 // Meeting mode: the keyboard drives the page; letters only when no field has focus.
+// n/p walk the actors from the one last reached, found again by its key after a redraw.
+let walked = null;
+
+function toggleOpen(buttonId, open) {
+  const button = document.getElementById(buttonId);
+  if (!button) return false;
+  const now = open ?? button.getAttribute("aria-expanded") !== "true";
+  button.setAttribute("aria-expanded", String(now));
+  if (buttonId === "drawer-toggle") document.body.classList.toggle("drawer-open", now);
+  else document.getElementById("shortcuts").hidden = !now;
+  return now;
+}
+
 document.addEventListener("keydown", (e) => {
   if (!document.body.classList.contains("meeting")) return;
+  if (e.key === "Escape") {
+    if (!document.getElementById("shortcuts")?.hidden) { toggleOpen("shortcuts-toggle", false); return; }
+    if (document.body.classList.contains("drawer-open") && e.target.closest?.("#side")) {
+      toggleOpen("drawer-toggle", false);
+      document.getElementById("drawer-toggle")?.focus();
+      return;
+    }
+  }
   const typing = e.target.closest("input, select, textarea, [contenteditable]");
   if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
   const svg = document.querySelector("#envelope svg");
   const actors = svg ? [...svg.querySelectorAll("g.actor")] : [];
-  const current = actors.indexOf(document.activeElement);
-  if (e.key === "a") { e.preventDefault(); document.getElementById("actor-label")?.focus(); }
-  else if (e.key === "k") { e.preventDefault(); document.getElementById("coupling-source")?.focus(); }
+  let current = actors.indexOf(document.activeElement);
+  if (current < 0 && walked) current = actors.findIndex((g) => g.dataset.key === walked);
+  if (e.key === "a") { e.preventDefault(); toggleOpen("drawer-toggle", true); document.getElementById("actor-label")?.focus(); }
+  else if (e.key === "k") { e.preventDefault(); toggleOpen("drawer-toggle", true); document.getElementById("coupling-source")?.focus(); }
   else if (e.key === "u") { e.preventDefault(); document.getElementById("undo")?.click(); }
+  else if (e.key === "l") { e.preventDefault(); toggleOpen("drawer-toggle"); }
+  else if (e.key === "?") { e.preventDefault(); toggleOpen("shortcuts-toggle"); }
   else if ((e.key === "n" || e.key === "p") && actors.length) {
     e.preventDefault();
     const step = e.key === "n" ? 1 : -1;
-    actors[(current + step + actors.length) % actors.length].focus();
-  } else if (e.key === "Escape" && svg) { picked = []; focus(svg, null); }
+    const next = actors[(current + step + actors.length) % actors.length];
+    walked = next.dataset.key;
+    next.focus();
+  }
+});
+
+document.addEventListener("click", (e) => {
+  const toggle = e.target.closest("#drawer-toggle, #shortcuts-toggle");
+  if (toggle) toggleOpen(toggle.id);
 });
 
 document.addEventListener("click", (e) => {

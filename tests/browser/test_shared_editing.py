@@ -416,13 +416,15 @@ def test_ten_actors_added_without_scrolling(browser: Browser, shared: Shared) ->
             page.locator("#add-actor button[type=submit]").click()
             version += 1
             settle(page, version)
-        # Picking two actors in the envelope opens the coupling form, filled in, in view.
+        # Picking two actors in the envelope offers to couple them right there (issue 12),
+        # and fills in the side panel's coupling form too.
         page.locator('#envelope g.actor[data-key="fagperson-0"]').click()
+        page.keyboard.press("Escape")
         page.locator('#envelope g.actor[data-key="fagperson-1"]').click()
         expect(page.locator("#coupling-source")).to_have_value("fagperson-0")
         expect(page.locator("#coupling-target")).to_have_value("fagperson-1")
-        expect(page.locator("#coupling-state")).to_be_focused()
-        assert page.evaluate(VISIBLE, "#coupling-state")
+        expect(page.locator("#tool-couple button")).to_be_focused()
+        assert page.evaluate(VISIBLE, "#tool-couple button")
     finally:
         context.close()
     artifact_path(f"wheel-notches-{shared.backend}.json").write_text(

@@ -189,3 +189,26 @@ def test_central_warning_stands_at_the_top_before_not_now(api: Api, browser: Tes
     assert 'id="central-warning"' in _open(browser, before)
     assert "3 steder" in _open(browser, before)
     assert 'id="central-warning"' not in _open(browser, now)
+
+
+def test_move_actor_is_recorded_as_a_move(api: Api, browser: TestClient) -> None:
+    """The envelope's drag (or arrow keys) posts panel and ring to the move route."""
+    case_id, version = api.create(claus_nu())
+    html = _open(browser, case_id)
+    assert 'id="envelope-tools"' in html and 'id="tool-add"' in html
+    response = browser.post(f"/cases/{case_id}/actors/uu/move", headers=HX, data={
+        "csrf": _csrf(html), "version": str(version), "panel": "netvaerk", "ring": "3"})
+    assert response.status_code == 200, response.text
+    actor = next(a for a in api.get(f"/api/v1/cases/{case_id}/graph").json()["actors"]
+                 if a["key"] == "uu")
+    assert (actor["panel"], actor["ring"]) == ("netvaerk", 3)
+    history = api.get(f"/api/v1/cases/{case_id}/history").json()
+    assert "Aktør flyttet" in str(history)
+    # A panel that does not exist is a 422 with the form's problem list, nothing changes.
+    bad = browser.post(f"/cases/{case_id}/actors/uu/move", headers=HX, data={
+        "csrf": _csrf(html), "version": str(version + 1), "panel": "kælder", "ring": "3"})
+    assert bad.status_code == 422
+    # Without JavaScript: back to the case page.
+    plain = browser.post(f"/cases/{case_id}/actors/uu/move", follow_redirects=False, data={
+        "csrf": _csrf(html), "version": str(version + 1), "panel": "afdelinger", "ring": "1"})
+    assert plain.status_code == 303

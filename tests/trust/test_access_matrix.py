@@ -244,6 +244,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/cases/{case_id}/actors"): "page_case_write",
     ("POST", "/cases/{case_id}/actors/{key}"): "page_case_write",
     ("POST", "/cases/{case_id}/actors/{key}/delete"): "page_case_write",
+    ("POST", "/cases/{case_id}/actors/{key}/move"): "page_case_write",
     ("POST", "/cases/{case_id}/couplings"): "page_case_write",
     ("POST", "/cases/{case_id}/couplings/{a}/{b}"): "page_case_write",
     ("POST", "/cases/{case_id}/couplings/{a}/{b}/delete"): "page_case_write",
@@ -604,6 +605,9 @@ REQUESTS: dict[tuple[str, str], Builder] = {
         f"/cases/{case}/actors/uu", data={"label": "UU-vejleder (ny)", "version": "1"}),
     ("POST", "/cases/{case_id}/actors/{key}/delete"):
         lambda w, case, c: Req(f"/cases/{case}/actors/uu/delete", data={"version": "1"}),
+    ("POST", "/cases/{case_id}/actors/{key}/move"): lambda w, case, c: Req(
+        f"/cases/{case}/actors/uu/move",
+        data={"panel": "netvaerk", "ring": "3", "version": "1"}),
     ("POST", "/cases/{case_id}/couplings"): lambda w, case, c: Req(
         f"/cases/{case}/couplings", data={"source": "uu", "target": "rusmiddel", "version": "1"}),
     ("POST", "/cases/{case_id}/couplings/{a}/{b}"): lambda w, case, c: Req(

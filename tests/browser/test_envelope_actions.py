@@ -1,0 +1,532 @@
+"""Acting on the envelope itself (issue 12 item 1), in real browsers: add in place, the
+actor menu, couple, the coupling tool and move, by mouse, by keyboard and by touch.
+
+Each flow ends by comparing the stored document (through the API) with the expected one.
+The server runs on SQLite, and on PostgreSQL too when KUVERT_TEST_POSTGRES_URL is set.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from typing import Any
+
+from playwright.sync_api import Browser, Page, expect
+
+from app.graph.document import parse_document
+from app.graph.layout import layout_document
+from app.graph.place import place_at
+from tests.browser import test_shared_editing as _shared_editing
+from tests.browser.conftest import DEMO_PASSWORD, artifact_path, axe, blocking, describe
+from tests.browser.test_shared_editing import Shared, api, open_as, settle
+
+# The same live server (SQLite, and PostgreSQL when configured), one per test module.
+shared = _shared_editing.shared
+
+VIEWPORT = {"width": 1536, "height": 864}
+
+
+def new_case(shared: Shared, actors: list[dict[str, Any]] | None = None,
+             couplings: list[dict[str, Any]] | None = None) -> int:
+    doc = {"label": f"Kuvert {secrets.token_hex(3)}", "target_group": "voksne",
+           "actors": [{"key": "lene", "kind": "citizen", "label": "Lene"}, *(actors or [])],
+           "couplings": couplings or []}
+    return int(api(shared, "POST", "/api/v1/cases", doc)["id"])
+
+
+def stored(shared: Shared, case_id: int) -> dict[str, Any]:
+    return api(shared, "GET", f"/api/v1/cases/{case_id}/graph")  # type: ignore[no-any-return]
+
+
+def version(shared: Shared, case_id: int) -> int:
+    return int(api(shared, "GET", f"/api/v1/cases/{case_id}")["version"])
+
+
+def spot(page: Page, shared: Shared, case_id: int, panel: str, ring: int) -> tuple[float, float]:
+    """A point (in the page) of the envelope in ``panel`` and ``ring``, found with the
+    server's rule (place_at) on the stored document's layout, away from every actor."""
+    lay = layout_document(parse_document(stored(shared, case_id)))
+    boxes = [a.box for a in (lay.citizen, *lay.actors)]
+    cx, cy = lay.centre
+    bounds = lay.ring_bounds
+    side = {"afdelinger": (0, -1), "organisationer": (1, 0), "civilsamfund": (0, 1),
+            "netvaerk": (-1, 0)}[panel]
+    s = (bounds[ring - 1] + bounds[ring]) / 2
+    for shift in (0.0, 0.2, -0.2, 0.35, -0.35, 0.5, -0.5, 0.65, -0.65):
+        x = cx + side[0] * s * cx + (shift * s * cx if side[0] == 0 else 0)
+        y = cy + side[1] * s * cy + (shift * s * cy if side[1] == 0 else 0)
+        clear = all(not (b.x - 8 <= x <= b.right + 8 and b.y - 8 <= y <= b.bottom + 8)
+                    for b in boxes)
+        if not clear or place_at(lay, (x, y)) != (panel, ring):
+            continue
+        # Where it is on the page, and not under an open tool.
+        point = page.evaluate(
+            """([x, y]) => { const g = document.querySelector('#envelope svg g.envelope');
+                 const p = new DOMPoint(x, y).matrixTransform(g.getScreenCTM());
+                 const hit = document.elementFromPoint(p.x, p.y);
+                 return hit && hit.closest('#envelope svg') ? [p.x, p.y] : null; }""", [x, y])
+        if point:
+            break
+    else:
+        raise AssertionError(f"no free spot in {panel} ring {ring}")
+    # The browser's rule on the drawn shapes agrees with the server's.
+    assert page.evaluate("([x, y]) => window.kuvertPlaceAt(x, y)", [x, y]) == {
+        "panel": panel, "ring": ring}
+    return float(point[0]), float(point[1])
+
+
+def actor(page: Page, key: str) -> Any:
+    return page.locator(f'#envelope g.actor[data-key="{key}"]')
+
+
+def line(page: Page, a: str, b: str) -> Any:
+    return page.locator(f'#envelope g.coupling[data-source="{a}"][data-target="{b}"]')
+
+
+def by_key(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {a["key"]: a for a in doc["actors"]}
+
+
+def open_case(browser: Browser, shared: Shared, case_id: int, **options: Any) -> Page:
+    _context, page = open_as(browser, shared, "demo", DEMO_PASSWORD, **options)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"/cases/{case_id}")
+    page.wait_for_load_state()
+    assert not errors, errors
+    page.wait_for_function("() => document.querySelector('#envelope svg')?.dataset.tools")
+    return page
+
+
+def test_by_mouse(browser: Browser, shared: Shared) -> None:
+    case_id = new_case(shared)
+    page = open_case(browser, shared, case_id, viewport=VIEWPORT)
+
+    # Add in place: a click on an empty spot opens the form with panel and ring preset.
+    x, y = spot(page, shared, case_id, "netvaerk", 2)
+    page.mouse.click(x, y)
+    form = page.locator("#tool-add")
+    expect(form).to_be_visible()
+    expect(page.locator("#tool-add-panel")).to_have_value("netvaerk")
+    expect(page.locator("#tool-add-ring")).to_have_value("2")
+    expect(page.locator("#tool-add-label")).to_be_focused()
+    page.locator("#tool-add-kind").select_option("network")
+    page.locator("#tool-add-label").fill("Søn")
+    page.keyboard.press("Enter")
+    settle(page, 2)
+    # The form stays open for the next one, with the last Type kept.
+    expect(form).to_be_visible()
+    expect(page.locator("#tool-add-label")).to_be_focused()
+    expect(page.locator("#tool-add-label")).to_have_value("")
+    expect(page.locator("#tool-add-kind")).to_have_value("network")
+    page.locator("#tool-add-label").fill("Veninde")
+    page.keyboard.press("Enter")
+    settle(page, 3)
+    page.keyboard.press("Escape")
+    expect(form).to_be_hidden()
+
+    x, y = spot(page, shared, case_id, "organisationer", 1)
+    page.mouse.click(x, y)
+    page.locator("#tool-add-kind").select_option("professional")
+    page.locator("#tool-add-label").fill("Psykolog")
+    page.locator("#tool-add-profession").fill("Psykolog")
+    page.locator("#tool-add-organisation").fill("Privat praksis")
+    page.locator("#tool-add").get_by_role("button", name="Tilføj", exact=True).click()
+    settle(page, 4)
+    page.locator("#tool-add").get_by_role("button", name="Luk").click()
+
+    # Couple: click two actors, then the couple button; the state is chosen right there.
+    actor(page, "søn").click()
+    expect(page.locator("#tool-actor")).to_be_visible()
+    page.locator("#tool-actor").get_by_role("button", name="Luk").click()
+    actor(page, "lene").click()
+    page.get_by_role("button", name="Kobl med Søn (k)").click()
+    settle(page, 5)
+    tool = page.locator("#tool-coupling")
+    expect(tool).to_be_visible()
+    expect(tool.locator('[data-state="needed"]')).to_have_attribute("aria-pressed", "true")
+    tool.get_by_role("button", name="anstrengt").click()
+    settle(page, 6)
+    expect(tool.locator('[data-state="strained"]')).to_have_attribute("aria-pressed", "true")
+    page.keyboard.press("Escape")
+    expect(tool).to_be_hidden()
+
+    # A line: click it (its wide hit area), add an agreement.
+    box = line(page, "søn", "lene").locator(".hit").bounding_box()
+    assert box is not None
+    line(page, "søn", "lene").locator(".hit").click()
+    expect(tool).to_be_visible()
+    tool.locator("[name=who]").select_option("søn")
+    tool.locator("[name=what]").fill("Ringer til Lene hver søndag")
+    tool.locator("[name=due]").fill("01.02.2027")
+    tool.get_by_role("button", name="Tilføj aftale").click()
+    settle(page, 7)
+
+    # The actor menu: coordinator, then remove and undo.
+    actor(page, "psykolog").click()
+    page.locator("#tool-actor").get_by_role("button", name="Gør til koordinator").click()
+    settle(page, 8)
+    actor(page, "veninde").click()
+    page.locator("#tool-actor").get_by_role("button", name="Fjern").click()
+    settle(page, 9)
+    expect(actor(page, "veninde")).to_have_count(0)
+    page.locator("#tool-undo").get_by_role("button", name="Fortryd").click()
+    settle(page, 10)
+    expect(actor(page, "veninde")).to_have_count(1)
+
+    # Move: drag the friend to the civil-society panel, ring 3.
+    x, y = spot(page, shared, case_id, "civilsamfund", 3)
+    start = actor(page, "veninde").bounding_box()
+    assert start is not None
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(x, y, steps=8)
+    page.mouse.up()
+    settle(page, 11)
+    expect(actor(page, "veninde")).to_have_attribute("data-panel", "civilsamfund")
+
+    doc = stored(shared, case_id)
+    actors = by_key(doc)
+    assert actors["søn"] == {"key": "søn", "kind": "network", "label": "Søn",
+                             "panel": "netvaerk", "ring": 2}
+    assert actors["veninde"] == {"key": "veninde", "kind": "network", "label": "Veninde",
+                                 "panel": "civilsamfund", "ring": 3}
+    assert actors["psykolog"] == {"key": "psykolog", "kind": "professional",
+                                  "label": "Psykolog", "profession": "Psykolog",
+                                  "organisation": "Privat praksis",
+                                  "panel": "organisationer", "ring": 1}
+    assert doc["coordinator"] == "psykolog"
+    assert doc["couplings"] == [{"source": "søn", "target": "lene", "state": "strained",
+                                 "agreements": [{"who": "søn",
+                                                 "what": "Ringer til Lene hver søndag",
+                                                 "due": "2027-02-01"}]}]
+
+
+def test_by_keyboard(browser: Browser, shared: Shared) -> None:
+    case_id = new_case(shared, [
+        {"key": "a1", "kind": "professional", "label": "Sagsbehandler", "panel": "afdelinger",
+         "ring": 1},
+        {"key": "a2", "kind": "professional", "label": "Læge", "panel": "organisationer",
+         "ring": 2}])
+    page = open_case(browser, shared, case_id, viewport=VIEWPORT)
+    keys = page.keyboard
+
+    # `a` on a focused actor: the add form, preset to its panel and ring.
+    actor(page, "a1").focus()
+    keys.press("a")
+    expect(page.locator("#tool-add-label")).to_be_focused()
+    expect(page.locator("#tool-add-panel")).to_have_value("afdelinger")
+    expect(page.locator("#tool-add-ring")).to_have_value("1")
+    keys.type("Jobkonsulent")
+    keys.press("Enter")
+    settle(page, 2)
+    keys.press("Escape")
+    expect(page.locator("#tool-add")).to_be_hidden()
+    expect(actor(page, "a1")).to_be_focused()  # back where the person was
+
+    # Select two with Space, couple with k; choose the state with the keyboard.
+    keys.press("Space")
+    actor(page, "a2").focus()
+    keys.press("Space")
+    expect(page.locator("#announce")).to_contain_text("Tryk k")
+    keys.press("k")
+    settle(page, 3)
+    expect(page.locator('#tool-coupling [data-state="needed"]')).to_be_focused()
+    keys.press("Tab")
+    expect(page.locator('#tool-coupling [data-state="established"]')).to_be_focused()
+    keys.press("Enter")
+    settle(page, 4)
+    keys.press("Escape")
+
+    # Move by keys: ring 3, then the network panel (left).
+    actor(page, "jobkonsulent").focus()
+    expect(actor(page, "jobkonsulent")).to_be_focused()
+    keys.press("3")
+    settle(page, 5)
+    expect(actor(page, "jobkonsulent")).to_be_focused()
+    keys.press("ArrowLeft")
+    settle(page, 6)
+    expect(actor(page, "jobkonsulent")).to_have_attribute("data-panel", "netvaerk")
+
+    # The actor menu on Enter: coordinator; remove, undo.
+    actor(page, "a1").focus()
+    keys.press("Enter")
+    expect(page.locator("#tool-coordinator button")).to_be_focused()
+    keys.press("Enter")
+    settle(page, 7)
+    actor(page, "jobkonsulent").focus()
+    keys.press("Enter")
+    page.locator("#tool-remove button").focus()
+    keys.press("Enter")
+    settle(page, 8)
+    expect(page.locator("#tool-undo button[type=submit]")).to_be_focused()
+    keys.press("Enter")
+    settle(page, 9)
+
+    # The coupling by keyboard: focus the line, Enter, remove it.
+    line(page, "a1", "a2").focus()
+    keys.press("Enter")
+    expect(page.locator('#tool-coupling [data-state="established"]')).to_be_focused()
+    page.locator("#tool-uncouple button").focus()
+    keys.press("Enter")
+    settle(page, 10)
+
+    doc = stored(shared, case_id)
+    assert by_key(doc)["jobkonsulent"] == {"key": "jobkonsulent", "kind": "professional",
+                                           "label": "Jobkonsulent", "panel": "netvaerk",
+                                           "ring": 3}
+    assert doc["coordinator"] == "a1"
+    assert doc["couplings"] == []
+
+
+def test_by_touch(browser: Browser, shared: Shared) -> None:
+    case_id = new_case(shared, [
+        {"key": "laege", "kind": "professional", "label": "Egen læge",
+         "panel": "organisationer", "ring": 2}])
+    page = open_case(browser, shared, case_id, viewport={"width": 1024, "height": 768},
+                     has_touch=True)
+    x, y = spot(page, shared, case_id, "afdelinger", 2)
+    page.touchscreen.tap(x, y)
+    expect(page.locator("#tool-add-panel")).to_have_value("afdelinger")
+    page.locator("#tool-add-label").fill("Sagsbehandler")
+    page.locator("#tool-add").get_by_role("button", name="Tilføj", exact=True).tap()
+    settle(page, 2)
+    page.locator("#tool-add").get_by_role("button", name="Luk").tap()
+    actor(page, "laege").tap()
+    page.locator("#tool-actor").get_by_role("button", name="Luk").tap()
+    actor(page, "sagsbehandler").tap()
+    page.get_by_role("button", name="Kobl med Egen læge (k)").tap()
+    settle(page, 3)
+    page.locator("#tool-coupling").get_by_role("button", name="etableret").tap()
+    settle(page, 4)
+    page.locator("#tool-coupling").get_by_role("button", name="Luk").tap()
+
+    # Drag with a finger: the doctor to the network panel, ring 3 (touch events through
+    # the DevTools protocol; the page sees them as pointer events of type "touch").
+    x, y = spot(page, shared, case_id, "netvaerk", 3)
+    box = actor(page, "laege").bounding_box()
+    assert box is not None
+    start = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart",
+                                          "touchPoints": [{"x": start[0], "y": start[1]}]})
+    for i in range(1, 11):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [
+            {"x": start[0] + (x - start[0]) * i / 10, "y": start[1] + (y - start[1]) * i / 10}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    settle(page, 5)
+    doc = stored(shared, case_id)
+    assert doc["couplings"] == [{"source": "laege", "target": "sagsbehandler",
+                                 "state": "established", "agreements": []}]
+    assert by_key(doc)["sagsbehandler"]["panel"] == "afdelinger"
+    assert (by_key(doc)["laege"]["panel"], by_key(doc)["laege"]["ring"]) == ("netvaerk", 3)
+
+
+def test_tools_are_accessible(browser: Browser, shared: Shared) -> None:
+    case_id = new_case(shared, [
+        {"key": "a1", "kind": "professional", "label": "Sagsbehandler"},
+        {"key": "a2", "kind": "network", "label": "Søster"}],
+        [{"source": "a1", "target": "a2", "state": "needed"}])
+    for path in (f"/cases/{case_id}", f"/cases/{case_id}/meeting"):
+        page = open_case(browser, shared, case_id, viewport=VIEWPORT, bypass_csp=True)
+        page.goto(path)
+        page.wait_for_function("() => document.querySelector('#envelope svg')?.dataset.tools")
+        actor(page, "a1").click()
+        assert not blocking(found := axe(page)), describe(blocking(found))
+        page.keyboard.press("Escape")
+        line(page, "a1", "a2").focus()
+        page.keyboard.press("Enter")
+        assert not blocking(found := axe(page)), describe(blocking(found))
+        page.context.close()
+
+
+# --- meeting mode (issue 12 item 2) ---------------------------------------------------------
+
+MEASURE = """() => {
+  const env = document.querySelector('#envelope svg g.envelope').getBoundingClientRect();
+  const labels = [...document.querySelectorAll('#envelope g.actor:not(.citizen) text')]
+    .map((t) => t.getBoundingClientRect().height);
+  const root = document.scrollingElement;
+  return {width: env.width / innerWidth, height: env.height / innerHeight,
+          label: Math.min(...labels), scrolls: root.scrollHeight > innerHeight
+          || root.scrollWidth > innerWidth};
+}"""
+
+
+def many_actors(n: int) -> list[dict[str, Any]]:
+    panels = ["afdelinger", "organisationer", "civilsamfund", "netvaerk"]
+    return [{"key": f"a{i}", "kind": "professional", "label": f"Fagperson {i}",
+             "panel": panels[i % 4], "ring": 1 + i % 3} for i in range(1, n + 1)]
+
+
+def test_meeting_mode_fills_the_screen(browser: Browser, shared: Shared) -> None:
+    figures = {}
+    for n in (10, 30):
+        case_id = new_case(shared, many_actors(n),
+                           [{"source": "a1", "target": "a2", "state": "needed"}])
+        for size in ((1920, 1080), (1280, 720)):
+            page = open_case(browser, shared, case_id,
+                             viewport={"width": size[0], "height": size[1]})
+            page.goto(f"/cases/{case_id}/meeting")
+            page.wait_for_function(
+                "() => document.querySelector('#envelope svg')?.dataset.tools")
+            got = page.evaluate(MEASURE)
+            figures[f"{n} actors {size[0]}x{size[1]}"] = got
+            assert max(got["width"], got["height"]) >= 0.85, got
+            assert not got["scrolls"], got
+            # The lists are a drawer, closed until asked for.
+            expect(page.locator("#side")).to_be_hidden()
+            expect(page.locator("#prototype")).to_be_visible()
+            page.keyboard.press("l")
+            expect(page.locator("#side")).to_be_visible()
+            page.keyboard.press("l")
+            expect(page.locator("#side")).to_be_hidden()
+            page.keyboard.press("?")
+            expect(page.locator("#shortcuts")).to_be_visible()
+            page.keyboard.press("Escape")
+            expect(page.locator("#shortcuts")).to_be_hidden()
+            page.context.close()
+    print("MEETING", figures)
+    (artifact_path("meeting-mode-figures.txt")).write_text(
+        "\n".join(f"{k}: envelope {v['width']:.0%} of width, {v['height']:.0%} of height, "
+                  f"smallest label {v['label']:.1f} px" for k, v in figures.items()) + "\n")
+    for key, got in figures.items():
+        if key.endswith("1920x1080"):
+            assert got["label"] >= 19, (key, got)
+
+
+def test_meeting_walk_keeps_its_place(browser: Browser, shared: Shared) -> None:
+    case_id = new_case(shared, many_actors(4))
+    page = open_case(browser, shared, case_id, viewport={"width": 1280, "height": 720})
+    page.goto(f"/cases/{case_id}/meeting")
+    page.wait_for_function("() => document.querySelector('#envelope svg')?.dataset.tools")
+    page.keyboard.press("n")
+    page.keyboard.press("n")
+    focused = page.evaluate("() => document.activeElement.dataset.key")
+    order = page.evaluate(
+        "() => [...document.querySelectorAll('#envelope g.actor')].map((g) => g.dataset.key)")
+    # Someone else changes the case: the page redraws, the walk goes on from the same actor.
+    api(shared, "PATCH", f"/api/v1/cases/{case_id}/actors/a4", {"contact": "12345678"},
+        if_match=version(shared, case_id))
+    settle(page, 2)
+    expect(actor(page, focused)).to_be_focused()
+    page.keyboard.press("n")
+    expect(actor(page, order[order.index(focused) + 1])).to_be_focused()
+
+
+# --- the "Lene" story from issue 12, mapped on the envelope alone, by mouse -----------------
+
+
+class Count:
+    """Interactions as the issue counts them: clicks/taps, fields filled, keys pressed."""
+
+    def __init__(self, page: Page) -> None:
+        self.page, self.clicks, self.fields, self.keys = page, 0, 0, 0
+
+    def click(self, locator: Any) -> None:
+        locator.click()
+        self.clicks += 1
+
+    def at(self, point: tuple[float, float]) -> None:
+        self.page.mouse.click(*point)
+        self.clicks += 1
+
+    def fill(self, locator: Any, text: str) -> None:
+        locator.fill(text)
+        self.fields += 1
+
+    def choose(self, locator: Any, value: str) -> None:
+        locator.select_option(value)
+        self.fields += 1
+
+    def key(self, key: str) -> None:
+        self.page.keyboard.press(key)
+        self.keys += 1
+
+    @property
+    def total(self) -> int:
+        return self.clicks + self.fields + self.keys
+
+
+def test_lene_story_on_the_envelope(browser: Browser, shared: Shared) -> None:
+    case_id = new_case(shared)
+    page = open_case(browser, shared, case_id, viewport=VIEWPORT)
+    n = Count(page)
+    v = 1
+    add = page.locator("#tool-add")
+
+    def panel(name: str, ring: int, kind: str | None,
+              people: list[tuple[str, str]]) -> None:
+        nonlocal v
+        n.at(spot(page, shared, case_id, name, ring))
+        if kind:
+            n.choose(add.locator("[name=kind]"), kind)
+        for label, organisation in people:
+            n.fill(add.locator("[name=label]"), label)
+            if organisation:
+                n.fill(add.locator("[name=organisation]"), organisation)
+            n.key("Enter")
+            v += 1
+            settle(page, v)
+
+    panel("afdelinger", 1, None, [("Sagsbehandler", "Jobcenter"),
+                                  ("Virksomhedskonsulent", "")])
+    panel("organisationer", 2, None, [("Psykolog", "Privat praksis"), ("Egen læge", "")])
+    panel("netvaerk", 1, "network", [("Søn", ""), ("Veninde", "")])
+    panel("civilsamfund", 2, "volunteer", [("Frivillig", "Café Exit"),
+                                            ("Gældsrådgiver", "Forening")])
+
+    tool = page.locator("#tool-actor")
+    coupling = page.locator("#tool-coupling")
+    # The coordinator, then couple her with the psychologist (starts "skal etableres").
+    n.click(actor(page, "sagsbehandler"))
+    n.click(tool.get_by_role("button", name="Gør til koordinator"))
+    v += 1
+    settle(page, v)
+    n.click(actor(page, "psykolog"))
+    n.click(tool.get_by_role("button", name="Kobl med Sagsbehandler (k)"))
+    v += 1
+    settle(page, v)
+    # The agreement, right in the coupling's tool: the caseworker is already "who".
+    n.fill(coupling.locator("[name=what]"), "Kontakter psykologen")
+    n.fill(coupling.locator("[name=due]"), "01.02.2027")
+    n.click(coupling.get_by_role("button", name="Tilføj aftale"))
+    v += 1
+    settle(page, v)
+    for a, b, state in (("egen-læge", "sagsbehandler", "etableret"),
+                        ("søn", "lene", "anstrengt")):
+        n.click(actor(page, a))
+        n.click(actor(page, b))
+        n.click(tool.get_by_role("button", name=re.compile("^Kobl med")))
+        v += 1
+        settle(page, v)
+        n.click(coupling.get_by_role("button", name=state, exact=True))
+        v += 1
+        settle(page, v)
+
+    doc = stored(shared, case_id)
+    assert doc["coordinator"] == "sagsbehandler"
+    assert {a["key"]: (a.get("panel"), a.get("organisation")) for a in doc["actors"]} == {
+        "lene": (None, None), "sagsbehandler": ("afdelinger", "Jobcenter"),
+        "virksomhedskonsulent": ("afdelinger", None),
+        "psykolog": ("organisationer", "Privat praksis"), "egen-læge": ("organisationer", None),
+        "søn": ("netvaerk", None), "veninde": ("netvaerk", None),
+        "frivillig": ("civilsamfund", "Café Exit"), "gældsrådgiver": ("civilsamfund", "Forening")}
+    assert doc["couplings"] == [
+        {"source": "sagsbehandler", "target": "psykolog", "state": "needed",
+         "agreements": [{"who": "sagsbehandler", "what": "Kontakter psykologen",
+                         "due": "2027-02-01"}]},
+        {"source": "egen-læge", "target": "sagsbehandler", "state": "established",
+         "agreements": []},
+        {"source": "søn", "target": "lene", "state": "strained", "agreements": []}]
+    scrolled = page.evaluate("() => [scrollX, scrollY]")
+    figures = {"backend": shared.backend, "viewport": VIEWPORT, "clicks": n.clicks,
+               "fields": n.fields, "keys": n.keys, "interactions": n.total,
+               "page_scrolled": scrolled}
+    artifact_path(f"lene-story-{shared.backend}.json").write_text(json.dumps(figures))
+    print("LENE", figures)
+    # The issue's target is 40; this flow takes 41 (see the report of issue 12): guard it.
+    assert n.total <= 41, figures
+    assert scrolled == [0, 0]
