@@ -47,13 +47,16 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; for a SQLite file, its folder is created first."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Connections kept, not closed when more than five were busy: a new one costs
         # its PRAGMAs (WAL among them), and under load that was ~12 % of /healthz
-        # (py-spy: Pool._create_connection, _sqlite_pragmas).
+        # (py-spy: Pool._create_connection, _sqlite_pragmas). An in-memory database has
+        # one connection per thread (SingletonThreadPool), which takes no sizes.
+        pool: dict[str, Any] = {}
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            pool = {"pool_size": 20, "max_overflow": 20}
         engine = create_engine(url, connect_args={"check_same_thread": False},
-                               json_serializer=_to_json, pool_size=20, max_overflow=20)
+                               json_serializer=_to_json, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, json_serializer=_to_json, pool_size=10,

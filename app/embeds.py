@@ -22,8 +22,9 @@ from app import models as m
 from app.auth import Principal
 from app.config import Settings
 from app.errors import NotFound, ServiceError
-from app.graph.document import GraphDocument, looks_like_cpr
+from app.graph.document import GraphDocument
 from app.graph.pseudonym import pseudonymise
+from app.graph.text import TEXT_CODES, text_problem
 from app.security import hash_token, new_secret
 
 
@@ -54,8 +55,10 @@ def create_link(session: Session, who: Principal, case_id: int, days: int, max_d
     cases.require_write(who, case.team_id)
     if not 1 <= days <= max_days:
         raise BadLink(f"Et link kan leve fra 1 til {max_days} dage.")
-    if note and (len(note) > 200 or looks_like_cpr(note)):
-        raise BadLink("Noten må højst være 200 tegn og må ikke ligne et CPR-nummer.")
+    if note and len(note) > 200:
+        raise BadLink("Noten må højst være 200 tegn.")
+    if note and (code := text_problem(note)) is not None:  # NUL, invisible characters, a CPR
+        raise BadLink(TEXT_CODES[code])
     token = new_secret()
     link = m.EmbedLink(case_id=case.id, token_hash=hash_token(token), note=note or None,
                        pseudonymised=pseudonymised, created_by=who.name,

@@ -78,6 +78,10 @@ def test_embed_refusals(api: Api, reader: Api, other_team: Api) -> None:
     assert api.post(f"/api/v1/cases/{case_id}/embeds", json={"days": 400}).status_code == 422
     assert api.post(f"/api/v1/cases/{case_id}/embeds",
                     json={"note": "010190-1234"}).status_code == 422
+    for note in ("Intra\x00net", "Intra\u200bnet", "\u202eten:artnI", "010190\u20111234"):
+        answer = api.post(f"/api/v1/cases/{case_id}/embeds", json={"note": note})
+        assert answer.status_code == 422, note
+    assert api.get(f"/api/v1/cases/{case_id}/embeds").json() == []
     assert reader.post(f"/api/v1/cases/{case_id}/embeds", json={}).status_code == 403
     assert other_team.post(f"/api/v1/cases/{case_id}/embeds", json={}).status_code == 404
     assert other_team.get(f"/api/v1/cases/{case_id}/embeds").status_code == 404
