@@ -53,7 +53,7 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u
 def normalise_for_cpr(text: str) -> str:
     """``text`` in NFKC, without format characters (zero-width spaces and the like).
 
-    >>> normalise_for_cpr("０１０２０３\u200b‑1234")
+    >>> normalise_for_cpr("０１０２０３\u200b-1234")
     '010203-1234'
     """
     text = unicodedata.normalize("NFKC", text)
