@@ -19,11 +19,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from app.graph.document import KEY_PATTERN, first_free
 from app.graph.text import _CPR, _INVISIBLE, normalise_for_cpr
 
 __all__ = ["REDACTED", "clean_document", "clean_text", "safe_key"]
 
-_KEY = re.compile(r"^[\w.-]*\w[\w.-]*$")
+_KEY = re.compile(KEY_PATTERN)
 _TEXT_FIELDS = ("label", "profession", "sector", "organisation", "contribution", "contact")
 REDACTED = "[CPR fjernet]"
 
@@ -39,10 +40,7 @@ def safe_key(key: str, taken: set[str]) -> str:
     if _KEY.match(key):
         return key
     base = "_".join({".": "punktum", "-": "streg"}.get(ch, "tegn") for ch in key)[:56] or "aktoer"
-    new, n = base, 1
-    while new in taken:
-        n += 1
-        new = f"{base}_{n}"
+    new = first_free(base, taken, sep="_")
     taken.add(new)
     return new
 

@@ -45,6 +45,7 @@ __all__ = [
     "IsoDate",
     "Panel",
     "TargetGroup",
+    "first_free",
     "looks_like_cpr",
     "parse_document",
     "problems_from_errors",
@@ -75,6 +76,23 @@ class _Limits:
 LIMITS = _Limits()
 
 KEY_PATTERN = r"^[\w.-]*\w[\w.-]*$"
+
+
+def first_free(base: str, taken: set[str] | frozenset[str], sep: str = "-") -> str:
+    """``base``, or ``base`` with the lowest suffix from 2 up that is not ``taken``.
+
+    Keys must stay unique within a case wherever they are made (new actors,
+    pseudonyms, keys renamed by a migration); this is the one way to do it.
+
+    >>> first_free("uu", {"uu", "uu-2"})
+    'uu-3'
+    >>> first_free("mor", set(), sep="_")
+    'mor'
+    """
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}{sep}{n}", n + 1
+    return name
 """An actor's key: letters, digits, underscores, dots and hyphens, with at least one letter,
 digit or underscore, so never ``.`` or ``..``, which a browser reads as a step in a form's
 URL (``/cases/7/actors/../delete`` is ``/cases/7/delete``)."""

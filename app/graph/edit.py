@@ -23,6 +23,7 @@ import copy
 import re
 from typing import Any
 
+from app.graph.document import first_free
 from app.graph.errors import GraphError
 
 __all__ = [
@@ -137,10 +138,7 @@ def new_key(label: str, taken: set[str] | frozenset[str]) -> str:
     'aktoer'
     """
     base = re.sub(r"[^\w.-]+", "-", label.casefold()).strip("-.")[:40].strip("-.") or "aktoer"
-    key, n = base, 2
-    while key in taken:
-        key, n = f"{base}-{n}", n + 1
-    return key
+    return first_free(base, taken)
 
 
 def add_actor(doc: Doc, actor: dict[str, Any]) -> Doc:

@@ -33,7 +33,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Literal
 
-from app.graph.document import LIMITS, GraphDocument, parse_document
+from app.graph.document import LIMITS, GraphDocument, first_free, parse_document
 
 __all__ = ["PSEUDONYMS", "pseudonymise"]
 
@@ -102,10 +102,7 @@ def pseudonymise(doc: GraphDocument, *, lang: Lang = "da") -> GraphDocument:
     taken = {a.key for a in doc.actors} - {a.key for a in private}
 
     def fresh(key: str) -> str:
-        candidate, n = key, 1
-        while candidate in taken:
-            n += 1
-            candidate = f"{key}-{n}"
+        candidate = first_free(key, taken)
         taken.add(candidate)
         return candidate
 
