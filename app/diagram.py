@@ -221,8 +221,10 @@ def reason_texts(classification: Classification, lang: Lang = "da") -> list[str]
     if lang == "da":
         return list(classification.reasons)
     _ = translations(lang).gettext
-    return [f"{name}: {c.count} ({', '.join(c.values)}) → {c.level}"
-            for name, c in ((_("Faggrupper"), classification.professions),
+    # Words, not an arrow: the PDF's standard fonts have no "→".
+    return [_("%(what)s: %(count)s (%(values)s), niveau %(level)s") % {
+                "what": what, "count": c.count, "values": ", ".join(c.values), "level": c.level}
+            for what, c in ((_("Faggrupper"), classification.professions),
                             (_("Sektorer"), classification.sectors))]
 
 
