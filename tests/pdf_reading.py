@@ -24,6 +24,12 @@ def squeeze(text: str) -> str:
     return " ".join(text.split())
 
 
+def unbroken(text: str) -> str:
+    """Text without any whitespace: a browser may break a line after a hyphen, where the
+    source has no space."""
+    return "".join(text.split())
+
+
 def page_texts(pdf: bytes) -> list[str]:
     """Every page's text, whitespace folded."""
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
