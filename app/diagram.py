@@ -24,9 +24,9 @@ from app.graph.classify import Classification, Thresholds, classify
 from app.graph.document import GraphDocument
 from app.graph.layout import layout_document
 from app.graph.pdf import MARGIN, PAPER_SIZES, Section, svg_to_pdf
-from app.i18n import translations
 from app.graph.pseudonym import pseudonymise
 from app.graph.svg import render_svg, render_template
+from app.i18n import translations
 
 Lang = Literal["da", "en"]
 Paper = Literal["a4", "a3"]
