@@ -155,7 +155,6 @@ def _live_section(figures: list[live.LiveFigure]) -> list[str]:
 
 def _meeting_section(m: meeting.Meeting) -> list[str]:
     ok_n = m.interactions <= meeting.TARGET_INTERACTIONS
-    ok_ms = m.p95_ms <= meeting.TARGET_P95_MS
     return ["## The meeting in a browser", "",
             "The Lene story of issue 12 mapped on the envelope alone, by mouse and Enter, as "
             "a person would (`bench/meeting.py`, steps in `bench/story.py`, shared with the "
@@ -174,12 +173,12 @@ def _meeting_section(m: meeting.Meeting) -> list[str]:
             f"| time for the story, median run | {m.seconds:.1f} s | – |",
             f"| click → updated envelope, p50 | {m.p50_ms:.0f} ms | – |",
             f"| click → updated envelope, p95 ({len(m.latencies_ms)} changes) | "
-            f"{m.p95_ms:.0f} ms | {_met(ok_ms)} |",
+            f"{m.p95_ms:.0f} ms | {m.latency_verdict} |",
             f"| of which the request, p50 | {m.request_p50_ms:.0f} ms | – |",
             f"| scrolled (window or inner box) | {'yes' if m.scrolled else 'no'} | "
             f"{_met(not m.scrolled)} |",
-            f"| page taller or wider than the screen | "
-            f"{'yes' if m.page_taller_than_screen else 'no'} | – |", ""]
+            f"| page taller or wider than the screen (below the envelope; not needed "
+            f"for the story) | {'yes' if m.page_taller_than_screen else 'no'} | – |", ""]
 
 
 def _cell(value: Any) -> str:
@@ -334,9 +333,10 @@ def _summary(results: dict[str, Any]) -> list[str]:
         ok = m.interactions <= meeting.TARGET_INTERACTIONS
         rows.append((f"Lene story ≤ {meeting.TARGET_INTERACTIONS} interactions: "
                      f"{m.interactions}", _met(ok), "" if ok else WHY["meeting_count"]))
-        ok = m.p95_ms <= meeting.TARGET_P95_MS
+        ok = m.latency_verdict.startswith("met")
         rows.append((f"click → updated envelope p95 ≤ {meeting.TARGET_P95_MS:g} ms: "
-                     f"{m.p95_ms:.0f} ms", _met(ok), "" if ok else WHY["meeting_latency"]))
+                     f"{m.p95_ms:.0f} ms", m.latency_verdict,
+                     "" if ok else WHY["meeting_latency"]))
         rows.append(("no scrolling at 1536×864", _met(not m.scrolled), ""))
     out = ["## Targets at a glance (issues 12 and 15)", "",
            "Met only with a margin of at least 20 %. Where a target is not met, why, as far "
