@@ -30,9 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import story
 from bench.serving import demo_database, kuvert_serve
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 TARGET_INTERACTIONS = 40
 TARGET_P95_MS = 200.0
 MARGIN = 1.2
@@ -125,15 +122,15 @@ def _map_once(browser: Browser, base: str, api: httpx.Client) -> tuple[story.Cou
 
 
 def main(runs: int = RUNS) -> Meeting:
-    if not CHROMIUM.exists():
-        raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium")
+    if not story.CHROMIUM.exists():
+        raise RuntimeError(f"{story.CHROMIUM} is missing: install Debian's chromium")
     done = []
     with demo_database("sqlite") as demo, kuvert_serve(demo.url) as base, \
             httpx.Client(base_url=base, timeout=30, trust_env=False,
                          headers={"Authorization": f"Bearer {demo.token}"}) as api, \
             sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                    args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(story.CHROMIUM), headless=True,
+                                    args=story.CHROMIUM_ARGS)
         try:
             for _ in range(runs):
                 done.append(_map_once(browser, base, api))

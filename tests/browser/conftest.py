@@ -29,14 +29,12 @@ from playwright.sync_api import (
 from playwright.sync_api import Error as PlaywrightError
 
 from bench.serving import KUVERT, KuvertServer
+from bench.story import CHROMIUM, CHROMIUM_ARGS
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 ARTIFACTS = HERE / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "kuvert-demo"
