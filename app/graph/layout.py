@@ -732,8 +732,9 @@ def layout_document(doc: GraphDocument, *,
         Exactly one panel per side; the default is :data:`DEFAULT_PANELS`. Actors
         whose panel is missing (or not configured) are placed by :func:`panel_for`.
     label_scale : float
-        Every font size tried is multiplied by this (print asks for larger labels,
-        see ``app.diagram.print_svg``); 1 on screen.
+        Every font size tried is multiplied by this: print asks for larger labels
+        (``app.diagram.print_label_scale`` picks the scale that prints largest). 1 on
+        screen.
 
     Returns
     -------

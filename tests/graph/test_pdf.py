@@ -13,10 +13,16 @@ from PIL import Image
 from pypdf import PdfReader
 
 from app.config import get_settings
-from app.diagram import envelope_pdf
+from app.diagram import (
+    MIN_PRINT_LABEL_PT,
+    PRINT_PAGE_BOX,
+    envelope_pdf,
+    label_points,
+    print_label_scale,
+)
 from app.graph import examples
 from app.graph.errors import GraphError
-from app.graph.pdf import PdfFailed, Section, svg_to_pdf
+from app.graph.pdf import MARGIN, PAPER_SIZES, PdfFailed, Section, svg_to_pdf
 from app.graph.svg import render_svg
 from tests.pdf_reading import label_sizes, last_lines, page_texts
 
@@ -194,3 +200,17 @@ def test_svg_to_pdf_of_the_envelope_prints_labels_of_at_least_8_pt() -> None:
     # On screen (and in the plain SVG to PDF) the same labels are smaller.
     plain = label_sizes(svg_to_pdf(render_svg(doc)), actors)
     assert min(plain.values()) < 8.0 <= min(sizes.values())
+
+
+@pytest.mark.parametrize("name", sorted(examples.EXAMPLES))
+def test_print_label_scale_never_prints_smaller(name: str) -> None:
+    """On A4 (the print page's box and the PDF's) the chosen scale prints the smallest
+    label at least as large as the screen's drawing would, and at 8 pt where the
+    layout can fit such labels."""
+    doc = examples.EXAMPLES[name]()
+    for box in (PRINT_PAGE_BOX, (PAPER_SIZES["a4"][0] - 2 * MARGIN,
+                                 PAPER_SIZES["a4"][1] - 2 * MARGIN)):
+        scale = print_label_scale(doc, box)
+        assert label_points(doc, box, scale) >= label_points(doc, box)
+        if name != "prototype-3":  # 17 actors: the layout cannot fit 8 pt (see the report)
+            assert label_points(doc, box, scale) >= MIN_PRINT_LABEL_PT, name
