@@ -45,7 +45,9 @@ from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.pack import http_redirect_message
 from saml2.response import StatusError
+from saml2.s_utils import status_message_factory
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
+from saml2.samlp import STATUS_RESPONDER
 from saml2.server import Server
 from saml2.sigver import verify_redirect_signature
 from saml2.xmldsig import SIG_RSA_SHA256
@@ -86,6 +88,7 @@ class SamlIdp:
     sp_metadata: list[Path] = field(default_factory=list)
     last_answer: str = ""
     slo: bool = True
+    slo_fails: bool = False  # answer Kuvert's LogoutRequest with Responder, not Success
     logged_out: list[str] = field(default_factory=list)
     answers: list[tuple[bool, bool]] = field(default_factory=list)  # (signed, success)
     httpd: ThreadingHTTPServer | None = None
@@ -201,8 +204,10 @@ class SamlIdp:
             query["SAMLRequest"], BINDING_HTTP_REDIRECT, relay_state=query.get("RelayState"),
             sigalg=query.get("SigAlg"), signature=query.get("Signature"))
         self.logged_out.append(request.message.name_id.text)
+        status = status_message_factory("Kunne ikke logge ud", STATUS_RESPONDER) \
+            if self.slo_fails else None
         response = server.create_logout_response(request.message, [BINDING_HTTP_REDIRECT],
-                                                 sign=False)
+                                                 status=status, sign=False)
         destination = server.response_args(request.message, [BINDING_HTTP_REDIRECT])
         info = server.apply_binding(BINDING_HTTP_REDIRECT, str(response),
                                     destination["destination"], query.get("RelayState", ""),

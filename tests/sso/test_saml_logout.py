@@ -88,6 +88,23 @@ def test_log_out_ends_the_login_at_the_idp_too(page: Page, saml_idp: SamlIdp, ku
         assert f"reason={reason}" in _refusals(audit_log)[-1], reason
 
 
+def test_idp_that_cannot_log_out_is_told(page: Page, saml_idp: SamlIdp,
+                                        audit_log: AuditLog) -> None:
+    username = signed_in(page, saml_idp)
+    page.get_by_role("button", name="Log ud").click()
+    saml_idp.slo_fails = True
+    try:
+        page.get_by_role("link", name="Log også ud hos kommunens login").click()
+        expect(page.get_by_role("alert")).to_contain_text(
+            "Kommunens login kunne ikke logge dig ud")
+    finally:
+        saml_idp.slo_fails = False
+    assert "reason=status" in _refusals(audit_log)[-1]
+    page.goto("/cases")  # Kuvert's own session ended before the IdP was asked
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    assert [a for a, _ in audit_log.entries(username)][-1] == "logout"
+
+
 def test_idp_logout_ends_every_kuvert_session(browser_pair: tuple[Page, Page],
                                               saml_idp: SamlIdp, kuvert: str,
                                               audit_log: AuditLog) -> None:
