@@ -1,0 +1,70 @@
+"""Coupling routes: no line through a box it does not end at, crossings counted."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from app.graph.document import GraphDocument
+from app.graph.examples import EXAMPLES
+from app.graph.layout import Layout, layout_document
+from app.graph.route import Route, _Obstacles, route_couplings, route_stats
+from app.graph.svg import render_svg
+from tests.graph.test_layout import documents, make_doc
+
+SLOW = settings(max_examples=40, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def boxes_passed(lay: Layout, route: Route) -> set[str]:
+    """Keys of the boxes (the citizen's included) whose interior the drawn line enters."""
+    boxes = _Obstacles([(a.key, a.box) for a in (lay.citizen, *lay.actors)], -0.5)
+    return set(boxes.hits(route.polyline(), route.source, route.target))
+
+
+@SLOW
+@given(documents())
+def test_route_never_runs_through_a_box_unless_under_its_halo(doc: GraphDocument) -> None:
+    lay = layout_document(doc)
+    routes = route_couplings(doc, lay)
+    for route in routes:
+        assert boxes_passed(lay, route) <= set(route.under), route
+    haloed = {key for r in routes for key in r.under}
+    svg = render_svg(doc)
+    assert svg.count(" halo\"") == len(haloed)
+
+
+@SLOW
+@given(documents(max_actors=40))
+def test_route_finds_a_way_round_every_box_when_work_is_unlimited(doc: GraphDocument) -> None:
+    lay = layout_document(doc)
+    for route in route_couplings(doc, lay, budget=10**9):
+        assert not boxes_passed(lay, route), route
+        assert route.under == ()
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_route_examples_pass_through_no_box(name: str) -> None:
+    doc = EXAMPLES[name]()
+    lay = layout_document(doc)
+    routes = route_couplings(doc, lay)
+    assert route_stats(lay, routes).passes == 0
+    assert all(r.under == () for r in routes)
+    assert " halo\"" not in render_svg(doc)
+
+
+def test_route_goes_round_a_box_in_the_way() -> None:
+    # Three in a row in one band: the outer two are coupled across the middle one.
+    doc = make_doc([{"kind": "professional", "label": f"Rådgiver {i}", "panel": "afdelinger",
+                     "ring": 1} for i in range(3)], [(1, 3, "needed")])
+    lay = layout_document(doc)
+    [route] = route_couplings(doc, lay)
+    assert route.curved or len(route.points) > 2
+    assert route_stats(lay, [route]).passes == 0
+
+
+def test_route_stats_counts_crossings_between_unrelated_lines() -> None:
+    lay = layout_document(make_doc([{"kind": "network", "label": "Mor"}]))
+    x = [Route("a", "b", ((0, 0), (10, 10))), Route("c", "d", ((0, 10), (10, 0))),
+         Route("a", "e", ((0, 0), (10, 5)))]  # shares "a" with the first: not counted
+    assert route_stats(lay, x).crossings == 2
