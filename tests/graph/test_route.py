@@ -54,10 +54,15 @@ def test_route_examples_pass_through_no_box(name: str) -> None:
 
 
 def test_route_goes_round_a_box_in_the_way() -> None:
-    # Three in a row in one band: the outer two are coupled across the middle one.
-    doc = make_doc([{"kind": "professional", "label": f"Rådgiver {i}", "panel": "afdelinger",
-                     "ring": 1} for i in range(3)], [(1, 3, "needed")])
-    lay = layout_document(doc)
+    # Three in one band, laid out as without couplings: one row of one nearest the
+    # citizen, then a row of two; the line from the second to the citizen would run
+    # through the first.
+    actors = [{"kind": "professional", "label": f"Rådgiver {i}", "panel": "afdelinger",
+               "ring": 1} for i in range(3)]
+    lay = layout_document(make_doc(actors))
+    doc = make_doc(actors, [(2, 0, "needed")])
+    straight = Route("a1", "borger", (lay.actor("a1").anchor, lay.centre))
+    assert route_stats(lay, [straight]).passes == 1
     [route] = route_couplings(doc, lay)
     assert route.curved or len(route.points) > 2
     assert route_stats(lay, [route]).passes == 0
