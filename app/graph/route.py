@@ -20,25 +20,27 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.graph.document import GraphDocument
 from app.graph.layout import Box, Layout, Point
 
 __all__ = ["DETOUR_BUDGET", "Route", "RouteStats", "route_couplings", "route_stats"]
 
-#: Segment tests the detours of one layout may make (see :func:`route_couplings`).
-DETOUR_BUDGET = 250
+#: Tests (of a line or a point against the boxes) the detours of one layout may make
+#: (see :func:`route_couplings`).
+DETOUR_BUDGET = 200
 #: How many straight pieces a curve is measured (and checked) as.
 CURVE_SAMPLES = 16
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     """The drawn course of one coupling.
 
     ``points`` runs from the source's anchor to the target's. With ``curved`` it is
     ``(p, c, q)``, a quadratic Bézier curve with control point ``c``; otherwise a
-    polyline (two points: a straight line).
+    polyline (two points: a straight line). A tuple, because a large network
+    makes hundreds of them per drawing.
     """
 
     source: str
@@ -92,7 +94,7 @@ class _Obstacles:
                        (y1 - y0) / 2, key) for x0, y0, x1, y1, key in boxes]
         self.xs = [bx[0] for bx in boxes]
         self.max_w = max((bx[2] - bx[0] for bx in boxes), default=0.0)
-        #: How many segments were tested: the router's measure of work done.
+        #: How many lines and points were tested: the router's measure of work done.
         self.tests = 0
 
     def window(self, lo_x: float, hi_x: float) -> list[tuple[float, float, float, float, float,
@@ -105,8 +107,8 @@ class _Obstacles:
         A piece meets a box when their bounding boxes overlap and the piece's line
         does not pass wholly to one side of the box (separating axes).
         """
+        self.tests += 1
         for (x0, y0), (x1, y1) in itertools.pairwise(pts):
-            self.tests += 1
             lo_x, hi_x = (x0, x1) if x0 < x1 else (x1, x0)
             lo_y, hi_y = (y0, y1) if y0 < y1 else (y1, y0)
             dx, dy = x1 - x0, y1 - y0
@@ -186,7 +188,7 @@ class _Router:
         self.roomy = _Obstacles(named, self.PAD)
         self.tight = _Obstacles(named, self.TIGHT_PAD)
         self._nodes: list[Point] | None = None
-        #: Segment tests the detours may make in all (straight lines and curves are
+        #: Tests the detours may make in all (straight lines and curves are
         #: free): enough for every ordinary case, bounded for a crowded envelope, so
         #: drawing stays fast. Deterministic, unlike a time limit.
         self.budget = budget
@@ -345,7 +347,8 @@ def route_couplings(doc: GraphDocument, lay: Layout, *,
     lay : Layout
         Its layout, from :func:`app.graph.layout.layout_document`.
     budget : int
-        How many segment tests the detours may make in all; once spent, a line
+        How many tests (of a line or a point against the boxes) the detours may
+        make in all; once spent, a line
         that is not clear straight or as a curve stays straight (and is drawn
         under the boxes it passes, which get a halo).
 

@@ -91,8 +91,12 @@ _STATE_STYLE: dict[str, tuple[str, float, str]] = {
     "established": ("#1f5f99", 2.4, ""),
     "needed": ("#c0392b", 2.4, "9 6"),
     "weak": ("#566573", 1.5, "0.5 5"),
-    "strained": ("#b9460b", 1.8, ""),
+    # thin, small teeth in a muted burnt orange: unmistakable up close, yet no louder
+    # than an established line from across the room
+    "strained": ("#a8561c", 1.4, ""),
 }
+#: The strained zig-zag's half height and tooth length.
+_ZIGZAG = (2.2, 8.0)
 _STATE_ORDER = ("established", "needed", "weak", "strained")
 _HALO = "#ffc93c"
 #: Width of the white rim round a box that a line runs under (half of it shows).
@@ -132,6 +136,8 @@ def _t(text: str) -> str:
 
 
 def _a(text: str) -> str:
+    if text.isascii() and text.isalnum():  # most keys: nothing to escape
+        return f'"{text}"'
     return quoteattr(_clean(text))
 
 
@@ -144,6 +150,8 @@ def _ident(key: str) -> str:
     >>> _ident("uu"), _ident("a.b"), _ident("a-b"), _ident("søn")
     ('uu', 'a_2e_b', 'a_2d_b', 's_f8_n')
     """
+    if key.isascii() and key.isalnum():
+        return key
     return "".join(ch if ch.isascii() and ch.isalnum() else f"_{ord(ch):x}_" for ch in key)
 
 
@@ -161,7 +169,8 @@ def _prototype_text(prototype: int, lang: str) -> str:
     return f"{word} {prototype} – {name}" if name else f"{word} {prototype}"
 
 
-def _zigzag(p: Point, q: Point, amplitude: float = 3.0, step: float = 10.0) -> str:
+def _zigzag(p: Point, q: Point, amplitude: float = _ZIGZAG[0],
+            step: float = _ZIGZAG[1]) -> str:
     """Path data for a zig-zag from p to q: the shape itself says "strained".
 
     The teeth are the same two relative moves over and over (``l`` then implicit
@@ -182,7 +191,8 @@ def _zigzag(p: Point, q: Point, amplitude: float = 3.0, step: float = 10.0) -> s
             f"L{_n(q[0])} {_n(q[1])}")
 
 
-def _zigzag_along(points: Sequence[Point], amplitude: float = 3.0, step: float = 10.0) -> str:
+def _zigzag_along(points: Sequence[Point], amplitude: float = _ZIGZAG[0],
+                  step: float = _ZIGZAG[1]) -> str:
     """A zig-zag that follows a polyline (a detour, or a curve as sampled)."""
     length = sum(math.dist(u, v) for u, v in itertools.pairwise(points))
     n = max(2, round(length / step))
