@@ -18,6 +18,7 @@ from typing import Literal
 
 from app.graph.document import Actor, GraphDocument
 from app.graph.errors import GraphError
+from app.graph.meaning import panel_by_meaning
 
 __all__ = [
     "DEFAULT_PANELS",
@@ -312,13 +313,6 @@ def _fit_prefix(word: str, max_em: float) -> int:
 # ----------------------------------------------------------------------- placement
 
 
-_SECTOR_PANELS = {
-    "civilsamfund": "civilsamfund",
-    "privat erhverv": "civilsamfund",
-    "privat netværk": "netvaerk",
-    "privat netvaerk": "netvaerk",
-    "netværk": "netvaerk",
-}
 _KIND_PANELS = {
     "network": "netvaerk",
     "volunteer": "civilsamfund",
@@ -328,14 +322,17 @@ _KIND_PANELS = {
 
 
 def panel_for(actor: Actor) -> str:
-    """The panel an actor without one belongs in, judged from its kind and sector.
+    """The panel an actor without one belongs in, judged by what it is.
 
     The rule, first match wins: a ``network`` person goes to *netvaerk* and a
-    ``volunteer`` to *civilsamfund*; otherwise the sector decides (civilsamfund or
-    privat erhverv → *civilsamfund*, privat netværk → *netvaerk*); otherwise a
-    ``professional`` is assumed to work in the citizen's own administration
-    (*afdelinger*) and an ``organisation`` goes to *organisationer*. An actor
-    that names its panel keeps it.
+    ``volunteer`` to *civilsamfund*; otherwise the actor's organisation, then its
+    profession, sector and label decide by their meaning
+    (:func:`app.graph.meaning.panel_by_meaning`: the municipality's own units →
+    *afdelinger*; region, psychiatry, hospitals, general practitioners, private
+    employers → *organisationer*; associations, volunteers → *civilsamfund*; family
+    and friends → *netvaerk*); otherwise a ``professional`` is assumed to work in the
+    citizen's own administration (*afdelinger*) and an ``organisation`` goes to
+    *organisationer*. An actor that names its panel keeps it.
 
     Examples
     --------
@@ -346,15 +343,19 @@ def panel_for(actor: Actor) -> str:
     'civilsamfund'
     >>> panel_for(Actor(key="p", kind="professional", label="Psykolog"))
     'afdelinger'
+    >>> panel_for(Actor(key="l", kind="professional", label="Lægen", profession="Egen læge"))
+    'organisationer'
+    >>> panel_for(Actor(key="s", kind="professional", label="Sygeplejerske",
+    ...                 organisation="Regionspsykiatrien"))
+    'organisationer'
     """
     if actor.panel is not None:
         return actor.panel
     if actor.kind in ("network", "volunteer"):
         return _KIND_PANELS[actor.kind]
-    if actor.sector is not None:
-        sector = " ".join(actor.sector.split()).casefold()
-        if sector in _SECTOR_PANELS:
-            return _SECTOR_PANELS[sector]
+    meant = panel_by_meaning(actor.organisation, actor.profession, actor.sector, actor.label)
+    if meant is not None:
+        return meant
     return _KIND_PANELS.get(actor.kind, "afdelinger")
 
 
