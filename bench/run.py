@@ -87,7 +87,8 @@ def _readability_section(rows: list[dict[str, Any]]) -> list[str]:
            "What a reader would hold against the drawing (issue 12, `bench/render.py`, "
            "`readability`): couplings whose line runs through the box of an actor that is "
            "not one of its ends, the citizen's included (target 0 for the demo cases; a "
-           "line the router leaves there is drawn under a white halo of those boxes), and "
+           "line the router leaves there runs under the boxes, which then get a white halo), "
+           "and "
            "pairs of couplings without a common actor whose lines cross. Label px is the "
            "size the layout chose (the largest at which no labels overlap).", "",
            "| case | actors | couplings | label px | through boxes | crossings | target |",

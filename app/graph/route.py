@@ -47,9 +47,9 @@ class Route(NamedTuple):
     target: str
     points: tuple[Point, ...]
     curved: bool = False
-    #: Keys of the boxes the line runs under (drawn with a halo), when no way
-    #: round was found; empty for every line the router could free.
-    under: tuple[str, ...] = ()
+    #: True when no way round was found (the line is straight and runs under some
+    #: boxes, which are then drawn with a halo); False for every line set free.
+    blocked: bool = False
 
     def polyline(self) -> tuple[Point, ...]:
         """The course as straight pieces (a curve sampled at :data:`CURVE_SAMPLES`).
@@ -142,21 +142,6 @@ class _Obstacles:
                     best = (t, (bx0, by0, bx1, by1))
         return best[1] if best else None
 
-    def hits(self, pts: Sequence[Point], a: str, b: str) -> list[str]:
-        """Keys of every box (other than a's and b's) that a piece of ``pts`` meets."""
-        found: list[str] = []
-        for (x0, y0), (x1, y1) in itertools.pairwise(pts):
-            lo_x, hi_x = (x0, x1) if x0 < x1 else (x1, x0)
-            lo_y, hi_y = (y0, y1) if y0 < y1 else (y1, y0)
-            dx, dy = x1 - x0, y1 - y0
-            adx, ady = abs(dx), abs(dy)
-            for _, by0, bx1, by1, cx, cy, hw, hh, key in self.window(lo_x, hi_x):
-                if bx1 <= lo_x or by1 <= lo_y or by0 >= hi_y or key in (a, b) or key in found:
-                    continue
-                if abs(dx * (cy - y0) - dy * (cx - x0)) < hw * ady + hh * adx:
-                    found.append(key)
-        return sorted(found)
-
     def inside(self, pt: Point) -> bool:
         self.tests += 1
         x, y = pt
@@ -185,8 +170,9 @@ class _Router:
     def __init__(self, lay: Layout, budget: int) -> None:
         self.width, self.height = lay.width, lay.height
         named = [(a.key, a.box) for a in (lay.citizen, *lay.actors)]
+        self.named = named
         self.roomy = _Obstacles(named, self.PAD)
-        self.tight = _Obstacles(named, self.TIGHT_PAD)
+        self._tight: _Obstacles | None = None
         self._nodes: list[Point] | None = None
         #: Tests the detours may make in all (straight lines and curves are
         #: free): enough for every ordinary case, bounded for a crowded envelope, so
@@ -217,8 +203,7 @@ class _Router:
                     routes[i] = Route(a, b, _rounded(path))
             pending = left
         # Walled in, or the work allowed is spent: straight, under the boxes' halos.
-        # (A box the line passes within the router's room of counts as passed.)
-        return [r if r is not None else Route(a, b, (p, q), under=tuple(roomy.hits((p, q), a, b)))
+        return [r if r is not None else Route(a, b, (p, q), blocked=True)
                 for r, (a, p, b, q) in zip(routes, ends, strict=True)]
 
     def _straight_or_bent(self, a: str, p: Point, b: str, q: Point) -> Route | None:
@@ -241,9 +226,17 @@ class _Router:
                 return Route(a, b, (p, c, q), curved=True)
         return None
 
+    @property
+    def tight(self) -> _Obstacles:
+        """The boxes with less room round them (made only when a line needs them)."""
+        if self._tight is None:
+            self._tight = _Obstacles(self.named, self.TIGHT_PAD)
+        return self._tight
+
     def _spent(self) -> bool:
         """Whether the detours have used up the work allowed for this layout."""
-        return self.roomy.tests + self.tight.tests - self.free > self.budget
+        tight = self._tight.tests if self._tight is not None else 0
+        return self.roomy.tests + tight - self.free > self.budget
 
     def _corners(self, box: tuple[float, float, float, float], off: float) -> list[Point]:
         x0, y0, x1, y1 = box
@@ -348,9 +341,9 @@ def route_couplings(doc: GraphDocument, lay: Layout, *,
         Its layout, from :func:`app.graph.layout.layout_document`.
     budget : int
         How many tests (of a line or a point against the boxes) the detours may
-        make in all; once spent, a line
-        that is not clear straight or as a curve stays straight (and is drawn
-        under the boxes it passes, which get a halo).
+        make in all; once spent, a line that is not clear straight or as a curve
+        stays straight and is marked ``blocked`` (it is drawn under the boxes,
+        which then get a halo).
 
     Returns
     -------

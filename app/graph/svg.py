@@ -348,7 +348,7 @@ def _actor(out: list[str], doc: GraphDocument, box: ActorBox, lang: str,
              f'data-key={_a(box.key)} '
              f'data-kind="{box.kind}" data-panel={_a(box.panel)} data-ring="{box.ring}"')
     out.append(f"<g {attrs}><title>{_t(_details(doc, box.key))}</title>")
-    if halo:  # a line runs under this box: a white rim shows it passes, not ends, here
+    if halo:  # lines run under boxes: a white rim shows they pass, not end, there
         out.append(_halo_rect(box, 10))
     if box.coordinator:
         out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
@@ -564,13 +564,15 @@ def render_svg(doc: GraphDocument, *, prototype: int | None = None, lang: str = 
     _rings(body, lay)
     _panel_titles(body, lay, lang)
     routes = route_couplings(doc, lay)
-    under = {key for r in routes for key in r.under}
+    # A line that found no way round runs under boxes: then every box gets a white
+    # rim, so lines visibly pass under boxes rather than end at them.
+    halo = any(r.blocked for r in routes)
     _couplings(body, doc, lay, id_prefix, routes)
     _ring_marks(body, lay)
-    _citizen(body, doc, lay.citizen, lang, id_prefix, lay.citizen.key in under)
+    _citizen(body, doc, lay.citizen, lang, id_prefix, halo)
     body.append('<g class="actors">')
     for box in lay.actors:
-        _actor(body, doc, box, lang, id_prefix, box.key in under)
+        _actor(body, doc, box, lang, id_prefix, halo)
     body.append("</g>")
     return _page(lay, lang, f'{w["model"]} – {doc.label}', desc, (doc.label, " · ".join(sub),
                  badge), body, coordinator=doc.coordinator is not None, blank=False,
