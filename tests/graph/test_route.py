@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from app.graph.document import GraphDocument
 from app.graph.examples import EXAMPLES
-from app.graph.layout import Layout, layout_document
+from app.graph.layout import Box, Layout, layout_document
 from app.graph.route import Route, _Obstacles, route_couplings, route_stats
 from app.graph.svg import render_svg
 from tests.graph.test_layout import documents, make_doc
@@ -52,14 +54,17 @@ def test_route_examples_pass_through_no_box(name: str) -> None:
 
 
 def test_route_goes_round_a_box_in_the_way() -> None:
-    # Three in one band, laid out as without couplings: one row of one nearest the
-    # citizen, then a row of two; the line from the second to the citizen would run
-    # through the first.
+    # Two actors straight above the citizen: the outer one's line to the citizen
+    # would run through the inner one's box.
     actors = [{"kind": "professional", "label": f"Rådgiver {i}", "panel": "afdelinger",
-               "ring": 1} for i in range(3)]
-    lay = layout_document(make_doc(actors))
+               "ring": 1 + i} for i in range(2)]
     doc = make_doc(actors, [(2, 0, "needed")])
-    straight = Route("a1", "borger", (lay.actor("a1").anchor, lay.centre))
+    lay = layout_document(doc)
+    cx = lay.centre[0]
+    inner, outer = (replace(a, box=Box(cx - 60, y, 120, 30))
+                    for a, y in zip(lay.actors, (250.0, 150.0), strict=True))
+    lay = replace(lay, actors=(inner, outer))
+    straight = Route("a1", "borger", (outer.anchor, lay.centre))
     assert route_stats(lay, [straight]).passes == 1
     [route] = route_couplings(doc, lay)
     assert route.curved or len(route.points) > 2
