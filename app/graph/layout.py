@@ -549,9 +549,10 @@ def _title_box(spec: PanelSpec, width: float, height: float) -> tuple[Box, int]:
     return Box(round(width - inset - th, 1), y, th, round(tw, 1)), 90
 
 
-def _largest_fonts(items: Sequence[_Item], panels: Sequence[PanelSpec],
-                   height: float) -> list[float]:
-    """The sizes of :data:`FONT_SIZES` worth an attempt, largest first.
+def _largest_fonts(items: Sequence[_Item], panels: Sequence[PanelSpec], height: float,
+                   label_scale: float = 1.0) -> list[float]:
+    """The sizes of :data:`FONT_SIZES` (times ``label_scale``) worth an attempt,
+    largest first.
 
     A label's box is at least ``font²·k`` in area, ``k`` fixed by its text (see
     :meth:`_Metrics.size`); where a panel's labels would need more area than the
@@ -574,8 +575,8 @@ def _largest_fonts(items: Sequence[_Item], panels: Sequence[PanelSpec],
         room = max(reach, 0.0) ** 2 / slope
         if need[spec.key]:
             worst = max(worst, need[spec.key] / room if room else math.inf)
-    fonts = [f for f in FONT_SIZES if f * f * worst <= 1.0]
-    return fonts or [MIN_FONT_SIZE]
+    fonts = [round(f * label_scale, 2) for f in FONT_SIZES]
+    return [f for f in fonts if f * f * worst <= 1.0] or fonts[-1:]
 
 
 def _attempt(items: Sequence[_Item], citizen: _Item, panels: Sequence[PanelSpec],
@@ -751,9 +752,10 @@ def _line_em(label: str, side: Side) -> float:
 
 
 def _solve(order: Sequence[_Item], citizen: _Item, panels: Sequence[PanelSpec],
-           items: Sequence[_Item] | None = None) -> Layout:
+           items: Sequence[_Item] | None = None, label_scale: float = 1.0) -> Layout:
     """Lay out at the largest size that fits, growing the envelope if none does.
-    Labels fill their bands in ``order``; the layout lists them as ``items``."""
+    Labels fill their bands in ``order``; the layout lists them as ``items``; every
+    size is ``label_scale`` times one of :data:`FONT_SIZES`."""
     if items is None:
         items = order
     _check_panels(panels)
@@ -761,7 +763,7 @@ def _solve(order: Sequence[_Item], citizen: _Item, panels: Sequence[PanelSpec],
     # Bisection for the largest size that fits: each size tried either fits, or it
     # and every larger size are ruled out. The result fits and the next size up
     # does not (fitting is monotone in practice, so it is the largest that fits).
-    fonts = _largest_fonts(items, panels, height)
+    fonts = _largest_fonts(items, panels, height, label_scale)
     lo, hi = 0, len(fonts)
     found: Layout | None = None
     while lo < hi:
@@ -773,15 +775,17 @@ def _solve(order: Sequence[_Item], citizen: _Item, panels: Sequence[PanelSpec],
             found, hi = result, mid
     if found is not None:
         return found
+    smallest = round(MIN_FONT_SIZE * label_scale, 2)
     while True:
         height = round(height * GROWTH, 1)
-        result = _attempt(items, citizen, panels, height, MIN_FONT_SIZE, order)
+        result = _attempt(items, citizen, panels, height, smallest, order)
         if result is not None:
             return result
 
 
 def layout_document(doc: GraphDocument, *,
-                    panels: Sequence[PanelSpec] = DEFAULT_PANELS) -> Layout:
+                    panels: Sequence[PanelSpec] = DEFAULT_PANELS,
+                    label_scale: float = 1.0) -> Layout:
     """Place every actor of ``doc`` in its panel and ring band around the citizen.
 
     Labels get the largest of :data:`FONT_SIZES` at which they all fit, so a small
@@ -799,6 +803,10 @@ def layout_document(doc: GraphDocument, *,
     panels : sequence of PanelSpec
         Exactly one panel per side; the default is :data:`DEFAULT_PANELS`. Actors
         whose panel is missing (or not configured) are placed by :func:`panel_for`.
+    label_scale : float
+        Every font size tried is multiplied by this: print asks for larger labels
+        (``app.diagram.print_label_scale`` picks the scale that prints largest). 1 on
+        screen.
 
     Returns
     -------
@@ -830,7 +838,7 @@ def layout_document(doc: GraphDocument, *,
     into one panel.
     """
     items, citizen = _items(doc, panels)
-    return _solve(_barycentric(doc, items, panels), citizen, panels, items)
+    return _solve(_barycentric(doc, items, panels), citizen, panels, items, label_scale)
 
 
 def _barycentric(doc: GraphDocument, items: list[_Item],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
@@ -16,7 +16,7 @@ from app.deps import SessionDep, SettingsDep
 from app.errors import NotFound
 from app.routes.pages_auth import _safe_next, show_login
 from app.sso import oidc, people
-from app.sso.errors import SignOnRefused, SignOnUnavailable
+from app.sso.errors import InvalidLogout, SignOnRefused, SignOnUnavailable
 from app.sso.mapping import identify
 from app.sso.saml import SamlSignOn
 from app.web import SESSION_COOKIE, page
@@ -140,6 +140,8 @@ async def leave_provider(request: Request, settings: SettingsDep) -> Response:
     url = None
     if signed_on.get("method") == "oidc" and settings.oidc_enabled:
         url = await oidc.logout_url(request, str(signed_on.get("id_token", "")), after)
+    elif signed_on.get("method") == "saml" and settings.saml_enabled:
+        url = await run_in_threadpool(_saml_logout, request, settings, signed_on)
     if url is None:
         return RedirectResponse("/login", status_code=303)
     # A page with a link, not a redirect: the logout form's navigation may not leave the
@@ -195,5 +197,51 @@ def finish_saml(request: Request, session: SessionDep, settings: SettingsDep,
                          subject=assertion.subject)
     except SignOnRefused as error:  # already audited, with the IdP's subject
         return _refused(request, settings, error)
-    request.session["signed_on"] = {"method": "saml"}
+    request.session["signed_on"] = {
+        "method": "saml", "issuer": assertion.issuer, "subject": assertion.subject,
+        "name_id": assertion.name_id, "session_index": assertion.session_index}
     return _logged_in(settings, token, assertion.next)
+
+
+def _saml_logout(request: Request, settings: Settings, signed_on: dict[str, Any]) -> str | None:
+    """The IdP address with a LogoutRequest for this login, or None: logout is local only
+    when the IdP has no single logout (or its metadata cannot be read now)."""
+    db: Database = request.app.state.db
+    try:
+        saml = _saml(request, settings)
+    except SignOnUnavailable:
+        return None
+    with db.session() as session:
+        return saml.start_logout(
+            session, str(signed_on.get("issuer", "")), str(signed_on.get("name_id", "")),
+            str(signed_on.get("session_index", "")), str(signed_on.get("subject", "")))
+
+
+Saml = Annotated[str | None, Query(max_length=100_000)]
+SamlShort = Annotated[str | None, Query(max_length=2_000)]
+
+
+@router.get("/saml/slo", dependencies=SamlOn)
+def single_logout(request: Request, session: SessionDep, settings: SettingsDep,
+                  SAMLRequest: Saml = None, SAMLResponse: Saml = None,
+                  RelayState: SamlShort = None, SigAlg: SamlShort = None,
+                  Signature: SamlShort = None) -> Response:
+    """Single logout: the IdP's LogoutRequest (it ends this person's Kuvert sessions) or its
+    LogoutResponse to ours (the local session ended already, at our logout)."""
+    saml = _saml(request, settings)
+    try:
+        if SAMLRequest:
+            logout = saml.receive_logout(session, SAMLRequest, RelayState, SigAlg, Signature)
+            known = people.ended_by_provider(session, method="saml", issuer=logout.issuer,
+                                             subject=logout.subject)
+            return RedirectResponse(saml.answer_logout(logout, known), status_code=303)
+        if not SAMLResponse:
+            raise InvalidLogout("other", why="neither SAMLRequest nor SAMLResponse")
+        subject = saml.finish_logout(session, SAMLResponse, RelayState, SigAlg, Signature)
+    except InvalidLogout as error:
+        session.rollback()
+        people.logout_refused(session, error, method="saml", why=error.why)
+        return page(request, "auth/logged_out.html", {"error": error.message},
+                    status_code=error.status)
+    people.provider_logged_out(session, method="saml", subject=subject)
+    return page(request, "auth/logged_out.html", {"provider_done": True})

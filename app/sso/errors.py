@@ -6,8 +6,13 @@ from typing import ClassVar
 
 from app.errors import ServiceError
 
-__all__ = ["AccountDeactivated", "AssuranceTooLow", "InvalidResponse", "NoAccess",
-           "SignOnRefused", "SignOnUnavailable", "UsernameTaken"]
+__all__ = ["AccountDeactivated", "AssuranceTooLow", "InvalidLogout", "InvalidResponse",
+           "NoAccess", "SignOnRefused", "SignOnUnavailable", "UsernameTaken"]
+
+
+def N_(message: str) -> str:
+    """Marks a text for the catalogue (``make messages``); translated where it is shown."""
+    return message
 
 
 class SignOnRefused(ServiceError):
@@ -73,3 +78,30 @@ class SignOnUnavailable(SignOnRefused):
     status = 503
     code = "sso_unavailable"
     message = "Kommunens login svarer ikke lige nu. Prøv igen om lidt."
+
+
+class InvalidLogout(ServiceError):
+    """A logout message (LogoutRequest or LogoutResponse) that is not a valid, signed message
+    from the configured IdP, or not one we wait for; ``reason`` says which check failed.
+    Nothing is ended on such a message."""
+
+    status = 400
+    code = "sso_invalid_logout"
+    message = N_("Log-ud-beskeden fra kommunens login kunne ikke godkendes og afvises.")
+    REASONS: ClassVar[dict[str, str]] = {
+        "unsigned": N_("Log-ud-beskeden fra kommunens login var ikke underskrevet og afvises."),
+        "signature": N_("Log-ud-beskedens digitale underskrift passer ikke: den er ændret "
+                        "undervejs og afvises."),
+        "issuer": N_("Log-ud-beskeden kom ikke fra den login-tjeneste, Kuvert er sat op til, "
+                     "og afvises."),
+        "replay": N_("Log-ud-beskeden fra kommunens login er allerede brugt én gang og afvises."),
+        "state": N_("Kuvert har ikke bedt kommunens login om dette log ud (eller har allerede "
+                    "fået svar), og beskeden afvises."),
+        "status": N_("Kommunens login kunne ikke logge dig ud. Du er logget ud af Kuvert, men "
+                     "måske ikke hos kommunens login: luk browseren for en sikkerheds skyld."),
+    }
+
+    def __init__(self, reason: str = "other", why: str = "") -> None:
+        super().__init__(self.REASONS.get(reason), why=why)
+        self.reason = reason
+        self.why = why

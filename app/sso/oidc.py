@@ -2,27 +2,73 @@
 
 Authorization Code with PKCE (S256), ``state`` and ``nonce`` (Authlib makes and checks
 both), the provider found by discovery. The ID token is checked here, not trusted:
-signature against the provider's JWKS (fetched again when an unknown key id shows up,
-so a key rotation just works), issuer equal to the configured one, audience containing
-our client id, expiry with the configured clock skew.
+signature against the provider's JWKS, issuer equal to the configured one, audience
+containing our client id, expiry with the configured clock skew.
+
+Key rotation: when the signature does not verify with the keys we hold, or the token
+names a key id we do not hold, the JWKS is fetched again from the provider's
+``jwks_uri`` and the token checked once more. Authlib does the second for an unknown
+``kid`` only; a provider that swaps its key and signs without a ``kid`` (or with the
+old one's) needs the first. A forced fetch happens at most once per
+``JWKS_RELOAD_SECONDS`` per worker, so forged tokens cannot make us hammer the provider.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import httpx
 from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.starlette_client import OAuth
-from joserfc.errors import JoseError
+from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
+from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError
 from starlette.requests import Request
 
 from app.config import Settings
 from app.sso.errors import InvalidResponse, SignOnUnavailable
 
-__all__ = ["VerifiedLogin", "client_for", "finish", "logout_url"]
+__all__ = ["JWKS_RELOAD_SECONDS", "Client", "VerifiedLogin", "client_for", "finish",
+           "logout_url"]
 
 NAME = "kommune"
+JWKS_RELOAD_SECONDS = 60.0  # at most one forced JWKS fetch per this many seconds
+
+
+class Client(StarletteOAuth2App):  # type: ignore[misc]  # Authlib is untyped
+    """Authlib's Starlette client, fetching the provider's keys again after a rotation."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.keys_forced_at: float | None = None  # time.monotonic() of the last forced fetch
+        self._keys_lock = asyncio.Lock()
+
+    async def fetch_jwk_set(self, force: bool = False) -> Any:
+        """The cached key set; ``force`` fetches it again, unless that was done less than
+        ``JWKS_RELOAD_SECONDS`` ago (then the cached set is the answer)."""
+        if force:
+            async with self._keys_lock:
+                now = time.monotonic()
+                if self.keys_forced_at is not None and \
+                        now - self.keys_forced_at < JWKS_RELOAD_SECONDS:
+                    return await super().fetch_jwk_set()
+                self.keys_forced_at = now
+                return await super().fetch_jwk_set(force=True)
+        return await super().fetch_jwk_set()
+
+    async def parse_id_token(self, token: Any, nonce: Any, claims_options: Any = None,
+                             claims_cls: Any = None, leeway: int = 120) -> Any:
+        """Authlib's check; when the signature fails with the keys we hold, once more with
+        the key set fetched again (a key swapped without a new ``kid``)."""
+        try:
+            return await super().parse_id_token(token, nonce, claims_options, claims_cls,
+                                                leeway)
+        except (BadSignatureError, InvalidKeyIdError):
+            held = self.server_metadata.get("jwks")
+            if await self.fetch_jwk_set(force=True) is held:
+                raise  # fetched too recently: the answer stands
+            return await super().parse_id_token(token, nonce, claims_options, claims_cls,
+                                                leeway)
 
 
 class VerifiedLogin(dict[str, Any]):
@@ -40,7 +86,7 @@ def client_for(request: Request) -> Any:
         oauth.register(
             NAME, client_id=settings.oidc_client_id,
             client_secret=settings.oidc_client_secret or None,
-            server_metadata_url=discovery,
+            server_metadata_url=discovery, client_cls=Client,
             client_kwargs={"scope": settings.oidc_scopes, "code_challenge_method": "S256",
                            "timeout": 10.0, "trust_env": False},
         )

@@ -16,11 +16,13 @@ from app import live, sessions
 from app import models as m
 from app.auth import Principal
 from app.cases import audit
+from app.errors import ServiceError
 from app.security import hash_token
 from app.sso.errors import AccountDeactivated, NoAccess, SignOnRefused, UsernameTaken
 from app.sso.mapping import Identity
 
-__all__ = ["refuse", "sign_on", "signed_out"]
+__all__ = ["ended_by_provider", "logout_refused", "provider_logged_out", "refuse", "sign_on",
+           "signed_out"]
 
 UNUSABLE_PASSWORD = "!sso"  # no argon2 hash: a password never matches it
 
@@ -145,4 +147,43 @@ def signed_out(session: Session, token: str | None, method: str) -> None:
               detail=f"method={method} subject={subject}")
         session.delete(login)
         live.end_streams(session, "logout", web_session=login.token_hash)
+    session.commit()
+
+
+def ended_by_provider(session: Session, *, method: str, issuer: str, subject: str) -> bool:
+    """The identity provider ended this person's login (single logout it started): every
+    Kuvert session of the user behind ``subject`` ends, and it is noted. Returns whether
+    such a user exists here."""
+    link = session.scalar(select(m.SsoIdentity).where(
+        m.SsoIdentity.issuer == issuer, m.SsoIdentity.subject == subject))
+    if link is None:
+        audit(session, _who(subject), "logout",
+              detail=f"method={method} subject={subject} by=provider sessions=0 user=unknown")
+        session.commit()
+        return False
+    ended = session.execute(delete(m.WebSession).where(m.WebSession.user_id == link.user_id))
+    count = getattr(ended, "rowcount", 0) or 0
+    audit(session, sessions.principal_for_user(link.user), "logout",
+          detail=f"method={method} subject={subject} by=provider sessions={count}")
+    live.end_streams(session, "logout", user_id=link.user_id)
+    session.commit()
+    return True
+
+
+def provider_logged_out(session: Session, *, method: str, subject: str) -> None:
+    """The identity provider confirmed the single logout Kuvert asked for."""
+    audit(session, _who(subject), "logout_confirmed",
+          detail=f"method={method} subject={subject or '-'} by=provider")
+    session.commit()
+
+
+def logout_refused(session: Session, error: ServiceError, *, method: str,
+                   why: str = "") -> None:
+    """A logout message that is refused (nothing ends): noted with the check that failed."""
+    detail = f"method={method} subject=- code={error.code}"
+    if getattr(error, "reason", ""):
+        detail += f" reason={getattr(error, 'reason', '')}"
+    if why:
+        detail += f" why={why}"
+    audit(session, _who("ukendt"), "logout_refused", detail=detail)
     session.commit()

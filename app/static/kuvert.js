@@ -25,6 +25,9 @@ document.addEventListener("htmx:afterSettle", wire);
 //   redraw; every other field shows the server's truth. A form with edited fields keeps
 //   the version it was built on, so sending it on top of a colleague's change is
 //   refused and shown, never silently applied.
+// * Nor while a pointer is pressed on the workspace: a redraw between press and release
+//   would put a new button under the person's hand, and the browser sends the click to
+//   neither (the press would be lost, though the person saw the button go down).
 // * The side panel keeps its scroll position and the focus stays, or moves to the
 //   natural next field; a screen reader hears what happened.
 
@@ -33,9 +36,33 @@ let refreshWanted = false; // a live refresh waits for them
 const dirty = new Set();   // ids of fields the person edited since they were drawn
 let lastKind = null;       // the quick-add form's Type, as last chosen
 let refreshing = false;    // a live refresh is on its way
+let pressed = false;       // a pointer is down on the workspace
 
 // For tests and tools: true when no request of the page is on its way or waiting.
 window.kuvertIdle = () => pending === 0 && !refreshWanted && !refreshing;
+
+// A refresh waits while this page has a request out or a pointer is down on it.
+const mustWait = () => pending > 0 || pressed;
+
+function refreshIfWanted() {
+  if (!refreshWanted || mustWait()) return;
+  refreshWanted = false;
+  setTimeout(refreshNow, 0);
+}
+
+document.addEventListener("pointerdown", (e) => {
+  if (e.target.closest?.("#workspace")) pressed = true;
+}, true);
+function released(e) {
+  // Leaving the window counts as a release (the real one may happen outside it); a
+  // field losing focus to the pressed button does not.
+  if (!pressed || (e.type === "blur" && e.target !== window)) return;
+  // After the click the release makes (and the request it sends) has run.
+  setTimeout(() => { pressed = false; refreshIfWanted(); }, 0);
+}
+document.addEventListener("pointerup", released, true);
+document.addEventListener("pointercancel", released, true);
+window.addEventListener("blur", released);
 
 const REFRESHER = "refresher";
 const isRefresh = (elt) => Boolean(elt && elt.id === REFRESHER);
@@ -84,19 +111,16 @@ function markDirty(e) {
 
 document.addEventListener("htmx:beforeRequest", (e) => {
   if (isRefresh(e.detail.elt)) {
-    if (pending > 0) { e.preventDefault(); refreshWanted = true; } else { refreshing = true; }
+    if (mustWait()) { e.preventDefault(); refreshWanted = true; } else { refreshing = true; }
     return;
   }
   pending += 1;
 });
 
 document.addEventListener("htmx:afterRequest", (e) => {
-  if (isRefresh(e.detail.elt)) { refreshing = false; return; }
+  if (isRefresh(e.detail.elt)) { refreshing = false; refreshIfWanted(); return; }
   pending = Math.max(0, pending - 1);
-  if (pending === 0 && refreshWanted) {
-    refreshWanted = false;
-    setTimeout(refreshNow, 0);
-  }
+  refreshIfWanted();
   if (!e.detail.successful && e.detail.xhr && e.detail.xhr.status >= 500) {
     showRefusal(words("failed"));
   } else if (!e.detail.xhr || e.detail.xhr.status === 0) {
@@ -133,7 +157,7 @@ document.addEventListener("htmx:beforeSwap", (e) => {
   }
   if (refresh) {
     const version = Number((text.match(/data-version="(\d+)"/) || [])[1] || 0);
-    if (pending > 0) { e.detail.shouldSwap = false; refreshWanted = true; return; }
+    if (mustWait()) { e.detail.shouldSwap = false; refreshWanted = true; return; }
     if (version < shownVersion()) { e.detail.shouldSwap = false; return; }
     // The page already shows this version (the answer to its own change): redrawing the
     // same thing again would only replace the fields under the person's hand.

@@ -451,3 +451,30 @@ def test_refused_change_is_announced(browser: Browser, shared: Shared) -> None:
         expect(page.locator("#conflict-repeat")).to_be_focused()
     finally:
         context.close()
+
+
+def test_a_live_refresh_waits_for_the_button_under_the_persons_hand(
+        browser: Browser, shared: Shared) -> None:
+    """The press that the conflict rounds once lost: the button pressed, a colleague's
+    change redraws the workspace, the button released over the new drawing. The press
+    must still count: saved, or refused and shown; never nothing at all."""
+    context, page = open_as(browser, shared, "demo", DEMO_PASSWORD, viewport=VIEWPORT)
+    try:
+        case_id = make_case(shared)
+        page.goto(f"/cases/{case_id}")
+        version = server_version(shared, case_id)
+        settle(page, version)
+        page.locator("#actor-label").fill("Psykolog")
+        page.locator("#add-actor button[type=submit]").hover()
+        page.mouse.down()
+        api(shared, "POST", f"/api/v1/cases/{case_id}/actors",
+            {"key": "ny", "kind": "network", "label": "Ny"}, if_match=version)
+        # The live update reaches the page while the button is held.
+        page.wait_for_timeout(1_000)
+        page.mouse.up()
+        expect(page.locator("#conflict")).to_be_visible()
+        expect(page.locator("#conflict")).to_contain_text("Aktør tilføjet: Ny")
+        settle(page, version + 1)
+        assert "Ny" in page.locator("#actors").inner_text()
+    finally:
+        context.close()

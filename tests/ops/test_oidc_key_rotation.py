@@ -1,10 +1,12 @@
 """The OpenID Connect provider rotates its signing key between two logins: Kuvert, which
-holds the old JWKS, fetches it again for the new key id and lets the second login in.
-A real provider (oidc-provider-mock), a real ``kuvert serve`` and Chromium, as in tests/sso.
+holds the old JWKS, fetches it again and lets the second login in. A real provider
+(oidc-provider-mock), a real ``kuvert serve`` and Chromium, as in tests/sso.
 
 oidc-provider-mock signs without a ``kid`` in the token header; Entra ID, ADFS and other
-real providers name the key. The test makes the mock name it too (``kid_in_header``);
-without it, see ``test_login_after_unnamed_key_swap``.
+real providers name the key. One test makes the mock name it too (``kid_in_header``: the
+new key id is unknown to Kuvert), the other leaves it out (the signature fails with the
+old key). Forged tokens make Kuvert fetch the keys again at most once per
+``JWKS_RELOAD_SECONDS``.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 from app.cli import migrate
 from bench.serving import KuvertServer
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LOCALE, TIMEOUT_MS
-from tests.sso.conftest import Relay, _relay_handler, provider_user, sso_settings
-from tests.sso.test_oidc_login import sign_on
+from tests.sso.conftest import Relay, _relay_handler, provider_user, sso_settings, tamper
+from tests.sso.test_oidc_login import refused, sign_on
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is missing")
 
@@ -83,9 +85,6 @@ def test_login_after_provider_rotates_its_signing_key(setup: tuple[Relay, Any, s
     _rotate_between_logins(*setup)
 
 
-@pytest.mark.xfail(strict=True, reason="Kuvert (Authlib) fetches the JWKS again only for an "
-                   "unknown kid; a token without kid signed by a swapped key is refused until "
-                   "restart. Real providers name their keys; reported to the sign-on owner.")
 def test_login_after_unnamed_key_swap(setup: tuple[Relay, Any, str]) -> None:
     _rotate_between_logins(*setup)
 
@@ -108,5 +107,30 @@ def _rotate_between_logins(relay: Relay, storage: Any, base: str) -> None:
             second.set_default_timeout(TIMEOUT_MS)
             _log_in(second.new_page(), relay, "efter-skift")
             assert relay.seen.count("/jwks") > fetched  # the new key set was fetched
+        finally:
+            browser.close()
+
+
+def test_forged_tokens_fetch_the_keys_again_at_most_once(setup: tuple[Relay, Any, str]) -> None:
+    """Each tampered token fails its signature; only the first makes Kuvert ask the
+    provider for its keys again, the next is refused with the keys it holds."""
+    relay, _storage, base = setup
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(base_url=base, locale=LOCALE)
+            context.set_default_timeout(TIMEOUT_MS)
+            page = context.new_page()
+            _log_in(page, relay, "foer-falsk")
+            fetched = relay.seen.count("/jwks")
+            relay.alter = tamper
+            for name in ("falsk-1", "falsk-2", "falsk-3"):
+                page.context.clear_cookies()
+                subject = provider_user(relay, {"preferred_username": name,
+                                                "groups": ["kuvert-redaktoer"],
+                                                "loa": "Substantiel"})
+                sign_on(page, subject)
+                refused(page, "underskrift passer ikke")
+            assert relay.seen.count("/jwks") == fetched + 1
         finally:
             browser.close()

@@ -13,6 +13,15 @@ wrong, produced by the IdP library itself:
 
 The answer page has the usual form posting SAMLResponse to Kuvert; ``/last`` shows the
 previous answer's form again, as an attacker who captured it would replay it.
+
+Single logout (HTTP-Redirect, as Kuvert's metadata offers it), unless made with
+``slo=False``: ``/slo`` takes Kuvert's LogoutRequest (its signature checked by the IdP
+library against Kuvert's metadata), notes whom it logged out in ``logged_out`` and
+redirects back with a signed LogoutResponse; :meth:`SamlIdp.logout_url` makes the IdP's
+own LogoutRequest to Kuvert, signed, or with a fault: ``unsigned``, ``tamper`` (signed
+for another person, then the NameID changed to this one), ``issuer`` (from an unknown IdP).
+Kuvert's answer comes back to ``/slo`` too; ``answers`` keeps whether each was signed
+by Kuvert's key and said Success.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -34,8 +43,14 @@ from cryptography.x509.oid import NameOID
 from saml2 import BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
+from saml2.pack import http_redirect_message
+from saml2.response import StatusError
+from saml2.s_utils import status_message_factory
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
+from saml2.samlp import STATUS_RESPONDER
 from saml2.server import Server
+from saml2.sigver import verify_redirect_signature
+from saml2.xmldsig import SIG_RSA_SHA256
 
 XMLSEC = "/usr/bin/xmlsec1"
 URI = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
@@ -72,6 +87,10 @@ class SamlIdp:
     people: dict[str, Person] = field(default_factory=dict)
     sp_metadata: list[Path] = field(default_factory=list)
     last_answer: str = ""
+    slo: bool = True
+    slo_fails: bool = False  # answer Kuvert's LogoutRequest with Responder, not Success
+    logged_out: list[str] = field(default_factory=list)
+    answers: list[tuple[bool, bool]] = field(default_factory=list)  # (signed, success)
     httpd: ThreadingHTTPServer | None = None
     _servers: dict[str, Server] = field(default_factory=dict)
 
@@ -91,16 +110,21 @@ class SamlIdp:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def _config(self, entity_id: str, lifetime_minutes: int) -> IdPConfig:
+    def _config(self, entity_id: str, lifetime_minutes: int,
+                signed_requests: bool = False) -> IdPConfig:
+        endpoints = {"single_sign_on_service": [(f"{self.url}/sso", BINDING_HTTP_REDIRECT)]}
+        if self.slo:
+            endpoints["single_logout_service"] = [(f"{self.url}/slo", BINDING_HTTP_REDIRECT)]
         config = IdPConfig()
         config.load({
             "entityid": entity_id,
             "service": {"idp": {
-                "endpoints": {"single_sign_on_service": [(f"{self.url}/sso",
-                                                          BINDING_HTTP_REDIRECT)]},
+                "endpoints": endpoints,
                 "policy": {"default": {"lifetime": {"minutes": lifetime_minutes},
                                        "name_form": URI}},
                 "name_id_format": [NAMEID_FORMAT_PERSISTENT],
+                # a LogoutRequest must be signed (pysaml2 reads this for every request)
+                "want_authn_requests_signed": signed_requests,
             }},
             "metadata": {"local": [str(p) for p in self.sp_metadata]} if self.sp_metadata
             else {},
@@ -121,13 +145,75 @@ class SamlIdp:
         return path
 
     def server(self, fault: str) -> Server:
-        """The IdP library's server, one per way of answering (issuer and lifetime differ)."""
-        key = fault if fault in ("issuer", "expired") else ""
+        """The IdP library's server, one per way of answering (issuer and lifetime differ;
+        ``slo`` takes only signed requests)."""
+        key = fault if fault in ("issuer", "expired", "slo") else ""
         if key not in self._servers:
             entity = f"{self.url}/falsk-idp" if key == "issuer" else self.entity_id
-            self._servers[key] = Server(config=self._config(entity, -10 if key == "expired"
-                                                             else 15))
+            self._servers[key] = Server(config=self._config(
+                entity, -10 if key == "expired" else 15, signed_requests=key == "slo"))
         return self._servers[key]
+
+    # --- single logout ---------------------------------------------------------------------
+
+    def logout_url(self, sp_entity_id: str, username: str, fault: str = "") -> str:
+        """The address at Kuvert with this IdP's LogoutRequest for ``username`` (the IdP
+        ending that person's login everywhere), as the IdP sends the browser there."""
+        server = self.server("issuer" if fault == "issuer" else "slo")
+        slo = server.metadata.single_logout_service(sp_entity_id, BINDING_HTTP_REDIRECT,
+                                                    "spsso")
+        destination = slo[0]["location"]
+
+        def request_for(name: str) -> str:
+            _id, request = server.create_logout_request(
+                destination, sp_entity_id,
+                name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=name), sign=False)
+            return str(request)
+
+        sign = fault != "unsigned"
+        signed_for = f"en-anden-{username}" if fault == "tamper" else username
+        info = http_redirect_message(request_for(signed_for), destination, relay_state="tilbage",
+                                     typ="SAMLRequest", sigalg=SIG_RSA_SHA256 if sign else None,
+                                     sign=sign, backend=server.sec.sec_backend)
+        location: str = dict(info["headers"])["Location"]
+        if fault == "tamper":  # signed for someone else, then changed to this person
+            query = {k: v[0] for k, v in parse_qs(urlparse(location).query).items()}
+            other = http_redirect_message(request_for(username), destination,
+                                          typ="SAMLRequest", sign=False)
+            query["SAMLRequest"] = parse_qs(urlparse(dict(other["headers"])["Location"])
+                                            .query)["SAMLRequest"][0]
+            location = f"{destination}?{urlencode(query)}"
+        return location
+
+    def take_logout(self, query: dict[str, str]) -> str:
+        """Kuvert's LogoutRequest (signature checked) or its LogoutResponse (noted)."""
+        server = self.server("slo")
+        if "SAMLResponse" in query:
+            signed = "Signature" in query and any(
+                verify_redirect_signature(query, server.sec.sec_backend, cert)
+                for sp in server.metadata.with_descriptor("spsso")
+                for _name, cert in server.metadata.certs(sp, "spsso", "signing"))
+            try:  # pysaml2 raises for any status but Success
+                success = server.parse_logout_request_response(
+                    query["SAMLResponse"], BINDING_HTTP_REDIRECT) is not None
+            except StatusError:
+                success = False
+            self.answers.append((signed, success))
+            return ""
+        request = server.parse_logout_request(
+            query["SAMLRequest"], BINDING_HTTP_REDIRECT, relay_state=query.get("RelayState"),
+            sigalg=query.get("SigAlg"), signature=query.get("Signature"))
+        self.logged_out.append(request.message.name_id.text)
+        status = status_message_factory("Kunne ikke logge ud", STATUS_RESPONDER) \
+            if self.slo_fails else None
+        response = server.create_logout_response(request.message, [BINDING_HTTP_REDIRECT],
+                                                 status=status, sign=False)
+        destination = server.response_args(request.message, [BINDING_HTTP_REDIRECT])
+        info = server.apply_binding(BINDING_HTTP_REDIRECT, str(response),
+                                    destination["destination"], query.get("RelayState", ""),
+                                    response=True, sign=True, sigalg=SIG_RSA_SHA256)
+        location: str = dict(info["headers"])["Location"]
+        return location
 
     def answer(self, saml_request: str, username: str) -> str:
         """The auto-post page with this person's SAMLResponse to the requesting SP."""
@@ -184,6 +270,22 @@ def _handler(idp: SamlIdp) -> type[BaseHTTPRequestHandler]:
                 self._send(_login_page(url.query))
             elif url.path == "/last":
                 self._send(idp.last_answer)
+            elif url.path == "/slo" and idp.slo:
+                query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                try:
+                    location = idp.take_logout(query)
+                except Exception as error:  # the IdP library refused it: show why
+                    self._send(f"afvist: {html.escape(type(error).__name__)}: "
+                               f"{html.escape(str(error))}", 400)
+                    return
+                if location:
+                    self.send_response(303)
+                    self.send_header("Location", location)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                else:
+                    self._send('<!doctype html><html lang="da"><title>Kommunens login</title>'
+                               '<h1>Du er logget ud hos kommunens login</h1></html>')
             else:
                 self._send("ukendt", 404)
 

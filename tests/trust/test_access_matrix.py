@@ -191,6 +191,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/saml/login"): "sign_on_off",
     ("GET", "/saml/metadata"): "sign_on_off",
     ("POST", "/saml/acs"): "sign_on_off",
+    ("GET", "/saml/slo"): "sign_on_off",
     # after Kuvert's own logout: on to the login page (no provider to leave)
     ("GET", "/logout/sso"): "to_login",
     # API without a case
@@ -518,6 +519,7 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("GET", "/saml/login"): lambda w, case, c: Req("/saml/login"),
     ("GET", "/saml/metadata"): lambda w, case, c: Req("/saml/metadata"),
     ("POST", "/saml/acs"): lambda w, case, c: Req("/saml/acs", data={"SAMLResponse": "x"}),
+    ("GET", "/saml/slo"): lambda w, case, c: Req("/saml/slo", params={"SAMLRequest": "x"}),
     ("GET", "/logout/sso"): lambda w, case, c: Req("/logout/sso"),
     # API without a case
     ("POST", "/api/v1/render.svg"): lambda w, case, c: Req("/api/v1/render.svg", json=_doc()),
