@@ -108,17 +108,20 @@ class _Obstacles:
         does not pass wholly to one side of the box (separating axes).
         """
         self.tests += 1
+        boxes, xs, max_w = self.boxes, self.xs, self.max_w
         for (x0, y0), (x1, y1) in itertools.pairwise(pts):
             lo_x, hi_x = (x0, x1) if x0 < x1 else (x1, x0)
             lo_y, hi_y = (y0, y1) if y0 < y1 else (y1, y0)
             dx, dy = x1 - x0, y1 - y0
             adx, ady = abs(dx), abs(dy)
-            for _, by0, bx1, by1, cx, cy, hw, hh, key in self.window(lo_x, hi_x):
-                if bx1 <= lo_x or by1 <= lo_y or by0 >= hi_y or key in (a, b):
+            for _, by0, bx1, by1, cx, cy, hw, hh, key in boxes[
+                    bisect_left(xs, lo_x - max_w):bisect_right(xs, hi_x)]:
+                if bx1 <= lo_x or by1 <= lo_y or by0 >= hi_y:
                     continue
                 # The line's distance from the centre (times the length) against the
                 # box's extent along the line's normal: farther means it passes by.
-                if abs(dx * (cy - y0) - dy * (cx - x0)) < hw * ady + hh * adx:
+                if (abs(dx * (cy - y0) - dy * (cx - x0)) < hw * ady + hh * adx
+                        and key != a and key != b):
                     return False
         return True
 
@@ -191,10 +194,12 @@ class _Router:
                          key=lambda i: (math.dist(ends[i][1], ends[i][3]), i))
         for stage in range(3):
             left = []
-            for i in pending:
+            for n, i in enumerate(pending):
+                if self._spent():
+                    left += pending[n:]
+                    break
                 a, p, b, q = ends[i]
-                path = (None if self._spent()
-                        else self._detour(roomy, p, q, a, b, 2) if stage == 0
+                path = (self._detour(roomy, p, q, a, b, 2) if stage == 0
                         else self._detour(self.tight, p, q, a, b, self.DEPTH) if stage == 1
                         else self._shortest(p, q, a, b))
                 if path is None:
