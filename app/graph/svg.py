@@ -341,15 +341,12 @@ def _details(doc: GraphDocument, key: str) -> str:
 
 
 def _actor(out: list[str], doc: GraphDocument, box: ActorBox, lang: str,
-           id_prefix: str, halo: bool = False) -> None:
+           id_prefix: str) -> None:
     b = box.box
     attrs = (f'id="{id_prefix}actor-{_ident(box.key)}" class="actor kind-{box.kind}'
-             f'{" coordinator" if box.coordinator else ""}{" halo" if halo else ""}" '
-             f'data-key={_a(box.key)} '
+             f'{" coordinator" if box.coordinator else ""}" data-key={_a(box.key)} '
              f'data-kind="{box.kind}" data-panel={_a(box.panel)} data-ring="{box.ring}"')
     out.append(f"<g {attrs}><title>{_t(_details(doc, box.key))}</title>")
-    if halo:  # lines run under boxes: a white rim shows they pass, not end, there
-        out.append(_halo_rect(box, 10))
     if box.coordinator:
         out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
                    f'rx="6" fill="#fff7dc" stroke="{_CITIZEN_FILL}" stroke-width="3"/>')
@@ -368,23 +365,25 @@ def _actor(out: list[str], doc: GraphDocument, box: ActorBox, lang: str,
     out.append("</g>")
 
 
-def _halo_rect(box: ActorBox, rx: float) -> str:
-    b = box.box
-    return (f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
-            f'rx="{_n(rx)}" fill="#fff" stroke="#fff" stroke-width="{_n(_HALO_W)}"/>')
+def _halos(out: list[str], lay: Layout) -> None:
+    """A white rim round every box, under all of them: lines that run under boxes
+    visibly pass there rather than end."""
+    out.append(f'<g class="halos" fill="#fff" stroke="#fff" stroke-width="{_n(_HALO_W)}">')
+    for box in (lay.citizen, *lay.actors):
+        b = box.box
+        out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" '
+                   f'height="{_n(b.h)}" rx="{10 if box is lay.citizen else 6}"/>')
+    out.append("</g>")
 
 
 def _citizen(out: list[str], doc: GraphDocument | None, box: ActorBox, lang: str,
-             id_prefix: str, halo: bool = False) -> None:
+             id_prefix: str) -> None:
     b = box.box
     key = _ident(box.key)
     title = _t(_details(doc, box.key)) if doc is not None else _t(_WORDS[lang]["citizen"])
-    out.append(f'<g id="{id_prefix}actor-{key}" class="actor kind-citizen citizen'
-               f'{" halo" if halo else ""}" '
+    out.append(f'<g id="{id_prefix}actor-{key}" class="actor kind-citizen citizen" '
                f'data-key={_a(box.key)} data-kind="citizen" data-panel="" data-ring="0">'
                f"<title>{title}</title>")
-    if halo:
-        out.append(_halo_rect(box, 12))
     if doc is None:  # blank template: an outlined field to write the citizen's name in
         out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
                    f'rx="10" fill="#fff" stroke="{_CITIZEN_FILL}" stroke-width="3"/>'
@@ -568,13 +567,14 @@ def render_svg(doc: GraphDocument, *, prototype: int | None = None, lang: str = 
     routes = route_couplings(doc, lay)
     # A line that found no way round runs under boxes: then every box gets a white
     # rim, so lines visibly pass under boxes rather than end at them.
-    halo = any(r.blocked for r in routes)
     _couplings(body, doc, lay, id_prefix, routes)
     _ring_marks(body, lay)
-    _citizen(body, doc, lay.citizen, lang, id_prefix, halo)
+    if any(r.blocked for r in routes):
+        _halos(body, lay)
+    _citizen(body, doc, lay.citizen, lang, id_prefix)
     body.append('<g class="actors">')
     for box in lay.actors:
-        _actor(body, doc, box, lang, id_prefix, halo)
+        _actor(body, doc, box, lang, id_prefix)
     body.append("</g>")
     return _page(lay, lang, f'{w["model"]} – {doc.label}', desc, (doc.label, " · ".join(sub),
                  badge), body, coordinator=doc.coordinator is not None, blank=False,
