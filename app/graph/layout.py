@@ -858,37 +858,34 @@ def _barycentric(doc: GraphDocument, items: list[_Item],
         return items
     side = {spec.key: spec.side for spec in panels}
     direction = {"top": (0, -1), "bottom": (0, 1), "left": (-1, 0), "right": (1, 0)}
-    order = list(range(len(items)))
-    pos: dict[str, Point] = {doc.citizen.key: (0.0, 0.0)}
+    index = {it.key: n for n, it in enumerate(items)}
+    # The citizen sits at the origin: index -1 reads the extra last slot (0, 0).
+    edges = [(index.get(c.source, -1), index.get(c.target, -1)) for c in doc.couplings]
+    along_x = [side[it.panel] in ("top", "bottom") for it in items]
+    count = len(items)
+    xs, ys = [0.0] * (count + 1), [0.0] * (count + 1)
+    order = list(range(count))
     for _ in range(BARYCENTRIC_SWEEPS):
-        groups: dict[tuple[str, int], list[str]] = {}
+        groups: dict[tuple[str, int], list[int]] = {}
         for n in order:
-            it = items[n]
-            groups.setdefault((it.panel, it.ring), []).append(it.key)
-        for (panel, ring), keys in groups.items():
+            groups.setdefault((items[n].panel, items[n].ring), []).append(n)
+        for (panel, ring), members in groups.items():
             dx, dy = direction[side[panel]]
             depth = 0.25 + 0.25 * ring
-            count = len(keys)
-            for i, k in enumerate(keys):
-                along = depth * ((i + 0.5) / count - 0.5)  # a band about as wide as deep
-                pos[k] = (dx * depth + dy * dy * along, dy * depth + dx * dx * along)
-        sums: dict[str, list[float]] = {it.key: [0.0, 0.0, 0.0] for it in items}
-        for c in doc.couplings:
-            for me, other in ((c.source, c.target), (c.target, c.source)):
-                acc = sums.get(me)
-                if acc is not None:
-                    there = pos[other]
-                    acc[0] += there[0]
-                    acc[1] += there[1]
-                    acc[2] += 1
-
-        def rank(n: int, sums: dict[str, list[float]] = sums) -> tuple[float, int]:
-            it = items[n]
-            sx, sy, count = sums[it.key]
-            axis = 0 if side[it.panel] in ("top", "bottom") else 1
-            return (round((sx, sy)[axis] / count if count else pos[it.key][axis], 6), n)
-
-        order = sorted(range(len(items)), key=rank)
+            size = len(members)
+            for i, n in enumerate(members):
+                along = depth * ((i + 0.5) / size - 0.5)  # a band about as wide as deep
+                xs[n], ys[n] = dx * depth + dy * dy * along, dy * depth + dx * dx * along
+        total = [0.0] * (count + 1)
+        links = [0] * (count + 1)
+        for u, v in edges:
+            total[u] += xs[v] if along_x[u] else ys[v]
+            links[u] += 1
+            total[v] += xs[u] if along_x[v] else ys[u]
+            links[v] += 1
+        keys = [round(total[n] / links[n] if links[n] else (xs[n] if along_x[n] else ys[n]), 6)
+                for n in range(count)]
+        order = sorted(range(count), key=keys.__getitem__)  # stable: ties keep order
     return [items[n] for n in order]
 
 
