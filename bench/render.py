@@ -5,6 +5,11 @@ actors with 150 couplings, met only with a 20 % margin. Beside it, in the same r
 Graphviz ``neato -Tsvg`` (the Debian package; the whole process, as a server would
 call it) draws the same network from its DOT export, and the SVG sizes of both are
 reported. The networks are generated from a fixed seed, so runs are comparable.
+
+Beside the time, :func:`readability` counts for the demo cases and the generated
+networks what a reader would hold against the drawing (issue 12): couplings that run
+through another actor's box (target 0 for the demo cases) and crossings between
+couplings, with the label size chosen.
 """
 
 from __future__ import annotations
@@ -16,11 +21,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.graph.document import COUPLING_STATES, PANELS, GraphDocument
+from app.graph.examples import EXAMPLES
 from app.graph.export import to_dot
+from app.graph.layout import layout_document
+from app.graph.route import route_couplings, route_stats
 from app.graph.svg import render_svg
 
 LABELS = ["Socialrådgiver", "UU-vejleder", "Jobkonsulent", "Sundhedsplejerske",
@@ -112,6 +121,24 @@ def measure_all() -> list[dict[str, float]]:
     return rows
 
 
+READABILITY_NETWORKS = [(20, 40), (60, 150), (150, 300)]
+
+
+def readability() -> list[dict[str, Any]]:
+    """Per demo case and generated network: label size, lines through boxes, crossings."""
+    cases: list[tuple[str, GraphDocument]] = [(name, make()) for name, make in
+                                               sorted(EXAMPLES.items())]
+    cases += [(f"generated {a}/{c}", network(a, c)) for a, c in READABILITY_NETWORKS]
+    rows = []
+    for name, doc in cases:
+        lay = layout_document(doc)
+        stats = route_stats(lay, route_couplings(doc, lay))
+        rows.append({"case": name, "demo": name in EXAMPLES, "actors": len(doc.actors) - 1,
+                     "couplings": len(doc.couplings), "font": lay.font_size,
+                     "passes": stats.passes, "crossings": stats.crossings})
+    return rows
+
+
 def main() -> list[dict[str, float]]:
     rows = measure_all()
     if NEATO is None:
@@ -124,6 +151,11 @@ def main() -> list[dict[str, float]]:
               f"{row['p95_ms']:>8.2f} {row['cpu_ms']:>7.2f} {row['bytes']:>7.0f} "
               f"{row.get('neato_ms', 0):>9.1f} "
               f"{row.get('neato_bytes', 0):>8.0f}")
+    print(f"\n{'case':<22} {'actors':>6} {'couplings':>9} {'label px':>8} "
+          f"{'through boxes':>13} {'crossings':>9}")
+    for r in readability():
+        print(f"{r['case']:<22} {r['actors']:>6} {r['couplings']:>9} {r['font']:>8g} "
+              f"{r['passes']:>13} {r['crossings']:>9}")
     return rows
 
 

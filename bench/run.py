@@ -83,6 +83,24 @@ def _render_section(rows: list[dict[str, float]]) -> list[str]:
     return [*out, ""]
 
 
+def _readability_section(rows: list[dict[str, Any]]) -> list[str]:
+    out = ["## Envelope readability", "",
+           "What a reader would hold against the drawing (issue 12, `bench/render.py`, "
+           "`readability`): couplings whose line runs through the box of an actor that is "
+           "not one of its ends, the citizen's included (target 0 for the demo cases; a "
+           "line the router leaves there runs under the boxes, which then get a white halo), "
+           "and "
+           "pairs of couplings without a common actor whose lines cross. Label px is the "
+           "size the layout chose (the largest at which no labels overlap).", "",
+           "| case | actors | couplings | label px | through boxes | crossings | target |",
+           "|---|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        verdict = ("met" if r["passes"] == 0 else "**not met**") if r["demo"] else "–"
+        out.append(f"| {r['case']} | {r['actors']} | {r['couplings']} | {r['font']:g} | "
+                   f"{r['passes']} | {r['crossings']} | {verdict} |")
+    return [*out, ""]
+
+
 def _pdf_section(r: dict[str, float]) -> list[str]:
     return ["## PDF", "",
             "Layout, SVG and PDF (`svg_to_pdf`, A4) of one page, not cached. DESIGN §10 sets "
@@ -365,6 +383,7 @@ def main() -> None:
         sections.extend(write(result) if failure is None else [f"## {name}", "", failure])
 
     step("Envelope layout + SVG", render.main, _render_section)
+    step("Envelope readability", render.readability, _readability_section)
     step("PDF", measure_pdf, _pdf_section)
     step("API throughput", lambda: api.main(seconds),
          lambda r: _api_section(r, seconds))

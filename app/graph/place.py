@@ -27,7 +27,7 @@ def ring_at(lay: Layout, point: Point) -> int:
     >>> from app.graph.layout import layout_document
     >>> lay = layout_document(claus_nu())
     >>> cx, cy = lay.centre
-    >>> ring_at(lay, (cx, cy * 0.05)), ring_at(lay, (cx, cy * 0.5)), ring_at(lay, (cx, cy))
+    >>> ring_at(lay, (cx, cy * 0.05)), ring_at(lay, (cx, cy * 0.4)), ring_at(lay, (cx, cy))
     (3, 2, 1)
     """
     cx, cy = lay.centre

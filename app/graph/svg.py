@@ -10,8 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
@@ -28,6 +27,7 @@ from app.graph.layout import (
     text_width,
     wrap_label,
 )
+from app.graph.route import Route, route_couplings
 
 __all__ = ["FONT_FAMILY", "PROTOTYPE_NAMES", "STATE_NAMES", "render_svg", "render_template"]
 
@@ -91,10 +91,16 @@ _STATE_STYLE: dict[str, tuple[str, float, str]] = {
     "established": ("#1f5f99", 2.4, ""),
     "needed": ("#c0392b", 2.4, "9 6"),
     "weak": ("#566573", 1.5, "0.5 5"),
-    "strained": ("#b9460b", 1.8, ""),
+    # thin, small teeth in a muted burnt orange: unmistakable up close, yet no louder
+    # than an established line from across the room
+    "strained": ("#a8561c", 1.4, ""),
 }
+#: The strained zig-zag's half height and tooth length.
+_ZIGZAG = (2.2, 8.0)
 _STATE_ORDER = ("established", "needed", "weak", "strained")
 _HALO = "#ffc93c"
+#: Width of the white rim round a box that a line runs under (half of it shows).
+_HALO_W = 8.0
 _INK = "#1d2b3a"
 _CITIZEN_FILL = "#243b55"
 _LEGEND_W = 270.0
@@ -130,6 +136,8 @@ def _t(text: str) -> str:
 
 
 def _a(text: str) -> str:
+    if text.isascii() and text.isalnum():  # most keys: nothing to escape
+        return f'"{text}"'
     return quoteattr(_clean(text))
 
 
@@ -142,6 +150,8 @@ def _ident(key: str) -> str:
     >>> _ident("uu"), _ident("a.b"), _ident("a-b"), _ident("søn")
     ('uu', 'a_2e_b', 'a_2d_b', 's_f8_n')
     """
+    if key.isascii() and key.isalnum():
+        return key
     return "".join(ch if ch.isascii() and ch.isalnum() else f"_{ord(ch):x}_" for ch in key)
 
 
@@ -159,7 +169,8 @@ def _prototype_text(prototype: int, lang: str) -> str:
     return f"{word} {prototype} – {name}" if name else f"{word} {prototype}"
 
 
-def _zigzag(p: Point, q: Point, amplitude: float = 3.0, step: float = 10.0) -> str:
+def _zigzag(p: Point, q: Point, amplitude: float = _ZIGZAG[0],
+            step: float = _ZIGZAG[1]) -> str:
     """Path data for a zig-zag from p to q: the shape itself says "strained".
 
     The teeth are the same two relative moves over and over (``l`` then implicit
@@ -180,112 +191,54 @@ def _zigzag(p: Point, q: Point, amplitude: float = 3.0, step: float = 10.0) -> s
             f"L{_n(q[0])} {_n(q[1])}")
 
 
-def _zigzag_curve(p: Point, c: Point, q: Point, amplitude: float = 3.0,
-                  step: float = 10.0) -> str:
-    """A zig-zag that follows the quadratic curve p-c-q (for a routed strained line)."""
-    length = math.dist(p, c) + math.dist(c, q)
+def _zigzag_along(points: Sequence[Point], amplitude: float = _ZIGZAG[0],
+                  step: float = _ZIGZAG[1]) -> str:
+    """A zig-zag that follows a polyline (a detour, or a curve as sampled)."""
+    length = sum(math.dist(u, v) for u, v in itertools.pairwise(points))
     n = max(2, round(length / step))
-    parts = [f"M{_n(p[0])} {_n(p[1])}"]
+    parts = [f"M{_n(points[0][0])} {_n(points[0][1])}"]
+    seg, seg_start = 0, 0.0
+    seg_len = math.dist(points[0], points[1])
     for i in range(1, n):
-        t = i / n
-        x, y = _bezier(p, c, q, t)
-        tx = 2 * (1 - t) * (c[0] - p[0]) + 2 * t * (q[0] - c[0])
-        ty = 2 * (1 - t) * (c[1] - p[1]) + 2 * t * (q[1] - c[1])
-        norm = math.hypot(tx, ty) or 1.0
+        at = length * i / n
+        while at > seg_start + seg_len and seg < len(points) - 2:
+            seg_start += seg_len
+            seg += 1
+            seg_len = math.dist(points[seg], points[seg + 1])
+        (x0, y0), (x1, y1) = points[seg], points[seg + 1]
+        t = (at - seg_start) / seg_len if seg_len else 0.0
+        x, y = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+        norm = seg_len or 1.0
         side = amplitude if i % 2 else -amplitude
-        parts.append(f"L{_n(x - ty / norm * side)} {_n(y + tx / norm * side)}")
-    parts.append(f"L{_n(q[0])} {_n(q[1])}")
+        parts.append(f"L{_n(x - (y1 - y0) / norm * side)} {_n(y + (x1 - x0) / norm * side)}")
+    parts.append(f"L{_n(points[-1][0])} {_n(points[-1][1])}")
     return " ".join(parts)
 
 
-def _bezier(p: Point, c: Point, q: Point, t: float) -> Point:
-    a, b, d = (1 - t) * (1 - t), 2 * (1 - t) * t, t * t
-    return (a * p[0] + b * c[0] + d * q[0], a * p[1] + b * c[1] + d * q[1])
+def _path_data(route: Route) -> str:
+    pts = route.points
+    if route.curved:
+        (px, py), (cx, cy), (qx, qy) = pts
+        return f"M{_n(px)} {_n(py)} Q{_n(cx)} {_n(cy)} {_n(qx)} {_n(qy)}"
+    return "M" + " L".join(f"{_n(x)} {_n(y)}" for x, y in pts)
 
 
-def _stroke(state: str, p: Point, q: Point, extra: float = 0.0,
-            via: Point | None = None) -> str:
+def _stroke(state: str, route: Route, extra: float = 0.0) -> str:
     colour, width, dash = _STATE_STYLE[state]
     common = f'fill="none" stroke="{colour}" stroke-width="{_n(width + extra)}"'
+    pts = route.points
+    straight = not route.curved and len(pts) == 2
     if state == "strained":
-        d = _zigzag(p, q) if via is None else _zigzag_curve(p, via, q)
+        d = _zigzag(pts[0], pts[1]) if straight else _zigzag_along(route.polyline())
         return f'<path d="{d}" {common} stroke-linejoin="round"/>'
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
     cap = ' stroke-linecap="round"' if state == "weak" else ""
-    if via is not None:
-        return (f'<path d="M{_n(p[0])} {_n(p[1])} Q{_n(via[0])} {_n(via[1])} '
-                f'{_n(q[0])} {_n(q[1])}" {common}{dash_attr}{cap}/>')
-    return (f'<line x1="{_n(p[0])}" y1="{_n(p[1])}" x2="{_n(q[0])}" y2="{_n(q[1])}" '
+    if not straight:
+        return (f'<path d="{_path_data(route)}" {common}{dash_attr}{cap} '
+                'stroke-linejoin="round"/>')
+    (px, py), (qx, qy) = pts
+    return (f'<line x1="{_n(px)}" y1="{_n(py)}" x2="{_n(qx)}" y2="{_n(qy)}" '
             f"{common}{dash_attr}{cap}/>")
-
-
-class _Router:
-    """Bends a coupling around label boxes it would otherwise run behind.
-
-    Straight is tried first; then gentle quadratic curves to either side, stronger
-    each time. If none is clear the line stays straight and the labels' opaque
-    backgrounds hide it where it passes, so it never runs through text.
-    """
-
-    BENDS = (0.22, -0.22, 0.45, -0.45)
-    SAMPLES = 8
-    MAX_BULGE = 160.0
-    # The quadratic Bézier's weights at t = 0, 1/8, ..., 1 (see _bezier).
-    WEIGHTS = tuple(((1 - i / 8) ** 2, 2 * (1 - i / 8) * (i / 8), (i / 8) ** 2)
-                    for i in range(SAMPLES + 1))
-
-    def __init__(self, lay: Layout) -> None:
-        self.width, self.height = lay.width, lay.height
-        boxes = sorted(
-            (round(a.box.x - 3, 1), round(a.box.y - 3, 1), round(a.box.right + 3, 1),
-             round(a.box.bottom + 3, 1), a.key) for a in (lay.citizen, *lay.actors))
-        # With each box its centre and half sizes, for the separating-axis test.
-        self.boxes = [(x0, y0, x1, y1, (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2,
-                       (y1 - y0) / 2, key) for x0, y0, x1, y1, key in boxes]
-        self.xs = [bx[0] for bx in boxes]
-        self.max_w = max((bx[2] - bx[0] for bx in boxes), default=0.0)
-
-    def route(self, a: str, p: Point, b: str, q: Point) -> Point | None:
-        """The control point of a clear curve from p to q, or None for a straight line."""
-        if self._clear((p, q), a, b):
-            return None
-        mx, my = (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
-        dx, dy = q[0] - p[0], q[1] - p[1]
-        length = math.hypot(dx, dy)
-        for bend in self.BENDS:
-            if abs(bend) * length > self.MAX_BULGE:
-                continue
-            c = (round(mx - dy * bend, 1), round(my + dx * bend, 1))
-            if not (0 <= c[0] <= self.width and 0 <= c[1] <= self.height):
-                continue
-            # Lazily: the test stops at the first segment that meets a box.
-            pts = ((u * p[0] + v * c[0] + w * q[0], u * p[1] + v * c[1] + w * q[1])
-                   for u, v, w in self.WEIGHTS)
-            if self._clear(pts, a, b):
-                return c
-        return None
-
-    def _clear(self, pts: Iterable[Point], a: str, b: str) -> bool:
-        """No segment of ``pts`` meets a box other than a's and b's.
-
-        A segment meets a box when their bounding boxes overlap and the segment's line
-        does not pass wholly to one side of the box (separating axes).
-        """
-        boxes, xs, max_w = self.boxes, self.xs, self.max_w
-        for (x0, y0), (x1, y1) in itertools.pairwise(pts):
-            lo_x, hi_x = (x0, x1) if x0 < x1 else (x1, x0)
-            lo_y, hi_y = (y0, y1) if y0 < y1 else (y1, y0)
-            dx, dy = x1 - x0, y1 - y0
-            adx, ady = abs(dx), abs(dy)
-            for _, by0, bx1, by1, cx, cy, hw, hh, key in boxes[
-                    bisect_left(xs, lo_x - max_w):bisect_right(xs, hi_x)]:
-                if bx1 < lo_x or by1 < lo_y or by0 > hi_y or key in (a, b):
-                    continue
-                # The line's distance from the centre (times the length) against the
-                # box's extent along the line's normal: farther means it passes by.
-                if abs(dx * (cy - y0) - dy * (cx - x0)) <= hw * ady + hh * adx:
-                    return False
-        return True
 
 
 # ------------------------------------------------------------------------ pieces
@@ -335,42 +288,36 @@ def _panel_titles(out: list[str], lay: Layout, lang: str) -> None:
     out.append("</g>")
 
 
-def _couplings(out: list[str], doc: GraphDocument, lay: Layout, id_prefix: str) -> None:
+def _couplings(out: list[str], doc: GraphDocument, lay: Layout, id_prefix: str,
+               routes: Sequence[Route]) -> None:
     out.append('<g class="couplings">')
     coord = doc.coordinator
-    router = _Router(lay)
-    routes = [router.route(c.source, lay.actor(c.source).anchor, c.target,
-                           lay.actor(c.target).anchor) for c in doc.couplings]
     # Halos first, so no coordinator halo ever covers another coupling's line.
-    halos = [(c, via) for c, via in zip(doc.couplings, routes, strict=True)
-             if coord is not None and coord in (c.source, c.target)]
+    halos = [r for r in routes if coord is not None and coord in (r.source, r.target)]
     if halos:
         out.append(f'<g class="coordinator-halos" fill="none" stroke="{_HALO}" '
-                   'stroke-width="10" stroke-linecap="round" stroke-opacity="0.55">')
-        for c, via in halos:
-            p, q = lay.actor(c.source).anchor, lay.actor(c.target).anchor
-            if via is None:
-                out.append(f'<line x1="{_n(p[0])}" y1="{_n(p[1])}" x2="{_n(q[0])}" '
-                           f'y2="{_n(q[1])}"/>')
+                   'stroke-width="10" stroke-linecap="round" stroke-linejoin="round" '
+                   'stroke-opacity="0.55">')
+        for r in halos:
+            if r.curved or len(r.points) > 2:
+                out.append(f'<path d="{_path_data(r)}"/>')
             else:
-                out.append(f'<path d="M{_n(p[0])} {_n(p[1])} Q{_n(via[0])} {_n(via[1])} '
-                           f'{_n(q[0])} {_n(q[1])}"/>')
+                (px, py), (qx, qy) = r.points
+                out.append(f'<line x1="{_n(px)}" y1="{_n(py)}" x2="{_n(qx)}" y2="{_n(qy)}"/>')
         out.append("</g>")
-    for c, via in zip(doc.couplings, routes, strict=True):
-        out.append(_coupling(c, lay, coord, id_prefix, via))
+    for c, route in zip(doc.couplings, routes, strict=True):
+        out.append(_coupling(c, coord, id_prefix, route))
     out.append("</g>")
 
 
-def _coupling(c: Coupling, lay: Layout, coord: str | None, id_prefix: str,
-              via: Point | None) -> str:
-    p, q = lay.actor(c.source).anchor, lay.actor(c.target).anchor
+def _coupling(c: Coupling, coord: str | None, id_prefix: str, route: Route) -> str:
     emphasised = coord is not None and coord in (c.source, c.target)
     cls = f"coupling state-{c.state}" + (" coordinator-coupling" if emphasised else "")
     topic = f"<title>{_t(c.topic)}</title>" if c.topic else ""
     return (f'<g id="{id_prefix}coupling-{_ident(c.source)}-{_ident(c.target)}" '
             f'class="{cls}" data-source={_a(c.source)} data-target={_a(c.target)} '
             f'data-state="{c.state}">{topic}'
-            f"{_stroke(c.state, p, q, 0.8 if emphasised else 0.0, via)}</g>")
+            f"{_stroke(c.state, route, 0.8 if emphasised else 0.0)}</g>")
 
 
 def _text_lines(out: list[str], box: ActorBox, top: float, fill: str = _INK,
@@ -415,6 +362,17 @@ def _actor(out: list[str], doc: GraphDocument, box: ActorBox, lang: str,
                    f'font-size="{_n(size)}" font-weight="bold" fill="#7a4b00" '
                    f'letter-spacing="0.5">{_t(_WORDS[lang]["badge"])}</text>')
     _text_lines(out, box, top + badge_h)
+    out.append("</g>")
+
+
+def _halos(out: list[str], lay: Layout) -> None:
+    """A white rim round every box, under all of them: lines that run under boxes
+    visibly pass there rather than end."""
+    out.append(f'<g class="halos" fill="#fff" stroke="#fff" stroke-width="{_n(_HALO_W)}">')
+    for box in (lay.citizen, *lay.actors):
+        b = box.box
+        out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" '
+                   f'height="{_n(b.h)}" rx="{10 if box is lay.citizen else 6}"/>')
     out.append("</g>")
 
 
@@ -494,12 +452,13 @@ def _legend(out: list[str], lang: str, *, coordinator: bool, blank: bool) -> Non
                f'{_t(w["couplings"])}</text>')
     y += 22
     for state in _STATE_ORDER:
-        row(f'<g class="legend-{state}">{_stroke(state, (4, y), (50, y))}</g>',
+        row(f'<g class="legend-{state}">{_stroke(state, Route("", "", ((4, y), (50, y))))}</g>',
             STATE_NAMES[lang][state])
     if coordinator or blank:
         row(f'<line x1="4" y1="{_n(y)}" x2="50" y2="{_n(y)}" stroke="{_HALO}" '
             'stroke-width="10" stroke-linecap="round" stroke-opacity="0.55"/>'
-            f'{_stroke("established", (4, y), (50, y), 0.8)}', w["coord_couplings"])
+            f'{_stroke("established", Route("", "", ((4, y), (50, y))), 0.8)}',
+            w["coord_couplings"])
     y += 6
     out.append(f'<text x="0" y="{_n(y)}" font-size="14" font-weight="bold" fill="{_INK}">'
                f'{_t(w["rings"])}</text>')
@@ -605,8 +564,13 @@ def render_svg(doc: GraphDocument, *, prototype: int | None = None, lang: str = 
     _panels(body, lay, lang)
     _rings(body, lay)
     _panel_titles(body, lay, lang)
-    _couplings(body, doc, lay, id_prefix)
+    routes = route_couplings(doc, lay)
+    # A line that found no way round runs under boxes: then every box gets a white
+    # rim, so lines visibly pass under boxes rather than end at them.
+    _couplings(body, doc, lay, id_prefix, routes)
     _ring_marks(body, lay)
+    if any(r.blocked for r in routes):
+        _halos(body, lay)
     _citizen(body, doc, lay.citizen, lang, id_prefix)
     body.append('<g class="actors">')
     for box in lay.actors:

@@ -206,3 +206,25 @@ def test_wrap_label_bounds_lines_and_width() -> None:
 def test_text_width_is_conservative_for_danish_letters() -> None:
     assert text_width("æøå", 10) >= 0.6 * 10 * 3
     assert all(text_width(c, 10) >= 4 for c in "iljæøåÆØÅwm")
+
+
+def test_layout_places_actor_without_panel_by_meaning() -> None:
+    # Lene's network (issue 12), entered without panels.
+    doc = make_doc([
+        {"kind": "professional", "label": "Sagsbehandler", "organisation": "Jobcenter"},
+        {"kind": "professional", "label": "Psykolog", "organisation": "Privat praksis"},
+        {"kind": "professional", "label": "Egen læge", "profession": "Læge"},
+        {"kind": "professional", "label": "Virksomhedskonsulent",
+         "profession": "Virksomhedskonsulent"},
+        {"kind": "professional", "label": "Gældsrådgiver",
+         "organisation": "Gældsrådgivning i en forening"},
+        {"kind": "professional", "label": "Sygeplejerske", "organisation": "Regionspsykiatrien"},
+        {"kind": "organisation", "label": "Fabrikken A/S", "sector": "privat erhverv"},
+        {"kind": "professional", "label": "Kommunens sundhedsplejerske"},
+        {"kind": "organisation", "label": "Frivillig fra Café Exit"},
+    ])
+    lay = layout_document(doc)
+    assert [a.panel for a in lay.actors] == [
+        "afdelinger", "organisationer", "organisationer", "afdelinger", "civilsamfund",
+        "organisationer", "organisationer", "afdelinger", "civilsamfund"]
+    assert_geometry(lay)

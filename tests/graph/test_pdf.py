@@ -197,9 +197,10 @@ def test_svg_to_pdf_of_the_envelope_prints_labels_of_at_least_8_pt() -> None:
     sizes = label_sizes(pdf, actors)
     assert set(sizes) == set(actors)
     assert min(sizes.values()) >= 8.0, sizes
-    # On screen (and in the plain SVG to PDF) the same labels are smaller.
+    # On screen (and in the plain SVG to PDF) the labels are never larger than print's
+    # (issue 12 made the screen's labels of a small network large already).
     plain = label_sizes(svg_to_pdf(render_svg(doc)), actors)
-    assert min(plain.values()) < 8.0 <= min(sizes.values())
+    assert min(plain.values()) <= min(sizes.values())
 
 
 @pytest.mark.parametrize("name", sorted(examples.EXAMPLES))
