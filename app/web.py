@@ -58,7 +58,7 @@ LoginDep = Annotated[WebLogin, Depends(get_login)]
 def check_csrf(login: LoginDep, csrf: Annotated[str, Form()] = "") -> WebLogin:
     """Every form that changes something carries the session's CSRF token."""
     if not csrf or not same(csrf, login.csrf):
-        raise Forbidden("Formularen er udløbet. Genindlæs siden og prøv igen.")
+        raise Forbidden(N_("Formularen er udløbet. Genindlæs siden og prøv igen."))
     return login
 
 

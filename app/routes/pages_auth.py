@@ -66,7 +66,7 @@ def log_in(
         address = request.client.host if request.client else ""
         token = sessions.log_in(session, settings, username, password, address)
     except ServiceError as exc:
-        return _again(request, settings, next, i18n.gettext(exc.message), exc.status)
+        return _again(request, settings, next, i18n.say(exc), exc.status)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         secure=secure_cookies(request, settings))

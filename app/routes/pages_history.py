@@ -97,9 +97,9 @@ def save_snapshot(request: Request, session: SessionDep, login: CsrfLoginDep, ca
     try:
         snapshots.create_snapshot(session, login.principal, case_id, name)
     except DocumentInvalid as exc:
-        status, problems = 422, exc.problems
+        status, problems = 422, i18n.say_problems(exc.problems)
     except Conflict as exc:
-        status, problems = 409, [Problem("name", exc.code, exc.message)]
+        status, problems = 409, [Problem("name", exc.code, i18n.say(exc))]
     if not _is_htmx(request) and status == 200:
         return RedirectResponse(f"/cases/{case_id}/history#snapshots", status_code=303)
     context = _history_context(snapshots.overview(session, login.principal, case_id),
