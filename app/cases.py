@@ -426,7 +426,7 @@ def team_for_new_case(who: Principal, team_id: int | None) -> int:
     if not writable:
         raise Forbidden(N_("Din adgang giver kun lov til at læse."))
     raise DocumentInvalid([Problem("team_id", "missing",
-                                   "Vælg hvilket team borgerforløbet hører til.")])
+                                   N_("Vælg hvilket team borgerforløbet hører til."))])
 
 
 def create_case(session: Session, who: Principal, team_id: int, doc: GraphDocument) -> m.Case:

@@ -99,8 +99,8 @@ def _check_name(name: str) -> str:
     if not name:
         problem = Problem("name", "missing", N_("Giv øjebliksbilledet et navn."))
     elif len(name) > NAME_MAX:
-        problem = Problem("name", "string_too_long",
-                          f"Navnet er for langt (højst {NAME_MAX} tegn).")
+        problem = Problem.of("name", "string_too_long",
+                             N_("Navnet er for langt (højst %(n)s tegn)."), n=NAME_MAX)
     elif (code := text_problem(name)) is not None:  # NUL, invisible characters, a CPR
         problem = Problem("name", code, TEXT_CODES[code])
     else:
@@ -109,7 +109,8 @@ def _check_name(name: str) -> str:
 
 
 def _taken(name: str) -> Conflict:
-    return Conflict(f"Der findes allerede et øjebliksbillede med navnet «{name}».")
+    return Conflict(N_("Der findes allerede et øjebliksbillede med navnet «%(name)s»."),
+                    params={"name": name})
 
 
 def create_snapshot(session: Session, who: Principal, case_id: int, name: str) -> SnapshotPublic:
