@@ -18,11 +18,13 @@ from typing import Generic, Literal, TypeVar
 
 from app.config import Settings
 from app.graph import export
-from app.graph.classify import Thresholds, classify
+from app.graph.analyse import WARNING_CODES, Analysis
+from app.graph.classify import Classification, Thresholds, classify
 from app.graph.document import GraphDocument
 from app.graph.pdf import svg_to_pdf
 from app.graph.pseudonym import pseudonymise
 from app.graph.svg import render_svg, render_template
+from app.i18n import translations
 
 Lang = Literal["da", "en"]
 Paper = Literal["a4", "a3"]
@@ -137,6 +139,29 @@ def envelope_svg(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
         svg = render_svg(shown, prototype=prototype, lang=lang, on=on)
         _svg_cache.put(key, svg)
     return svg
+
+
+def reason_texts(classification: Classification, lang: Lang = "da") -> list[str]:
+    """The classification's reasons in ``lang``: Danish as the rule words them, else the
+    counts with their values and levels."""
+    if lang == "da":
+        return list(classification.reasons)
+    _ = translations(lang).gettext
+    # Words, not an arrow: the PDF's standard fonts have no "→".
+    return [_("%(what)s: %(count)s (%(values)s), niveau %(level)s") % {
+                "what": what, "count": c.count, "values": ", ".join(c.values), "level": c.level}
+            for what, c in ((_("Faggrupper"), classification.professions),
+                            (_("Sektorer"), classification.sectors))]
+
+
+def warning_texts(analysis: Analysis, labels: dict[str, str], lang: Lang = "da") -> list[str]:
+    """The analysis' warnings in ``lang``: Danish as the analysis words them, else the
+    catalogue's description with the actors named."""
+    if lang == "da":
+        return [w.message for w in analysis.warnings]
+    _ = translations(lang).gettext
+    return [_(WARNING_CODES[w.code]) + (f" ({', '.join(labels[k] for k in w.actors)})"
+                                        if w.actors else "") for w in analysis.warnings]
 
 
 def envelope_pdf(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",

@@ -28,6 +28,8 @@ from app.graph.errors import Problem
 
 Lang = Literal["da", "en"]
 LANGS: tuple[Lang, ...] = ("da", "en")
+#: Each language by its own name (the switch offers the other one), never translated.
+LANGUAGE_NAMES: dict[Lang, str] = {"da": "Dansk", "en": "English"}
 LANG_COOKIE = "kuvert_lang"
 LOCALES = ROOT / "app" / "locales"
 

@@ -42,7 +42,8 @@ PANEL_NAMES = {"afdelinger": N_("Afdelinger"), "organisationer": N_("Organisatio
                "civilsamfund": N_("Civilsamfund"), "netvaerk": N_("Netværk")}
 templates.env.globals.update(state_names=STATE_NAMES, kind_names=KIND_NAMES,
                              target_group_names=TARGET_GROUP_NAMES, panel_names=PANEL_NAMES,
-                             current_lang=i18n.current.get, warning_codes=WARNING_CODES)
+                             current_lang=i18n.current.get, warning_codes=WARNING_CODES,
+                             language_names=i18n.LANGUAGE_NAMES)
 
 
 def get_login(

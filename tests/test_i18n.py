@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -20,6 +21,7 @@ from app.config import ROOT
 from app.errors import ServiceError
 from app.graph.analyse import WARNING_CODES
 from app.graph.errors import GraphError
+from app.graph.examples import claus_foer
 from app.i18n import LOCALES, translations
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
@@ -93,3 +95,21 @@ def test_refusal_keeps_its_values_in_either_language(error: ServiceError | Graph
     danish, english = error.say(lambda t: t), error.say(translations("en").gettext)
     assert danish == error.message and danish != english
     assert ("Syd" in danish and "Syd" in english) or ("uu" in danish and "uu" in english)
+
+
+def test_case_page_reasons_and_warnings_in_either_language(browser: TestClient,
+                                                             api: Any) -> None:
+    case_id, _ = api.create(claus_foer())
+    danish = browser.get(f"/cases/{case_id}").text
+    assert "over 2 og højst 5 giver niveau 2." in danish
+    assert "Claus er eneste bindeled mellem «UU-vejleder» og «Ydelsesrådgiver»" in danish
+    browser.post("/lang", data={"lang": "en", "next": "/cases"}, follow_redirects=False)
+    try:
+        english = browser.get(f"/cases/{case_id}").text
+    finally:
+        browser.post("/lang", data={"lang": "da", "next": "/cases"}, follow_redirects=False)
+    assert "Professions: 4 (Misbrugsbehandler, Pædagog, Socialrådgiver, UU-vejleder), " \
+        "level 2" in english
+    assert 'data-code="citizen_coordinates">The citizen is the only link' in english
+    assert 'name="lang" value="da" lang="da">Dansk</button>' in english
+    assert 'name="lang" value="en" lang="en">English</button>' in danish

@@ -52,14 +52,20 @@ def _context(session: Session, settings: Settings, case: m.Case, doc: GraphDocum
              **extra: Any) -> dict[str, Any]:
     events = session.scalars(select(m.Event).where(m.Event.case_id == case.id)
                              .order_by(m.Event.version.desc()).limit(30)).all()
+    lang = i18n.current.get()
+    labels = {a.key: a.label for a in doc.actors}
+    classification, analysis = classify(doc, settings.thresholds), analyse(doc)
     return {
         "case": case,
         "doc": doc,
-        "labels": {a.key: a.label for a in doc.actors},
+        "labels": labels,
         "svg": Markup(diagram.envelope_svg(doc, settings, on=case.updated_at.date(),
-                                           lang=i18n.current.get())),
-        "classification": classify(doc, settings.thresholds),
-        "analysis": analyse(doc),
+                                           lang=lang)),
+        "classification": classification,
+        "reasons": diagram.reason_texts(classification, lang),
+        "analysis": analysis,
+        "warnings": list(zip(analysis.warnings,
+                             diagram.warning_texts(analysis, labels, lang), strict=True)),
         "events": events,
         "catalogue": _catalogue(session),
         "viewers": live.hub.viewers(case.id),
