@@ -14,13 +14,8 @@ from app import models as m
 from app.auth import Principal
 from app.cases import audit
 from app.config import Settings
-from app.errors import NotAuthenticated, ServiceError
+from app.errors import N_, NotAuthenticated, ServiceError
 from app.security import check_password, hash_token, new_secret
-
-
-def N_(message: str) -> str:
-    """Marks a text for the translation catalogue (``make messages``); shown translated."""
-    return message
 
 
 class LoginRefused(ServiceError):

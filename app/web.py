@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import i18n
 from app.config import ROOT
 from app.deps import SessionDep, SettingsDep
-from app.errors import Forbidden
+from app.errors import N_, Forbidden
 from app.graph.analyse import WARNING_CODES
 from app.security import same
 from app.sessions import WebLogin, current_login
@@ -25,10 +25,6 @@ templates = Jinja2Templates(directory=str(ROOT / "templates"))
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.gettext, i18n.ngettext, newstyle=True)
-
-
-def N_(message: str) -> str:
-    return message
 
 
 STATE_NAMES = {"needed": N_("skal etableres"), "established": N_("etableret"),
