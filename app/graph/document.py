@@ -351,9 +351,21 @@ def _field_path(loc: Iterable[int | str]) -> str:
 
 
 def problems_from_errors(errors: Sequence[ErrorDetails], strip: int = 0) -> list[Problem]:
-    """Turn pydantic's errors into Danish :class:`Problem` objects.
+    """Turn pydantic's errors into :class:`Problem` objects with our own Danish words.
 
-    ``strip`` drops leading location parts (FastAPI puts ``"body"`` first).
+    Each problem keeps its catalogue template and the values filled into it, so the
+    edge can say it in another language (``Problem.say``). ``strip`` drops leading
+    location parts (FastAPI puts ``"body"`` first).
+
+    >>> from pydantic import TypeAdapter, ValidationError
+    >>> try:
+    ...     TypeAdapter(Actor).validate_python({"key": "a", "kind": "x", "label": "A"})
+    ... except ValidationError as exc:
+    ...     problem = problems_from_errors(exc.errors())[0]
+    >>> problem.field, problem.code, problem.template
+    ('kind', 'literal_error', 'Ugyldig værdi; tilladt er: %(expected)s.')
+    >>> problem.message.endswith("'network' or 'volunteer'.")
+    True
     """
     problems: list[Problem] = []
     for error in errors:
