@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -18,10 +19,11 @@ from typing import Generic, Literal, TypeVar
 
 from app.config import Settings
 from app.graph import export
-from app.graph.analyse import WARNING_CODES, Analysis
+from app.graph.analyse import WARNING_CODES, Analysis, analyse
 from app.graph.classify import Classification, Thresholds, classify
 from app.graph.document import GraphDocument
-from app.graph.pdf import svg_to_pdf
+from app.graph.layout import layout_document
+from app.graph.pdf import MARGIN, PAPER_SIZES, Section, svg_to_pdf
 from app.graph.pseudonym import pseudonymise
 from app.graph.svg import render_svg, render_template
 from app.i18n import translations
@@ -128,17 +130,89 @@ def draw_stored(key: Hashable, doc: GraphDocument, settings: Settings, *, lang: 
 
 
 def envelope_svg(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
-                 on: date | None = None, pseudonymised: bool = False) -> str:
-    """The envelope of ``doc``; drawn once per content, language, date and thresholds."""
+                 on: date | None = None, pseudonymised: bool = False,
+                 label_scale: float = 1.0) -> str:
+    """The envelope of ``doc``; drawn once per content, language, date, thresholds and
+    label scale."""
     digest = hashlib.blake2b(doc.model_dump_json().encode(), digest_size=20).digest()
-    key: _SvgKey = (digest, lang, on, pseudonymised, settings.thresholds)
+    key: _SvgKey = (digest, lang, on, pseudonymised, settings.thresholds, label_scale)
     svg = _svg_cache.get(key)
     if svg is None:
         shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
         prototype = classify(doc, settings.thresholds).prototype
-        svg = render_svg(shown, prototype=prototype, lang=lang, on=on)
+        svg = render_svg(shown, prototype=prototype, lang=lang, on=on,
+                         label_scale=label_scale)
         _svg_cache.put(key, svg)
     return svg
+
+
+# --- print: page one's envelope with labels readable on paper ------------------------------
+
+MM = 72 / 25.4
+#: The smallest actor label on paper, in points (issue 12: A4, ≥ 8 pt).
+MIN_PRINT_LABEL_PT = 8.0
+#: Where the print page (templates/cases/print.html, app/static/print.css) draws the
+#: envelope on A4 landscape: 277 × 165 mm, in points; the PDF uses its whole page.
+PRINT_PAGE_BOX = (277 * MM, 165 * MM)
+_SIZE = re.compile(r'<svg [^>]*?width="([\d.]+)" height="([\d.]+)"')
+
+
+def label_points(doc: GraphDocument, box: tuple[float, float], label_scale: float = 1.0) -> float:
+    """The smallest actor label of ``doc``'s envelope, in points, when the drawing is
+    fitted into ``box`` (width, height in points), as print and the PDF fit it."""
+    svg = render_svg(doc, label_scale=label_scale)
+    found = _SIZE.search(svg)
+    assert found is not None  # the renderer always sizes its drawing
+    width, height = (float(v) for v in found.groups())
+    lay = layout_document(doc, label_scale=label_scale)
+    font = min((b.font_size for b in lay.actors), default=lay.citizen.font_size)
+    return font * min(box[0] / width, box[1] / height)
+
+
+def print_label_scale(doc: GraphDocument, box: tuple[float, float],
+                      minimum: float = MIN_PRINT_LABEL_PT) -> float:
+    """How much larger than on screen the labels must be for the smallest to print at
+    ``minimum`` points in ``box``; 1 if they already do.
+
+    Larger labels may make the envelope grow, which shrinks everything on paper again,
+    so the scale grows by what is still missing for a few rounds, then a few small steps
+    are tried (larger labels in an envelope that keeps its size); a network too crowded
+    to reach ``minimum`` gets the scale that came closest. Remembered per document and box.
+    """
+    key = (hashlib.blake2b(doc.model_dump_json().encode(), digest_size=20).digest(), box,
+           minimum)
+    known = _label_scales.get(key)
+    if known is not None:
+        return known
+    best, best_pt = 1.0, label_points(doc, box)
+    scale, pt = 1.0, best_pt
+    for _ in range(4):  # scale up by what is missing, until growth stops paying
+        if best_pt >= minimum:
+            break
+        scale = min(3.0, round(scale * minimum * 1.01 / pt, 3))
+        pt = label_points(doc, box, scale)
+        if pt > best_pt:
+            best, best_pt = scale, pt
+    for step in range(1, 9):  # small steps: larger labels in an envelope that keeps its size
+        if best_pt >= minimum:
+            break
+        got = label_points(doc, box, 1 + 0.03 * step)
+        if got > best_pt:
+            best, best_pt = round(1 + 0.03 * step, 3), got
+    _label_scales.put(key, best)
+    return best
+
+
+_label_scales: _SvgCache[float] = _SvgCache(size=256)
+
+
+def print_svg(doc: GraphDocument, settings: Settings, box: tuple[float, float], *,
+              lang: Lang = "da", on: date | None = None, pseudonymised: bool = False) -> str:
+    """The envelope for paper: as :func:`envelope_svg`, with labels scaled so that the
+    smallest prints at :data:`MIN_PRINT_LABEL_PT` in ``box`` where the network allows."""
+    shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
+    return envelope_svg(doc, settings, lang=lang, on=on, pseudonymised=pseudonymised,
+                        label_scale=print_label_scale(shown, box))
 
 
 def reason_texts(classification: Classification, lang: Lang = "da") -> list[str]:
@@ -164,12 +238,32 @@ def warning_texts(analysis: Analysis, labels: dict[str, str], lang: Lang = "da")
                                         if w.actors else "") for w in analysis.warnings]
 
 
+def report_sections(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
+                    pseudonymised: bool = False) -> list[Section]:
+    """What the PDF prints after the envelope: the classification's reasons, then the
+    warnings (named by the shown actors' labels when pseudonymised)."""
+    _ = translations(lang).gettext
+    shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
+    prototype = classify(doc, settings.thresholds).prototype
+    labels = {a.key: a.label for a in shown.actors}
+    warnings = warning_texts(analyse(shown), labels, lang) or [_("Ingen advarsler.")]
+    return [Section(_("Klassifikation: prototype %(n)s") % {"n": prototype},
+                    reason_texts(classify(shown, settings.thresholds), lang)),
+            Section(_("Advarsler"), warnings)]
+
+
 def envelope_pdf(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
                  on: date | None = None, pseudonymised: bool = False,
                  paper: Paper = "a4") -> bytes:
-    svg = envelope_svg(doc, settings, lang=lang, on=on, pseudonymised=pseudonymised)
+    """The envelope on page one, with labels of at least 8 pt on A4 where the network
+    allows, then the classification's reasons and the warnings."""
+    width, height = PAPER_SIZES[paper]
+    svg = print_svg(doc, settings, (width - 2 * MARGIN, height - 2 * MARGIN), lang=lang, on=on,
+                    pseudonymised=pseudonymised)
     title = prepare(doc, pseudonymised=pseudonymised, lang=lang).label
-    return svg_to_pdf(svg, paper=paper, title=title)
+    return svg_to_pdf(svg, paper=paper, title=title,
+                      sections=report_sections(doc, settings, lang=lang,
+                                               pseudonymised=pseudonymised))
 
 
 def template_pdf(prototype: Literal[1, 2, 3], *, lang: Lang = "da", paper: Paper = "a4") -> bytes:

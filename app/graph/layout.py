@@ -698,22 +698,24 @@ def _line_em(label: str, side: Side) -> float:
     return min(LINE_EM, max(SIDE_LINE_EM, longest))
 
 
-def _solve(items: Sequence[_Item], citizen: _Item, panels: Sequence[PanelSpec]) -> Layout:
+def _solve(items: Sequence[_Item], citizen: _Item, panels: Sequence[PanelSpec],
+           label_scale: float = 1.0) -> Layout:
     _check_panels(panels)
     height = BASE_HEIGHT
     for font in FONT_SIZES:
-        result = _attempt(items, citizen, panels, height, font)
+        result = _attempt(items, citizen, panels, height, round(font * label_scale, 2))
         if result is not None:
             return result
     while True:
         height = round(height * GROWTH, 1)
-        result = _attempt(items, citizen, panels, height, MIN_FONT_SIZE)
+        result = _attempt(items, citizen, panels, height, round(MIN_FONT_SIZE * label_scale, 2))
         if result is not None:
             return result
 
 
 def layout_document(doc: GraphDocument, *,
-                    panels: Sequence[PanelSpec] = DEFAULT_PANELS) -> Layout:
+                    panels: Sequence[PanelSpec] = DEFAULT_PANELS,
+                    label_scale: float = 1.0) -> Layout:
     """Place every actor of ``doc`` in its panel and ring band around the citizen.
 
     Actors keep document order within a band (rows fill from the panel's axis
@@ -729,6 +731,10 @@ def layout_document(doc: GraphDocument, *,
     panels : sequence of PanelSpec
         Exactly one panel per side; the default is :data:`DEFAULT_PANELS`. Actors
         whose panel is missing (or not configured) are placed by :func:`panel_for`.
+    label_scale : float
+        Every font size tried is multiplied by this: print asks for larger labels
+        (``app.diagram.print_label_scale`` picks the scale that prints largest). 1 on
+        screen.
 
     Returns
     -------
@@ -758,7 +764,7 @@ def layout_document(doc: GraphDocument, *,
     ordinary networks, about twenty for 150 actors crammed into one panel.
     """
     items, citizen = _items(doc, panels)
-    return _solve(items, citizen, panels)
+    return _solve(items, citizen, panels, label_scale)
 
 
 def layout_template(prototype: int, *,

@@ -16,18 +16,32 @@ from __future__ import annotations
 
 import io
 import logging
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal, NamedTuple
+from xml.sax.saxutils import escape
 
 from reportlab.graphics import renderPDF
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A3, A4, landscape
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+)
 from svglib.fonts import FontMap
 from svglib.svglib import SvgRenderer, load_svg_file
 
 from app.graph.errors import GraphError
 
-__all__ = ["MARGIN", "PAPER_SIZES", "PdfFailed", "svg_to_pdf"]
+__all__ = ["MARGIN", "PAPER_SIZES", "PdfFailed", "Section", "svg_to_pdf"]
 
 #: Page sizes in points, landscape (width, height).
 PAPER_SIZES: dict[str, tuple[float, float]] = {
@@ -47,6 +61,19 @@ class PdfFailed(GraphError):
     """The SVG could not be turned into a PDF (not SVG, or nothing svglib can draw)."""
 
     code = "pdf_failed"
+
+
+class Section(NamedTuple):
+    """Text printed after the envelope: a heading and its paragraphs (plain text)."""
+
+    heading: str
+    paragraphs: Sequence[str]
+
+
+HEADING = ParagraphStyle("heading", fontName="Helvetica-Bold", fontSize=14, leading=18,
+                         spaceBefore=10, spaceAfter=4, keepWithNext=1)
+BODY = ParagraphStyle("body", fontName="Helvetica", fontSize=10.5, leading=14,
+                      spaceAfter=3, leftIndent=10, bulletIndent=0)
 
 
 class _StandardFonts(FontMap):
@@ -73,8 +100,10 @@ def svg_to_pdf(
     *,
     paper: Literal["a4", "a3"] = "a4",
     title: str | None = None,
+    sections: Sequence[Section] = (),
 ) -> bytes:
-    """Our SVG as a one-page landscape PDF, scaled to fit the paper with a margin.
+    """Our SVG as a landscape PDF: page one the drawing, scaled to fit the paper with a
+    margin; then ``sections`` (headings with their paragraphs), if any.
 
     The drawing keeps its proportions and is centred; a small drawing is
     enlarged to fill the page, since the envelope is meant to be read on the
@@ -113,22 +142,47 @@ def svg_to_pdf(
         raise PdfFailed("Tegningen har ingen størrelse, så der kan ikke laves en PDF.")
 
     page_width, page_height = PAPER_SIZES[paper]
+    buffer = io.BytesIO()
+    if not sections:
+        canvas = Canvas(buffer, pagesize=(page_width, page_height), invariant=1)
+        canvas.setCreator("Kuvert")
+        canvas.setAuthor("Kuvert")
+        if title is not None:
+            canvas.setTitle(title)
+        _draw_fitted(canvas, drawing, page_width, page_height)
+        canvas.showPage()
+        canvas.save()
+        return buffer.getvalue()
+
+    # Page one holds the envelope alone; the text flows over the pages after it, and a
+    # heading always goes to the next page with its first paragraph (keepWithNext).
+    def envelope_page(canvas: Canvas, _doc: Any) -> None:
+        _draw_fitted(canvas, drawing, page_width, page_height)
+
+    def frame() -> Frame:
+        return Frame(MARGIN, MARGIN, page_width - 2 * MARGIN, page_height - 2 * MARGIN)
+
+    doc = BaseDocTemplate(buffer, pagesize=(page_width, page_height), invariant=1,
+                          title=title or "", author="Kuvert", creator="Kuvert")
+    doc.addPageTemplates([PageTemplate("envelope", frames=[frame()], onPage=envelope_page),
+                          PageTemplate("text", frames=[frame()])])
+    story: list[Flowable] = [Spacer(1, 1), NextPageTemplate("text"), PageBreak()]
+    for section in sections:
+        story.append(Paragraph(escape(section.heading), HEADING))
+        story += [Paragraph(escape(p), BODY, bulletText="–") for p in section.paragraphs]
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _draw_fitted(canvas: Canvas, drawing: Drawing, page_width: float,
+                 page_height: float) -> None:
+    """The drawing at the largest uniform scale that fits inside the margins, centred."""
     scale = min((page_width - 2 * MARGIN) / drawing.width,
                 (page_height - 2 * MARGIN) / drawing.height)
     x = (page_width - drawing.width * scale) / 2
     y = (page_height - drawing.height * scale) / 2
-
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(page_width, page_height), invariant=1)
-    canvas.setCreator("Kuvert")
-    canvas.setAuthor("Kuvert")
-    if title is not None:
-        canvas.setTitle(title)
     canvas.saveState()
     canvas.translate(x, y)
     canvas.scale(scale, scale)
     renderPDF.draw(drawing, canvas, 0, 0)
     canvas.restoreState()
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()

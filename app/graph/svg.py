@@ -548,7 +548,7 @@ def _page(lay: Layout, lang: str, title: str, desc: str, header: tuple[str, str,
 
 def render_svg(doc: GraphDocument, *, prototype: int | None = None, lang: str = "da",
                on: date | None = None, panels: Sequence[PanelSpec] = DEFAULT_PANELS,
-               id_prefix: str = "") -> str:
+               id_prefix: str = "", label_scale: float = 1.0) -> str:
     """Draw ``doc`` as an envelope diagram: panels, rings, couplings, legend, title.
 
     Parameters
@@ -567,6 +567,8 @@ def render_svg(doc: GraphDocument, *, prototype: int | None = None, lang: str = 
         Panel keys, sides and names; see :func:`app.graph.layout.layout_document`.
     id_prefix : str
         Prepended to every id, for pages that inline two diagrams (before/after).
+    label_scale : float
+        Larger actor labels (print); passed to the layout, 1 on screen.
 
     Returns
     -------
@@ -585,7 +587,7 @@ def render_svg(doc: GraphDocument, *, prototype: int | None = None, lang: str = 
     """
     lang = _lang(lang)
     w = _WORDS[lang]
-    lay = layout_document(doc, panels=panels)
+    lay = layout_document(doc, panels=panels, label_scale=label_scale)
     coord_label = doc.actor(doc.coordinator).label if doc.coordinator else w["no_coordinator"]
     counts = {s: sum(1 for c in doc.couplings if c.state == s) for s in _STATE_ORDER}
     states = ", ".join(f"{counts[s]} {STATE_NAMES[lang][s]}" for s in _STATE_ORDER if counts[s])

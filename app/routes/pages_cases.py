@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from app import case_filters, cases, diagram, i18n, reports
 from app.deps import CaseId, SessionDep, SettingsDep
+from app.graph.analyse import analyse
 from app.graph.classify import classify
 from app.graph.document import parse_document
 from app.graph.pseudonym import pseudonymise as pseudonymised
@@ -73,16 +74,18 @@ def print_case(request: Request, session: SessionDep, settings: SettingsDep, log
     case, doc = cases.read_document(session, login.principal, case_id,
                                     "print:pseudonymised" if pseudonymise else "print")
     shown = pseudonymised(doc) if pseudonymise else doc
-    svg = diagram.envelope_svg(doc, settings, on=case.updated_at.date(),
-                               pseudonymised=pseudonymise, lang=i18n.current.get())
+    lang = i18n.current.get()
+    svg = diagram.print_svg(doc, settings, diagram.PRINT_PAGE_BOX, on=case.updated_at.date(),
+                            pseudonymised=pseudonymise, lang=lang)
     labels = {a.key: a.label for a in shown.actors}
     return page(request, "cases/print.html", {
         "case": case,
         "doc": shown,
         "labels": labels,
         "classification": classify(doc, settings.thresholds),
-        # The reasons name actors without a value; shown ones only, when pseudonymised.
-        "reasons": classify(shown, settings.thresholds).reasons,
+        # Reasons and warnings name actors; the shown ones only, when pseudonymised.
+        "reasons": diagram.reason_texts(classify(shown, settings.thresholds), lang),
+        "warnings": diagram.warning_texts(analyse(shown), labels, lang),
         "svg": Markup(svg),  # built by our renderer, which escapes every text it draws
         "printed": datetime.now(UTC).date(),
         "pseudonymise": pseudonymise,

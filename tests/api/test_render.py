@@ -16,8 +16,12 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app import models as m
+from app.graph.analyse import WARNING_CODES, analyse
+from app.graph.classify import classify
 from app.graph.examples import claus_foer, claus_nu, prototype_3
+from app.i18n import translations
 from tests.conftest import Api
+from tests.pdf_reading import label_sizes, last_lines, page_texts, squeeze
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -77,11 +81,35 @@ def test_envelope_pdf_has_danish_text_on_a4_and_a3(api: Api) -> None:
         assert response.status_code == 200
         assert response.content.startswith(b"%PDF")
         reader = PdfReader(io.BytesIO(response.content))
-        assert len(reader.pages) == 1
+        assert len(reader.pages) == 2  # the envelope, then the reasons and the warnings
         box = reader.pages[0].mediabox
         assert (round(float(box.width)), round(float(box.height))) == size
         text = reader.pages[0].extract_text()
         assert "Søren Ærø-Åberg" in text.replace("\n", " ")
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_envelope_pdf_prints_reasons_and_warnings(api: Api, lang: str) -> None:
+    """After the envelope: the classification's reasons and every warning, in the
+    language asked for (read back with pdfplumber)."""
+    case_id, _ = api.create(claus_foer())
+    pdf = api.get(f"/api/v1/cases/{case_id}/envelope.pdf", params={"lang": lang}).content
+    pages = page_texts(pdf)
+    doc = claus_foer()
+    if lang == "da":
+        expected = [*classify(doc).reasons, *(w.message for w in analyse(doc).warnings)]
+        headings = ["Klassifikation: prototype 2", "Advarsler"]
+    else:
+        english = translations("en").gettext
+        expected = ["Professions: 4 (Misbrugsbehandler, Pædagog, Socialrådgiver, UU-vejleder)"
+                    ", level 2", *(english(WARNING_CODES[w.code]) for w in analyse(doc).warnings)]
+        headings = ["Classification: prototype 2", "Warnings"]
+    text = " ".join(pages[1:])
+    for line in [*headings, *expected]:
+        assert squeeze(line) in text, line
+    assert not {*headings} & set(last_lines(pdf))
+    actors = [a.label for a in doc.actors if a.kind != "citizen"]
+    assert min(label_sizes(pdf, actors).values()) >= 8.0
 
 
 @pytest.mark.parametrize("prototype", [1, 2, 3])

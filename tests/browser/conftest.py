@@ -7,6 +7,7 @@ where the tests fail instead: CI must run them.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import urllib.error
@@ -28,14 +29,12 @@ from playwright.sync_api import (
 from playwright.sync_api import Error as PlaywrightError
 
 from bench.serving import KUVERT, KuvertServer
+from bench.story import CHROMIUM, CHROMIUM_ARGS
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 ARTIFACTS = HERE / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "kuvert-demo"
@@ -63,13 +62,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
+_LIVE_TOKEN = pytest.StashKey[Path]()
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(request: pytest.FixtureRequest,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``kuvert serve`` on a free port over a fresh SQLite database with the demo data.
 
     Yields the base URL, e.g. ``http://127.0.0.1:41234``.
     """
     tmp = tmp_path_factory.mktemp("live")
+    request.config.stash[_LIVE_TOKEN] = tmp / "token.txt"
     server = KuvertServer(f"sqlite:///{tmp / 'kuvert.db'}", log=tmp / "server.log",
                           settings={"KUVERT_DEMO_TOKEN_FILE": str(tmp / "token.txt"),
                                     "KUVERT_ENVIRONMENT": "development"})
@@ -81,6 +85,25 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                         f"{done.stdout}\n{done.stderr}")
     with server:
         yield server.base
+
+
+LiveApi = Callable[[str, str, Any], Any]
+
+
+@pytest.fixture(scope="session")
+def live_api(request: pytest.FixtureRequest, live_server: str) -> LiveApi:
+    """``live_api(method, path, body)``: the live server's JSON API with the demo team's
+    write token; returns the decoded answer."""
+    token = request.config.stash[_LIVE_TOKEN].read_text().strip()
+
+    def call(method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        sent = urllib.request.Request(live_server + path, data=data, method=method, headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        with _direct.open(sent, timeout=10) as answer:
+            return json.loads(answer.read() or b"{}")
+
+    return call
 
 
 # --- the browser -------------------------------------------------------------------------

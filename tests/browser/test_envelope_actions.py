@@ -8,15 +8,12 @@ The server runs on SQLite, and on PostgreSQL too when KUVERT_TEST_POSTGRES_URL i
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
-from app.graph.document import parse_document
-from app.graph.layout import layout_document
-from app.graph.place import place_at
+from bench import story
 from tests.browser import test_shared_editing as _shared_editing
 from tests.browser.conftest import DEMO_PASSWORD, artifact_path, axe, blocking, describe
 from tests.browser.test_shared_editing import Shared, api, open_as, settle
@@ -24,7 +21,7 @@ from tests.browser.test_shared_editing import Shared, api, open_as, settle
 # The same live server (SQLite, and PostgreSQL when configured), one per test module.
 shared = _shared_editing.shared
 
-VIEWPORT = {"width": 1536, "height": 864}
+VIEWPORT = story.VIEWPORT
 
 
 def new_case(shared: Shared, actors: list[dict[str, Any]] | None = None,
@@ -44,36 +41,8 @@ def version(shared: Shared, case_id: int) -> int:
 
 
 def spot(page: Page, shared: Shared, case_id: int, panel: str, ring: int) -> tuple[float, float]:
-    """A point (in the page) of the envelope in ``panel`` and ``ring``, found with the
-    server's rule (place_at) on the stored document's layout, away from every actor."""
-    lay = layout_document(parse_document(stored(shared, case_id)))
-    boxes = [a.box for a in (lay.citizen, *lay.actors)]
-    cx, cy = lay.centre
-    bounds = lay.ring_bounds
-    side = {"afdelinger": (0, -1), "organisationer": (1, 0), "civilsamfund": (0, 1),
-            "netvaerk": (-1, 0)}[panel]
-    s = (bounds[ring - 1] + bounds[ring]) / 2
-    for shift in (0.0, 0.2, -0.2, 0.35, -0.35, 0.5, -0.5, 0.65, -0.65):
-        x = cx + side[0] * s * cx + (shift * s * cx if side[0] == 0 else 0)
-        y = cy + side[1] * s * cy + (shift * s * cy if side[1] == 0 else 0)
-        clear = all(not (b.x - 8 <= x <= b.right + 8 and b.y - 8 <= y <= b.bottom + 8)
-                    for b in boxes)
-        if not clear or place_at(lay, (x, y)) != (panel, ring):
-            continue
-        # Where it is on the page, and not under an open tool.
-        point = page.evaluate(
-            """([x, y]) => { const g = document.querySelector('#envelope svg g.envelope');
-                 const p = new DOMPoint(x, y).matrixTransform(g.getScreenCTM());
-                 const hit = document.elementFromPoint(p.x, p.y);
-                 return hit && hit.closest('#envelope svg') ? [p.x, p.y] : null; }""", [x, y])
-        if point:
-            break
-    else:
-        raise AssertionError(f"no free spot in {panel} ring {ring}")
-    # The browser's rule on the drawn shapes agrees with the server's.
-    assert page.evaluate("([x, y]) => window.kuvertPlaceAt(x, y)", [x, y]) == {
-        "panel": panel, "ring": ring}
-    return float(point[0]), float(point[1])
+    """A free point of the envelope in ``panel`` and ``ring`` (see bench.story.spot)."""
+    return story.spot(page, stored(shared, case_id), panel, ring)
 
 
 def actor(page: Page, key: str) -> Any:
@@ -419,108 +388,17 @@ def test_meeting_walk_keeps_its_place(browser: Browser, shared: Shared) -> None:
 # --- the "Lene" story from issue 12, mapped on the envelope alone, by mouse -----------------
 
 
-class Count:
-    """Interactions as the issue counts them: clicks/taps, fields filled, keys pressed."""
-
-    def __init__(self, page: Page) -> None:
-        self.page, self.clicks, self.fields, self.keys = page, 0, 0, 0
-
-    def click(self, locator: Any) -> None:
-        locator.click()
-        self.clicks += 1
-
-    def at(self, point: tuple[float, float]) -> None:
-        self.page.mouse.click(*point)
-        self.clicks += 1
-
-    def fill(self, locator: Any, text: str) -> None:
-        locator.fill(text)
-        self.fields += 1
-
-    def choose(self, locator: Any, value: str) -> None:
-        locator.select_option(value)
-        self.fields += 1
-
-    def key(self, key: str) -> None:
-        self.page.keyboard.press(key)
-        self.keys += 1
-
-    @property
-    def total(self) -> int:
-        return self.clicks + self.fields + self.keys
-
-
 def test_lene_story_on_the_envelope(browser: Browser, shared: Shared) -> None:
+    """The steps are bench.story's, which the meeting benchmark (bench/meeting.py) times."""
     case_id = new_case(shared)
     page = open_case(browser, shared, case_id, viewport=VIEWPORT)
-    n = Count(page)
-    v = 1
-    add = page.locator("#tool-add")
-
-    def panel(name: str, ring: int, kind: str | None,
-              people: list[tuple[str, str]]) -> None:
-        nonlocal v
-        n.at(spot(page, shared, case_id, name, ring))
-        if kind:
-            n.choose(add.locator("[name=kind]"), kind)
-        for label, organisation in people:
-            n.fill(add.locator("[name=label]"), label)
-            if organisation:
-                n.fill(add.locator("[name=organisation]"), organisation)
-            n.key("Enter")
-            v += 1
-            settle(page, v)
-
-    panel("afdelinger", 1, None, [("Sagsbehandler", "Jobcenter"),
-                                  ("Virksomhedskonsulent", "")])
-    panel("organisationer", 2, None, [("Psykolog", "Privat praksis"), ("Egen læge", "")])
-    panel("netvaerk", 1, "network", [("Søn", ""), ("Veninde", "")])
-    panel("civilsamfund", 2, "volunteer", [("Frivillig", "Café Exit"),
-                                            ("Gældsrådgiver", "Forening")])
-
-    tool = page.locator("#tool-actor")
-    coupling = page.locator("#tool-coupling")
-    # The coordinator, then couple her with the psychologist (starts "skal etableres").
-    n.click(actor(page, "sagsbehandler"))
-    n.click(tool.get_by_role("button", name="Gør til koordinator"))
-    v += 1
-    settle(page, v)
-    n.click(actor(page, "psykolog"))
-    n.click(tool.get_by_role("button", name="Kobl med Sagsbehandler (k)"))
-    v += 1
-    settle(page, v)
-    # The agreement, right in the coupling's tool: the caseworker is already "who".
-    n.fill(coupling.locator("[name=what]"), "Kontakter psykologen")
-    n.fill(coupling.locator("[name=due]"), "01.02.2027")
-    n.click(coupling.get_by_role("button", name="Tilføj aftale"))
-    v += 1
-    settle(page, v)
-    for a, b, state in (("egen-læge", "sagsbehandler", "etableret"),
-                        ("søn", "lene", "anstrengt")):
-        n.click(actor(page, a))
-        n.click(actor(page, b))
-        n.click(tool.get_by_role("button", name=re.compile("^Kobl med")))
-        v += 1
-        settle(page, v)
-        n.click(coupling.get_by_role("button", name=state, exact=True))
-        v += 1
-        settle(page, v)
+    n = story.map_lene(page, lambda: stored(shared, case_id))
 
     doc = stored(shared, case_id)
     assert doc["coordinator"] == "sagsbehandler"
-    assert {a["key"]: (a.get("panel"), a.get("organisation")) for a in doc["actors"]} == {
-        "lene": (None, None), "sagsbehandler": ("afdelinger", "Jobcenter"),
-        "virksomhedskonsulent": ("afdelinger", None),
-        "psykolog": ("organisationer", "Privat praksis"), "egen-læge": ("organisationer", None),
-        "søn": ("netvaerk", None), "veninde": ("netvaerk", None),
-        "frivillig": ("civilsamfund", "Café Exit"), "gældsrådgiver": ("civilsamfund", "Forening")}
-    assert doc["couplings"] == [
-        {"source": "sagsbehandler", "target": "psykolog", "state": "needed",
-         "agreements": [{"who": "sagsbehandler", "what": "Kontakter psykologen",
-                         "due": "2027-02-01"}]},
-        {"source": "egen-læge", "target": "sagsbehandler", "state": "established",
-         "agreements": []},
-        {"source": "søn", "target": "lene", "state": "strained", "agreements": []}]
+    assert {a["key"]: (a.get("panel"), a.get("organisation"))
+            for a in doc["actors"]} == story.LENE_ACTORS
+    assert doc["couplings"] == story.LENE_COUPLINGS
     scrolled = page.evaluate("() => [scrollX, scrollY]")
     figures = {"backend": shared.backend, "viewport": VIEWPORT, "clicks": n.clicks,
                "fields": n.fields, "keys": n.keys, "interactions": n.total,

@@ -11,14 +11,19 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
+from app.graph.analyse import analyse
+from app.graph.classify import classify
+from app.graph.examples import claus_foer
 from tests.browser.conftest import (
     ConsoleLog,
+    LiveApi,
     artifact_path,
     axe,
     blocking,
     describe,
     log_in,
 )
+from tests.pdf_reading import label_sizes, last_lines, page_texts, unbroken
 
 DEMO_CASES = ["Claus, 22 (før)", "Claus, 22 (nu)", "Maja, 34", "Sara, 17"]
 PRINT_LINK = "Udskriv Claus, 22 (nu)"
@@ -154,3 +159,50 @@ def test_page_sends_csp_and_logs_no_console_errors(
     page.wait_for_load_state("load")
     assert not console.csp_violations(), "\n".join(console.csp_violations())
     assert not console.errors(), "\n".join(console.errors())
+
+
+# --- the print page on paper, by Chromium, read back with pdfplumber (issue 12 item 4) ------
+
+PRINT_HEADINGS = {"Aktører", "Koblinger og aftaler", "Klassifikation: prototype 1",
+                  "Klassifikation: prototype 2", "Klassifikation: prototype 3", "Advarsler"}
+
+
+def chromium_pdf(page: Page, name: str) -> bytes:
+    """The page as Chromium prints it (A4 landscape from the page's own CSS)."""
+    pdf = page.pdf(prefer_css_page_size=True)
+    artifact_path(f"{name}.pdf").write_bytes(pdf)
+    return pdf
+
+
+def test_printed_case_has_reasons_warnings_and_labels_of_8_pt(logged_in_page: Page) -> None:
+    page = logged_in_page
+    page.get_by_role("link", name="Udskriv Claus, 22 (før)").click()
+    expect(page).to_have_url(PRINT_URL)
+    pdf = chromium_pdf(page, "claus-foer")
+    pages = page_texts(pdf)
+    doc = claus_foer()
+    after = unbroken(" ".join(pages[1:]))
+    for line in [*classify(doc).reasons, *(w.message for w in analyse(doc).warnings)]:
+        assert unbroken(line) in after, line
+    actors = [a.label for a in doc.actors if a.kind != "citizen"]
+    sizes = label_sizes(pdf, actors)
+    assert set(sizes) == set(actors), sizes
+    assert min(sizes.values()) >= 8.0, sizes
+    assert not PRINT_HEADINGS & set(last_lines(pdf)), last_lines(pdf)
+
+
+def test_printed_case_never_ends_a_page_with_a_heading(logged_in_page: Page,
+                                                       live_api: LiveApi) -> None:
+    """Cases of growing length (each actor adds a table row and a warning): whatever the
+    length, no page's last line is a heading. Without print.css's ``break-after: avoid``
+    the lengths 6, 13, 14, 17 and 25 (of these) end a page with one (Chromium 2026-12)."""
+    page = logged_in_page
+    for n in range(4, 28):
+        doc = {"label": f"Længde {n}", "target_group": "voksne",
+               "actors": [{"key": "borger", "kind": "citizen", "label": "Borger"}]
+               + [{"key": f"a{i}", "kind": "professional", "label": f"Fagperson {i}",
+                   "contribution": "Kan bidrage med noget. " * (i % 4)} for i in range(n)]}
+        case_id = live_api("POST", "/api/v1/cases", doc)["id"]
+        page.goto(f"/cases/{case_id}/print")
+        last = last_lines(chromium_pdf(page, "length"))
+        assert not PRINT_HEADINGS & set(last), (n, last)

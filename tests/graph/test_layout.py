@@ -13,6 +13,7 @@ from app.graph.document import PANELS, GraphDocument
 from app.graph.examples import EXAMPLES
 from app.graph.layout import (
     DEFAULT_PANELS,
+    FONT_SIZES,
     MIN_FONT_SIZE,
     SQRT2,
     Layout,
@@ -109,6 +110,18 @@ def test_layout_fits_150_long_labels_in_one_panel(panel: str) -> None:
     lay = layout_document(doc)
     assert_geometry(lay)
     assert all(a.lines[-1].endswith("…") for a in lay.actors)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.data_too_large])
+@given(documents(max_actors=40), st.floats(1.0, 2.5))
+def test_layout_with_larger_labels_keeps_labels_apart(doc: GraphDocument,
+                                                      label_scale: float) -> None:
+    """Print asks for larger labels (``label_scale``): the same guarantees hold, with
+    every font size tried that many times larger."""
+    lay = layout_document(doc, label_scale=label_scale)
+    assert_geometry(lay)
+    assert lay.font_size in {round(f * label_scale, 2) for f in FONT_SIZES}
 
 
 def test_layout_is_deterministic() -> None:

@@ -12,9 +12,19 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from app.config import get_settings
+from app.diagram import (
+    MIN_PRINT_LABEL_PT,
+    PRINT_PAGE_BOX,
+    envelope_pdf,
+    label_points,
+    print_label_scale,
+)
 from app.graph import examples
 from app.graph.errors import GraphError
-from app.graph.pdf import PdfFailed, svg_to_pdf
+from app.graph.pdf import MARGIN, PAPER_SIZES, PdfFailed, Section, svg_to_pdf
+from app.graph.svg import render_svg
+from tests.pdf_reading import label_sizes, last_lines, page_texts
 
 SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 800 400" width="800" height="400">
   <style>.strong { font-weight: bold; }</style>
@@ -143,3 +153,64 @@ def test_svg_to_pdf_converts_the_real_envelope() -> None:
         assert " ".join(actor.label.split()) in text or all(
             word in text for word in actor.label.split()), actor.label
     assert "Ydelsesrådgiver" in text
+
+
+# --- text after the envelope (issue 12 item 4), read back with pdfplumber ------------------
+
+SECTIONS = [Section("Klassifikation: prototype 2", ["4 faggrupper: op til 5 giver niveau 2.",
+                                                    "Prototypen er den højeste af de to: 2."]),
+            Section("Advarsler", ["Koblingen mellem «Søn» og «Lene» er anstrengt."])]
+
+
+def test_svg_to_pdf_prints_sections_after_the_drawing() -> None:
+    pdf = svg_to_pdf(SVG, title="Lene, 45", sections=SECTIONS)
+    pages = page_texts(pdf)
+    assert len(pages) == 2
+    assert "Kuvert" in pages[0] and "Advarsler" not in pages[0]
+    assert pages[1].startswith("Klassifikation: prototype 2")
+    for section in SECTIONS:
+        for paragraph in section.paragraphs:
+            assert paragraph in pages[1]
+    assert pdf == svg_to_pdf(SVG, title="Lene, 45", sections=SECTIONS)
+    assert _reader(pdf).metadata.title == "Lene, 45"  # type: ignore[union-attr]
+
+
+def test_svg_to_pdf_never_ends_a_page_with_a_heading() -> None:
+    """However long the first section, the second heading is never a page's last line:
+    where it would be, it moves to the next page with its first paragraph."""
+    headings = {"Klassifikation", "Advarsler"}
+    moved = False
+    for n in range(20, 60):
+        sections = [Section("Klassifikation", [f"Begrundelse nummer {i}." for i in range(n)]),
+                    Section("Advarsler", ["Ingen koordinator.", "Ingen aftaler."])]
+        pdf = svg_to_pdf(SVG, sections=sections)
+        assert not headings & set(last_lines(pdf)), n
+        firsts = [text.split(" ")[0] for text in page_texts(pdf)[2:]]
+        moved = moved or "Advarsler" in firsts
+    assert moved, "no length put the heading at a page's foot: the test proves nothing"
+
+
+def test_svg_to_pdf_of_the_envelope_prints_labels_of_at_least_8_pt() -> None:
+    doc = examples.claus_nu()
+    pdf = envelope_pdf(doc, get_settings())
+    actors = [a.label for a in doc.actors if a.kind != "citizen"]
+    sizes = label_sizes(pdf, actors)
+    assert set(sizes) == set(actors)
+    assert min(sizes.values()) >= 8.0, sizes
+    # On screen (and in the plain SVG to PDF) the same labels are smaller.
+    plain = label_sizes(svg_to_pdf(render_svg(doc)), actors)
+    assert min(plain.values()) < 8.0 <= min(sizes.values())
+
+
+@pytest.mark.parametrize("name", sorted(examples.EXAMPLES))
+def test_print_label_scale_never_prints_smaller(name: str) -> None:
+    """On A4 (the print page's box and the PDF's) the chosen scale prints the smallest
+    label at least as large as the screen's drawing would, and at 8 pt where the
+    layout can fit such labels."""
+    doc = examples.EXAMPLES[name]()
+    for box in (PRINT_PAGE_BOX, (PAPER_SIZES["a4"][0] - 2 * MARGIN,
+                                 PAPER_SIZES["a4"][1] - 2 * MARGIN)):
+        scale = print_label_scale(doc, box)
+        assert label_points(doc, box, scale) >= label_points(doc, box)
+        if name != "prototype-3":  # 17 actors: the layout cannot fit 8 pt (see the report)
+            assert label_points(doc, box, scale) >= MIN_PRINT_LABEL_PT, name

@@ -6,10 +6,13 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy import select
 
 from app import models as m
-from app.graph.examples import claus_nu, prototype_3
+from app.graph.analyse import analyse
+from app.graph.classify import classify
+from app.graph.examples import claus_foer, claus_nu, prototype_3
 from tests.conftest import Api
 
 
@@ -69,3 +72,39 @@ def test_list_cases_page_links_to_print(api: Api, browser: TestClient) -> None:
     case_id, _ = api.create(claus_nu())
     html = browser.get("/cases").text
     assert f'href="/cases/{case_id}/print"' in html
+
+
+def test_print_case_shows_reasons_and_warnings(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(claus_foer())
+    html = browser.get(f"/cases/{case_id}/print").text
+    tables = html[html.index('<section class="tables">'):]
+    assert "<h2>Klassifikation: prototype 2</h2>" in tables
+    assert "<h2>Advarsler</h2>" in tables
+    for line in [*classify(claus_foer()).reasons,
+                 *(w.message for w in analyse(claus_foer()).warnings)]:
+        assert escape(line) in tables, line
+    assert tables.index("Klassifikation: prototype") < tables.index("<h2>Advarsler</h2>")
+
+
+def test_print_case_without_warnings_says_so(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(claus_nu())
+    assert "<li>Ingen advarsler.</li>" in browser.get(f"/cases/{case_id}/print").text
+
+
+def test_print_case_in_english_translates_reasons_and_warnings(api: Api,
+                                                               browser: TestClient) -> None:
+    case_id, _ = api.create(claus_foer())
+    browser.cookies.set("kuvert_lang", "en")
+    html = browser.get(f"/cases/{case_id}/print").text
+    assert "<h2>Classification: prototype 2</h2>" in html and "<h2>Warnings</h2>" in html
+    assert "Professions: 4 (" in html and ", level 2" in html
+    for warning in analyse(claus_foer()).warnings:  # no Danish warning text left
+        assert escape(warning.message) not in html
+
+
+def test_print_case_pseudonymised_names_no_one_in_warnings(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(prototype_3())
+    html = browser.get(f"/cases/{case_id}/print", params={"pseudonymise": "true"}).text
+    warnings = html[html.index('<ul class="warnings">'):]
+    assert "«" in warnings  # the warnings name actors, by their shown labels
+    assert "Moster" not in warnings and "Søn, 15" not in warnings
