@@ -50,8 +50,9 @@ def _is_api(request: Request) -> bool:
 
 def _respond(request: Request, status: int, body: dict[str, Any],
              headers: dict[str, str] | None = None) -> Response:
-    if _is_api(request):
-        return JSONResponse(body, status_code=status, headers=headers)
+    if _is_api(request):  # the words follow Accept-Language, so caches must too
+        return JSONResponse(body, status_code=status,
+                            headers={**(headers or {}), "Vary": "Accept-Language"})
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)

@@ -37,6 +37,7 @@ def test_missing_case_refused_in_danish_then_english(api: Any) -> None:
     assert da["code"] == "not_found"
     assert da["message"] == "Borgerforløbet findes ikke, eller du har ikke adgang til det."
     assert en["message"] == "The case does not exist, or you do not have access to it."
+    assert "Accept-Language" in english.headers["Vary"]
 
 
 def test_stale_version_refused_in_danish_then_english(api: Any) -> None:
