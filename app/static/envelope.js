@@ -404,7 +404,8 @@
     }
   }, true); // before the meeting keys of kuvert.js, so k couples when two are picked
 
-  // Dragging an actor to another panel or ring: pointer events, so mouse, pen and touch.
+  // Dragging an actor to another panel or ring, or onto another actor to couple the two:
+  // pointer events, so mouse, pen and touch.
   document.addEventListener("pointerdown", (e) => {
     const actor = e.target.closest("#envelope g.actor");
     if (!actor || actor.classList.contains("citizen") || e.button !== 0) return;
@@ -417,17 +418,36 @@
     if (!drag.moving) { drag.moving = true; drag.g.classList.add("dragging"); closeTools(false); }
     const m = envelopeG(svgEl()).getScreenCTM();
     drag.g.setAttribute("transform", `translate(${dx / m.a} ${dy / m.d})`);
+    // Dropped on another actor, the two are coupled: show which one it would be.
+    const onto = actorUnder(e);
+    svgEl()?.querySelectorAll("g.actor.drop-onto").forEach((x) => { if (x !== onto) x.classList.remove("drop-onto"); });
+    onto?.classList.add("drop-onto");
     e.preventDefault();
   });
+  // The actor under the pointer, other than the one dragged (which lets the pointer
+  // through while it moves: see app.css).
+  function actorUnder(e) {
+    const g = document.elementFromPoint(e.clientX, e.clientY)?.closest("#envelope g.actor");
+    return g && drag && g !== drag.g ? g : null;
+  }
   function endDrag(e, cancelled) {
     if (!drag || e.pointerId !== drag.id) return;
     const { g, key, moving } = drag;
+    const onto = moving && !cancelled ? actorUnder(e) : null;
     drag = null;
     if (!moving) return;
     swallowClick = true;
     setTimeout(() => { swallowClick = false; }, 0);
     g.classList.remove("dragging");
+    onto?.classList.remove("drop-onto");
     const svg = svgEl();
+    if (onto) { // one actor dropped on another: couple them, the state chosen right there
+      g.removeAttribute("transform");
+      picked = [key, onto.dataset.key];
+      paintSelection();
+      couplePicked();
+      return;
+    }
     const here = cancelled ? null : placeAt(svg, toEnvelope(svg, e.clientX, e.clientY));
     if (here && (here.panel !== g.dataset.panel || String(here.ring) !== g.dataset.ring)) {
       move(key, here.panel, here.ring);

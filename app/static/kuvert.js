@@ -25,7 +25,7 @@ document.addEventListener("htmx:afterSettle", wire);
 //   redraw; every other field shows the server's truth. A form with edited fields keeps
 //   the version it was built on, so sending it on top of a colleague's change is
 //   refused and shown, never silently applied.
-// * Nor while a pointer is pressed on the workspace: a redraw between press and release
+// * Nor while a pointer is pressed on the page: a redraw between press and release
 //   would put a new button under the person's hand, and the browser sends the click to
 //   neither (the press would be lost, though the person saw the button go down).
 // * The side panel keeps its scroll position and the focus stays, or moves to the
@@ -36,12 +36,12 @@ let refreshWanted = false; // a live refresh waits for them
 const dirty = new Set();   // ids of fields the person edited since they were drawn
 let lastKind = null;       // the quick-add form's Type, as last chosen
 let refreshing = false;    // a live refresh is on its way
-let pressed = false;       // a pointer is down on the workspace
+let pressed = false;       // a pointer is down on the page
 
 // For tests and tools: true when no request of the page is on its way or waiting.
 window.kuvertIdle = () => pending === 0 && !refreshWanted && !refreshing;
 
-// A refresh waits while this page has a request out or a pointer is down on it.
+// A refresh waits while this page has a request out or a pointer is down.
 const mustWait = () => pending > 0 || pressed;
 
 function refreshIfWanted() {
@@ -50,9 +50,7 @@ function refreshIfWanted() {
   setTimeout(refreshNow, 0);
 }
 
-document.addEventListener("pointerdown", (e) => {
-  if (e.target.closest?.("#workspace")) pressed = true;
-}, true);
+document.addEventListener("pointerdown", () => { pressed = true; }, true);
 function released(e) {
   // Leaving the window counts as a release (the real one may happen outside it); a
   // field losing focus to the pressed button does not.
