@@ -22,7 +22,7 @@ from app import models as m
 from app.accounts import ROLES, SCOPES
 from app.auth import Principal
 from app.cases import audit
-from app.errors import Conflict, Forbidden, NotFound, ServiceError
+from app.errors import N_, Conflict, Forbidden, NotFound, ServiceError
 from app.graph.text import TEXT_CODES, text_problem
 from app.security import hash_password, hash_token, new_token
 
@@ -59,7 +59,7 @@ class Invalid(ServiceError):
 
     status = 422
     code = "invalid_input"
-    message = "Oplysningerne kunne ikke bruges."
+    message = N_("Oplysningerne kunne ikke bruges.")
 
 
 def _check_text(value: str) -> None:
@@ -88,7 +88,7 @@ def admin_of(session: Session, principal: Principal, username: str,
     user = session.execute(select(m.User.id, m.User.site_admin)
                            .where(m.User.username == username)).first()
     if user is None or not (team_ids or user.site_admin):
-        raise Forbidden("Kun administratorer har adgang til administrationen.")
+        raise Forbidden(N_("Kun administratorer har adgang til administrationen."))
     return Admin(principal=principal, team_ids=team_ids, user_id=user.id,
                  site_admin=bool(user.site_admin))
 
@@ -104,7 +104,7 @@ def _aware(value: datetime) -> datetime:
 
 def _team(admin: Admin, team_id: int) -> int:
     if team_id not in admin.team_ids:
-        raise Forbidden("Du er ikke administrator for det team.")
+        raise Forbidden(N_("Du er ikke administrator for det team."))
     return team_id
 
 
@@ -197,13 +197,13 @@ def _managed_user(session: Session, admin: Admin, user_id: int) -> m.User:
     """A user in one of the admin's teams; any other user is "not found"."""
     user = session.get(m.User, user_id)
     if user is None or not any(ms.team_id in admin.team_ids for ms in user.memberships):
-        raise NotFound("Brugeren findes ikke, eller du administrerer ikke brugerens team.")
+        raise NotFound(N_("Brugeren findes ikke, eller du administrerer ikke brugerens team."))
     return user
 
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise Invalid("Vælg en af rollerne: læser, redaktør, koordinator, administrator.")
+        raise Invalid(N_("Vælg en af rollerne: læser, redaktør, koordinator, administrator."))
 
 
 def create_user(session: Session, admin: Admin, username: str, password: str,
@@ -212,13 +212,14 @@ def create_user(session: Session, admin: Admin, username: str, password: str,
     _team(admin, team_id)
     username = username.strip()
     if not _USERNAME.match(username):
-        raise Invalid("Brugernavnet skal være 1-100 tegn: bogstaver, tal og . _ - @ +, "
-                      "uden mellemrum.")
+        raise Invalid(N_("Brugernavnet skal være 1-100 tegn: bogstaver, tal og . _ - @ +, "
+                         "uden mellemrum."))
     if len(password) < MIN_PASSWORD:
-        raise Invalid(f"Adgangskoden skal være mindst {MIN_PASSWORD} tegn.")
+        raise Invalid(N_("Adgangskoden skal være mindst %(n)s tegn."), params={"n": MIN_PASSWORD})
     _check_role(role)
     if session.scalar(select(m.User.id).where(m.User.username == username)) is not None:
-        raise Conflict(f"Brugernavnet «{username}» er allerede i brug.")
+        raise Conflict(N_("Brugernavnet «%(name)s» er allerede i brug."),
+                       params={"name": username})
     user = m.User(username=username, password_hash=hash_password(password))
     user.memberships.append(m.Membership(team_id=team_id, role=role))
     session.add(user)
@@ -246,11 +247,11 @@ def change_role(session: Session, admin: Admin, user_id: int, team_id: int, role
     _check_role(role)
     membership = next((ms for ms in user.memberships if ms.team_id == team_id), None)
     if membership is None:
-        raise NotFound("Brugeren er ikke med i det team.")
+        raise NotFound(N_("Brugeren er ikke med i det team."))
     if membership.role == role:
         return
     if membership.role == "admin" and not _keeps_an_admin(session, team_id, user.id):
-        raise Conflict("Teamet skal have mindst én aktiv administrator.")
+        raise Conflict(N_("Teamet skal have mindst én aktiv administrator."))
     before, membership.role = membership.role, role
     audit(session, admin.principal, "admin:role_changed", team_id=team_id,
           detail=f"user={user.username} role={before}->{role}")
@@ -264,10 +265,10 @@ def set_active(session: Session, admin: Admin, user_id: int, active: bool) -> No
         return
     if not active:
         if user.id == admin.user_id:
-            raise Conflict("Du kan ikke deaktivere dig selv.")
+            raise Conflict(N_("Du kan ikke deaktivere dig selv."))
         for ms in user.memberships:
             if ms.role == "admin" and not _keeps_an_admin(session, ms.team_id, user.id):
-                raise Conflict("Teamet skal have mindst én aktiv administrator.")
+                raise Conflict(N_("Teamet skal have mindst én aktiv administrator."))
         session.execute(delete(m.WebSession).where(m.WebSession.user_id == user.id))
         live.end_streams(session, "deactivated", user_id=user.id)
     user.active = active
@@ -297,7 +298,7 @@ def set_site_admin(session: Session, who: Principal, username: str, on: bool) ->
     the server. A site admin reads the audit entries of no team, see :func:`visible_to`."""
     user = session.scalar(select(m.User).where(m.User.username == username.strip()))
     if user is None:
-        raise NotFound(f"Brugeren «{username}» findes ikke.")
+        raise NotFound(N_("Brugeren «%(name)s» findes ikke."), params={"name": username})
     if user.site_admin != on:
         user.site_admin = on
         audit(session, who, "admin:site_admin_granted" if on else "admin:site_admin_revoked",
@@ -315,10 +316,10 @@ def create_token(session: Session, admin: Admin, team_id: int, name: str,
     _team(admin, team_id)
     name = " ".join(name.split())
     if not name or len(name) > 100:
-        raise Invalid("Giv nøglen et navn på 1-100 tegn, fx systemet der bruger den.")
+        raise Invalid(N_("Giv nøglen et navn på 1-100 tegn, fx systemet der bruger den."))
     _check_text(name)
     if scope not in SCOPES:
-        raise Invalid("Vælg om nøglen må læse eller også skrive.")
+        raise Invalid(N_("Vælg om nøglen må læse eller også skrive."))
     secret = new_token()
     row = m.ApiToken(team_id=team_id, name=name, scope=scope, token_hash=hash_token(secret),
                      prefix=secret[:8])
@@ -334,7 +335,7 @@ def revoke_token(session: Session, admin: Admin, token_id: int) -> None:
     """Withdraw a token: from now on it gets 401. Revoking twice changes nothing."""
     row = session.get(m.ApiToken, token_id)
     if row is None or row.team_id not in admin.team_ids:
-        raise NotFound("Nøglen findes ikke, eller du administrerer ikke dens team.")
+        raise NotFound(N_("Nøglen findes ikke, eller du administrerer ikke dens team."))
     if row.revoked_at is not None:
         return
     row.revoked_at = _now()
@@ -350,17 +351,18 @@ def add_catalogue_entry(session: Session, admin: Admin, kind: str, name: str,
                         note: str | None = None) -> m.CatalogueEntry:
     """A new name to pick from when adding actors."""
     if kind not in KINDS:
-        raise Invalid("Vælg sektor, faggruppe, organisation eller placering.")
+        raise Invalid(N_("Vælg sektor, faggruppe, organisation eller placering."))
     name = " ".join(name.split())
     note = " ".join((note or "").split()) or None
     if not name or len(name) > m.SHORT or (note and len(note) > m.SHORT):
-        raise Invalid(f"Navn og note må højst være {m.SHORT} tegn, og navnet skal udfyldes.")
+        raise Invalid(N_("Navn og note må højst være %(n)s tegn, og navnet skal udfyldes."),
+                      params={"n": m.SHORT})
     _check_text(name)
     _check_text(note or "")
     taken = session.scalar(select(m.CatalogueEntry.id).where(
         m.CatalogueEntry.kind == kind, func.lower(m.CatalogueEntry.name) == name.lower()))
     if taken is not None:
-        raise Conflict(f"«{name}» står allerede i kataloget.")
+        raise Conflict(N_("«%(name)s» står allerede i kataloget."), params={"name": name})
     entry = m.CatalogueEntry(kind=kind, name=name, note=note)
     session.add(entry)
     session.flush()
@@ -373,7 +375,7 @@ def remove_catalogue_entry(session: Session, admin: Admin, entry_id: int) -> Non
     """Take a name out of the catalogue; actors that already use it keep it."""
     entry = session.get(m.CatalogueEntry, entry_id)
     if entry is None:
-        raise NotFound("Punktet findes ikke i kataloget.")
+        raise NotFound(N_("Punktet findes ikke i kataloget."))
     audit(session, admin.principal, "admin:catalogue_removed",
           detail=f"{entry.kind}={entry.name}")
     session.delete(entry)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import NotAuthenticated
+from app.errors import N_, NotAuthenticated
 from app.models import ApiToken
 from app.security import hash_token
 
@@ -47,7 +47,7 @@ def principal_for_token(session: Session, token: str) -> Principal:
         )
     )
     if row is None:
-        raise NotAuthenticated("Adgangsnøglen er ukendt eller trukket tilbage.")
+        raise NotAuthenticated(N_("Adgangsnøglen er ukendt eller trukket tilbage."))
     return Principal(
         name=f"token:{row.id}:{row.name}",
         team_ids=frozenset({row.team_id}),

@@ -19,7 +19,7 @@ from app import models as m
 from app import read_audit
 from app.auth import Principal
 from app.cases import audit, page_of, visible_cases
-from app.errors import ServiceError
+from app.errors import N_, ServiceError
 from app.graph.classify import Level, Thresholds, prototype_of
 from app.graph.document import TARGET_GROUPS
 
@@ -35,7 +35,7 @@ __all__ = [
 class BadFilter(ServiceError):
     status = 422
     code = "invalid_filter"
-    message = "Filteret kunne ikke bruges."
+    message = N_("Filteret kunne ikke bruges.")
 
 
 @dataclass(frozen=True)
@@ -72,13 +72,13 @@ def parse_filters(q: str | None = None, target_group: str | None = None,
     group, kind, coord, team_text = (_blank(v) for v in (target_group, prototype,
                                                          coordinator, team))
     if group is not None and group not in TARGET_GROUPS:
-        raise BadFilter("Målgruppen skal være børn, unge, voksne eller familie.")
+        raise BadFilter(N_("Målgruppen skal være børn, unge, voksne eller familie."))
     if kind is not None and kind not in ("1", "2", "3"):
-        raise BadFilter("Prototypen skal være 1, 2 eller 3.")
+        raise BadFilter(N_("Prototypen skal være 1, 2 eller 3."))
     if coord is not None and coord not in ("yes", "no"):
-        raise BadFilter("Vælg om forløbet skal have en koordinator: ja eller nej.")
+        raise BadFilter(N_("Vælg om forløbet skal have en koordinator: ja eller nej."))
     if team_text is not None and not (team_text.isdigit() and len(team_text) <= 12):
-        raise BadFilter("Ukendt team.")
+        raise BadFilter(N_("Ukendt team."))
     return CaseFilters(
         q=_blank(q), target_group=group,
         prototype=cast(Level, int(kind)) if kind is not None else None,
@@ -163,9 +163,9 @@ def search_cases_filtered(
     so no network is loaded: one query for the page and the count, one for the rows.
     """
     if target_group is not None and target_group not in TARGET_GROUPS:
-        raise BadFilter("Målgruppen skal være børn, unge, voksne eller familie.")
+        raise BadFilter(N_("Målgruppen skal være børn, unge, voksne eller familie."))
     if prototype is not None and prototype not in (1, 2, 3):
-        raise BadFilter("Prototypen skal være 1, 2 eller 3.")
+        raise BadFilter(N_("Prototypen skal være 1, 2 eller 3."))
     query = _narrowed(who, q, target_group, coordinator, team_id)
     if prototype is not None:
         query = query.where(_prototype_is(cast(Level, prototype), thresholds))

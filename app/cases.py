@@ -23,7 +23,7 @@ from app import edits, live
 from app import models as m
 from app.auth import SYSTEM, Principal
 from app.edits import Edit, Summary
-from app.errors import Conflict, Forbidden, NotFound, StaleVersion, VersionRequired
+from app.errors import N_, Conflict, Forbidden, NotFound, StaleVersion, VersionRequired
 from app.graph import edit as graph_edit
 from app.graph.classify import counts, normalise
 from app.graph.document import GraphDocument, parse_document
@@ -401,7 +401,7 @@ def document_at(
         select(m.Event).where(m.Event.case_id == case.id, m.Event.version == version)
     )
     if event is None:
-        raise NotFound(f"Borgerforløbet har ingen udgave {version}.")
+        raise NotFound(N_("Borgerforløbet har ingen udgave %(n)s."), params={"n": version})
     return GraphDocument.model_validate(event.document), event.at
 
 
@@ -411,7 +411,7 @@ def document_at(
 def require_write(who: Principal, team_id: int) -> None:
     """Rights are decided per team: the team of the case, or of the case to be made."""
     if not who.can_write_in(team_id):
-        raise Forbidden("Din adgang giver kun lov til at læse.")
+        raise Forbidden(N_("Din adgang giver kun lov til at læse."))
 
 
 def team_for_new_case(who: Principal, team_id: int | None) -> int:
@@ -424,16 +424,16 @@ def team_for_new_case(who: Principal, team_id: int | None) -> int:
     if len(writable) == 1:
         return writable[0]
     if not writable:
-        raise Forbidden("Din adgang giver kun lov til at læse.")
+        raise Forbidden(N_("Din adgang giver kun lov til at læse."))
     raise DocumentInvalid([Problem("team_id", "missing",
-                                   "Vælg hvilket team borgerforløbet hører til.")])
+                                   N_("Vælg hvilket team borgerforløbet hører til."))])
 
 
 def create_case(session: Session, who: Principal, team_id: int, doc: GraphDocument) -> m.Case:
     if not who.sees(team_id):
-        raise Forbidden("Du kan kun oprette borgerforløb i dit eget team.")
+        raise Forbidden(N_("Du kan kun oprette borgerforløb i dit eget team."))
     if not who.can_write_in(team_id):
-        raise Forbidden("Din adgang giver kun lov til at læse borgerforløb i det team.")
+        raise Forbidden(N_("Din adgang giver kun lov til at læse borgerforløb i det team."))
     case = m.Case(team_id=team_id, label=doc.label, label_folded=normalise(doc.label),
                   target_group=doc.target_group, version=1)
     session.add(case)
@@ -496,9 +496,9 @@ def _change(
         try:
             new = parse_document(edit(copy.deepcopy(before)))
         except graph_edit.NoSuchPart as exc:
-            raise NotFound(exc.message) from exc
+            raise NotFound(exc.template, params=exc.params) from exc
         except graph_edit.EditRefused as exc:
-            raise Conflict(exc.message) from exc
+            raise Conflict(exc.template, params=exc.params) from exc
         if also is None and dump(new) == before:
             audit(session, who, "update", case_id=case.id, team_id=case.team_id,
                   detail=f"{kind}: intet ændret")
@@ -547,7 +547,7 @@ def undo(
     case = _load(session, who, case_id)
     require_write(who, case.team_id)
     if case.version <= 1:
-        raise Conflict("Der er ingen ændring at fortryde.")
+        raise Conflict(N_("Der er ingen ændring at fortryde."))
     last, before = session.scalars(
         select(m.Event).where(m.Event.case_id == case.id).order_by(m.Event.version.desc())
         .limit(2)
@@ -569,10 +569,10 @@ def update_case(
     """Change the case's own facts; label and target group are part of the document too."""
     fields = patch.model_dump(exclude_unset=True, exclude={"version"})
     if not fields:
-        raise DocumentInvalid([Problem("dokument", "empty_patch", "Der er intet at ændre.")])
+        raise DocumentInvalid([Problem("dokument", "empty_patch", N_("Der er intet at ændre."))])
     for name in ("label", "target_group", "status"):
         if name in fields and fields[name] is None:
-            raise DocumentInvalid([Problem(name, "missing", "Feltet kan ikke fjernes.")])
+            raise DocumentInvalid([Problem(name, "missing", N_("Feltet kan ikke fjernes."))])
 
     def edit(doc: Doc) -> Doc:
         for name in ("label", "target_group"):
@@ -656,4 +656,4 @@ def coupling_of(doc: GraphDocument, a: str, b: str) -> Doc:
     try:
         return graph_edit.find_coupling(dump(doc), a, b)
     except graph_edit.NoSuchPart as exc:
-        raise NotFound(exc.message) from exc
+        raise NotFound(exc.template, params=exc.params) from exc

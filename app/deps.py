@@ -15,7 +15,7 @@ from app.auth import Principal, principal_for_token
 from app.cases import Expected
 from app.config import Settings
 from app.db import Database
-from app.errors import NotAuthenticated, ServiceError
+from app.errors import N_, NotAuthenticated, ServiceError
 from app.schemas import DB_INT_MAX
 
 # Cheap dependencies are ``async def``: FastAPI runs a plain ``def`` dependency in a worker
@@ -77,7 +77,7 @@ BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 class BadIfMatch(ServiceError):
     status = 400
     code = "invalid_if_match"
-    message = 'If-Match skal være sagens ETag, fx "7".'
+    message = N_('If-Match skal være sagens ETag, fx "7".')
 
 
 # The case's version, optionally followed by ".<digest>" (envelope.svg's ETag carries a

@@ -21,7 +21,7 @@ from app import cases, live
 from app import models as m
 from app.auth import Principal
 from app.config import Settings
-from app.errors import NotFound, ServiceError
+from app.errors import N_, NotFound, ServiceError
 from app.graph.document import GraphDocument
 from app.graph.pseudonym import pseudonymise
 from app.graph.text import TEXT_CODES, text_problem
@@ -31,7 +31,7 @@ from app.security import hash_token, new_secret
 class LinkGone(ServiceError):
     status = 410
     code = "embed_gone"
-    message = "Linket er udløbet eller trukket tilbage."
+    message = N_("Linket er udløbet eller trukket tilbage.")
 
 
 class BadLink(ServiceError):
@@ -54,9 +54,9 @@ def create_link(session: Session, who: Principal, case_id: int, days: int, max_d
     case = cases.read_case(session, who, case_id, "read")
     cases.require_write(who, case.team_id)
     if not 1 <= days <= max_days:
-        raise BadLink(f"Et link kan leve fra 1 til {max_days} dage.")
+        raise BadLink(N_("Et link kan leve fra 1 til %(n)s dage."), params={"n": max_days})
     if note and len(note) > 200:
-        raise BadLink("Noten må højst være 200 tegn.")
+        raise BadLink(N_("Noten må højst være 200 tegn."))
     if note and (code := text_problem(note)) is not None:  # NUL, invisible characters, a CPR
         raise BadLink(TEXT_CODES[code])
     token = new_secret()
@@ -81,7 +81,7 @@ def revoke_link(session: Session, who: Principal, case_id: int, link_id: int) ->
     cases.require_write(who, case.team_id)
     link = session.get(m.EmbedLink, link_id)
     if link is None or link.case_id != case.id:
-        raise NotFound("Linket findes ikke.")
+        raise NotFound(N_("Linket findes ikke."))
     if link.revoked_at is None:
         link.revoked_at = datetime.now(UTC)
     cases.audit(session, who, "embed_revoked", case_id=case.id, team_id=case.team_id,
@@ -104,12 +104,12 @@ def open_link(session: Session, token: str, action: str | None = "read") -> Embe
     """
     link = session.scalar(select(m.EmbedLink).where(m.EmbedLink.token_hash == hash_token(token)))
     if link is None:
-        raise NotFound("Linket findes ikke.")
+        raise NotFound(N_("Linket findes ikke."))
     if link.revoked_at is not None or _aware(link.expires_at) <= datetime.now(UTC):
         raise LinkGone()
     case = session.get(m.Case, link.case_id)
     if case is None:
-        raise NotFound("Linket findes ikke.")
+        raise NotFound(N_("Linket findes ikke."))
     if action is not None:
         cases.audit(session, _viewer(link), action, case_id=case.id, team_id=case.team_id)
         session.commit()

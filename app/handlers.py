@@ -1,6 +1,7 @@
 """One place that turns errors into responses.
 
-The API gets JSON with a stable code and Danish words,
+The API gets JSON with a stable code and words in the request's language (Danish
+unless ``Accept-Language`` or the language cookie asks for English),
 ``{"error": {"code", "message", "problems": [{"field", "code", "message"}]}}``;
 pages get an HTML error page, or the login form when nobody is logged in.
 """
@@ -18,18 +19,21 @@ from starlette.responses import Response
 
 from app.errors import ServiceError
 from app.graph.document import problems_from_errors
-from app.graph.errors import DocumentInvalid, GraphError, Problem
+from app.graph.errors import N_, DocumentInvalid, GraphError, Problem
+from app.i18n import gettext, ngettext, say, say_problems
 
 _HTTP_WORDS = {
-    400: ("bad_request", "Forespørgslen kunne ikke forstås."),
-    401: ("not_authenticated", "Du skal logge ind eller angive en adgangsnøgle."),
-    403: ("forbidden", "Du har ikke adgang til dette."),
-    404: ("not_found", "Siden eller ressourcen findes ikke."),
-    405: ("method_not_allowed", "Den metode kan ikke bruges her."),
-    406: ("not_acceptable", "Det ønskede format kan ikke leveres."),
-    413: ("too_large", "Indholdet er for stort."),
-    415: ("unsupported_media_type", "Indholdets format understøttes ikke."),
+    400: ("bad_request", N_("Forespørgslen kunne ikke forstås.")),
+    401: ("not_authenticated", N_("Du skal logge ind eller angive en adgangsnøgle.")),
+    403: ("forbidden", N_("Du har ikke adgang til dette.")),
+    404: ("not_found", N_("Siden eller ressourcen findes ikke.")),
+    405: ("method_not_allowed", N_("Den metode kan ikke bruges her.")),
+    406: ("not_acceptable", N_("Det ønskede format kan ikke leveres.")),
+    413: ("too_large", N_("Indholdet er for stort.")),
+    415: ("unsupported_media_type", N_("Indholdets format understøttes ikke.")),
 }
+_TITLES = {403: N_("Ingen adgang"), 404: N_("Findes ikke"), 409: N_("Konflikt"),
+           412: N_("Ændret af en anden"), 422: N_("Ugyldigt indhold")}
 
 
 def error_body(code: str, message: str, problems: list[Problem] | None = None,
@@ -46,25 +50,29 @@ def _is_api(request: Request) -> bool:
 
 def _respond(request: Request, status: int, body: dict[str, Any],
              headers: dict[str, str] | None = None) -> Response:
-    if _is_api(request):
-        return JSONResponse(body, status_code=status, headers=headers)
+    if _is_api(request):  # the words follow Accept-Language, so caches must too
+        return JSONResponse(body, status_code=status,
+                            headers={**(headers or {}), "Vary": "Accept-Language"})
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
     from app.web import page  # pages need templates; the API does not
 
-    titles = {403: "Ingen adgang", 404: "Findes ikke", 409: "Konflikt",
-              412: "Ændret af en anden", 422: "Ugyldigt indhold"}
-    return page(request, "error.html", {"title": titles.get(status, "Der opstod en fejl"),
+    title = gettext(_TITLES.get(status, N_("Der opstod en fejl")))
+    return page(request, "error.html", {"title": title,
                                         "message": body["error"]["message"]},
                 status_code=status)
 
 
 def _invalid(request: Request, problems: list[Problem]) -> Response:
+    problems = say_problems(problems)
     first = problems[0]
-    message = f"Indholdet blev afvist. {first.field}: {first.message}"
+    message = gettext("Indholdet blev afvist. %(field)s: %(message)s") % {
+        "field": first.field, "message": first.message}
     if len(problems) > 1:
-        message += f" (og {len(problems) - 1} problem(er) mere)"
+        more = len(problems) - 1
+        message += ngettext(" (og %(n)s problem mere)", " (og %(n)s problemer mere)",
+                            more) % {"n": more}
     return _respond(request, 422, error_body("invalid_document", message, problems))
 
 
@@ -74,7 +82,8 @@ async def _on_validation(request: Request, exc: RequestValidationError) -> Respo
         where = error["loc"][0] if error["loc"] else "body"
         strip = 1 if where in ("body", "query", "path", "header") else 0
         problems.extend(problems_from_errors([error], strip=strip))
-    return _invalid(request, problems or [Problem("dokument", "invalid", "Ugyldigt indhold.")])
+    return _invalid(request,
+                    problems or [Problem("dokument", "invalid", N_("Ugyldigt indhold."))])
 
 
 async def _on_document(request: Request, exc: DocumentInvalid) -> Response:
@@ -82,18 +91,18 @@ async def _on_document(request: Request, exc: DocumentInvalid) -> Response:
 
 
 async def _on_graph(request: Request, exc: GraphError) -> Response:
-    return _respond(request, 422, error_body(exc.code, exc.message))
+    return _respond(request, 422, error_body(exc.code, say(exc)))
 
 
 async def _on_service(request: Request, exc: ServiceError) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return _respond(request, exc.status, error_body(exc.code, exc.message, None, **exc.extra),
+    return _respond(request, exc.status, error_body(exc.code, say(exc), None, **exc.extra),
                     headers)
 
 
 async def _on_http(request: Request, exc: HTTPException) -> Response:
-    code, message = _HTTP_WORDS.get(exc.status_code, ("error", "Der opstod en fejl."))
-    return _respond(request, exc.status_code, error_body(code, message),
+    code, message = _HTTP_WORDS.get(exc.status_code, ("error", N_("Der opstod en fejl.")))
+    return _respond(request, exc.status_code, error_body(code, gettext(message)),
                     getattr(exc, "headers", None))
 
 

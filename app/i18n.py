@@ -3,15 +3,20 @@
 The source strings are Danish (the language of the users and the seeds);
 ``app/locales/en/LC_MESSAGES/messages.po`` holds the English. The catalogue is
 read from the .po file at start-up, so there is no build step to forget.
+
+Pages follow the ``kuvert_lang`` cookie; the API (``/api/…``) follows
+``Accept-Language`` and then the cookie. Errors and problems carry a Danish template
+with parameters and are said in the request's language at the edge (:func:`say`).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from functools import cache
 from http.cookies import SimpleCookie
-from typing import Literal
+from typing import Literal, Protocol
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -19,9 +24,12 @@ from babel.support import NullTranslations, Translations
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import ROOT
+from app.graph.errors import Problem
 
 Lang = Literal["da", "en"]
 LANGS: tuple[Lang, ...] = ("da", "en")
+#: Each language by its own name (the switch offers the other one), never translated.
+LANGUAGE_NAMES: dict[Lang, str] = {"da": "Dansk", "en": "English"}
 LANG_COOKIE = "kuvert_lang"
 LOCALES = ROOT / "app" / "locales"
 
@@ -53,8 +61,49 @@ def pick(value: str | None) -> Lang:
     return "en" if value == "en" else "da"
 
 
+def accepted(header: str) -> Lang | None:
+    """The language ``Accept-Language`` prefers among ours, or None if it names neither.
+
+    >>> accepted("en-GB,en;q=0.9,da;q=0.8")
+    'en'
+    >>> accepted("de, da;q=0.5, en;q=0.4")
+    'da'
+    >>> accepted("en;q=0, fr") is None
+    True
+    """
+    ranked: list[tuple[float, int, Lang]] = []
+    for i, part in enumerate(header.split(",")):
+        tag, _, rest = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        quality = 1.0
+        if rest.strip().startswith("q="):
+            try:
+                quality = float(rest.strip()[2:])
+            except ValueError:
+                continue
+        if quality > 0 and primary in LANGS:
+            ranked.append((-quality, i, "en" if primary == "en" else "da"))
+    return min(ranked)[2] if ranked else None
+
+
+class Sayable(Protocol):
+    def say(self, gettext: Callable[[str], str]) -> str: ...
+
+
+def say(error: Sayable) -> str:
+    """An error's text (a ServiceError's or GraphError's) in the request's language."""
+    return error.say(gettext)
+
+
+def say_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """The problems with their messages in the request's language."""
+    return [p.say(gettext) for p in problems]
+
+
 class Language:
-    """Sets the request's language from the ``kuvert_lang`` cookie (Danish if none)."""
+    """Sets the request's language: for the API from ``Accept-Language`` if it names one
+    of ours, otherwise (and for pages always) from the ``kuvert_lang`` cookie; Danish if
+    neither says."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -64,11 +113,15 @@ class Language:
             await self.app(scope, receive, send)
             return
         cookie = SimpleCookie()
+        asked: Lang | None = None
+        api = scope["path"].startswith("/api/") or scope["path"] == "/healthz"
         for name, value in scope.get("headers", []):
             if name == b"cookie":
                 cookie.load(value.decode("latin-1"))
+            elif name == b"accept-language" and api:
+                asked = accepted(value.decode("latin-1"))
         morsel = cookie.get(LANG_COOKIE)
-        token = current.set(pick(morsel.value if morsel else None))
+        token = current.set(asked or pick(morsel.value if morsel else None))
         try:
             await self.app(scope, receive, send)
         finally:

@@ -52,7 +52,8 @@ Læsninger giver sagens version som `ETag` (for `envelope.svg` efterfulgt af et 
 et fingeraftryk af tegningens indstillinger, fx `"7.3f9a1c2b4d5e"`; send den som
 `If-None-Match` for at få 304, så længe intet er ændret); enhver ændring skal sende den
 tilbage som `If-Match` (eller `version` i indholdet). Fejl har formen
-`{"error": {"code", "message", "problems": [{"field", "code", "message"}]}}`.
+`{"error": {"code", "message", "problems": [{"field", "code", "message"}]}}`; teksterne er
+på dansk, eller på engelsk med `Accept-Language: en` (koderne er de samme).
 """
 
 

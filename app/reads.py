@@ -24,7 +24,7 @@ from sqlalchemy.sql import Select
 
 from app import models as m
 from app.db import Database
-from app.errors import NotAuthenticated, NotFound
+from app.errors import N_, NotAuthenticated, NotFound
 from app.read_audit import ReadAudit, row
 from app.security import hash_token
 
@@ -84,7 +84,7 @@ def _read(db: Database, token: str, case_id: int, with_document: bool) -> CaseRe
         found = conn.execute(_WITH_DOCUMENT if with_document else _WITHOUT_DOCUMENT,
                              {"token_hash": hash_token(token), "case_id": case_id}).first()
     if found is None:
-        raise NotAuthenticated("Adgangsnøglen er ukendt eller trukket tilbage.")
+        raise NotAuthenticated(N_("Adgangsnøglen er ukendt eller trukket tilbage."))
     if found.case_id is None:  # no such case, or another team's: the same answer
         raise NotFound()
     # The principal's name as app.auth.principal_for_token spells it (tests/api/test_reads.py

@@ -24,13 +24,9 @@ from sqlalchemy.orm import Session
 from app import cases, i18n
 from app import models as m
 from app.auth import Principal
+from app.errors import N_
 
 PAGE_SIZE = 100  # lines per page of the HTML report; the PDF holds every line
-
-
-def N_(message: str) -> str:
-    """Marks a text for translation; it is translated when shown."""
-    return message
 
 
 #: Every action written to the audit log for a case, in the citizen's words.

@@ -14,13 +14,8 @@ from app import models as m
 from app.auth import Principal
 from app.cases import audit
 from app.config import Settings
-from app.errors import NotAuthenticated, ServiceError
+from app.errors import N_, NotAuthenticated, ServiceError
 from app.security import check_password, hash_token, new_secret
-
-
-def N_(message: str) -> str:
-    """Marks a text for the translation catalogue (``make messages``); shown translated."""
-    return message
 
 
 class LoginRefused(ServiceError):
@@ -145,18 +140,18 @@ def open_session(session: Session, user: m.User, method: str, detail: str | None
 def current_login(session: Session, settings: Settings, token: str | None) -> WebLogin:
     """The login behind a session cookie, or NotAuthenticated if there is none or it idled out."""
     if not token:
-        raise NotAuthenticated("Du skal logge ind.")
+        raise NotAuthenticated(N_("Du skal logge ind."))
     row = session.scalar(select(m.WebSession).where(m.WebSession.token_hash == hash_token(token)))
     now = datetime.now(UTC)
     if row is None:
-        raise NotAuthenticated("Du skal logge ind.")
+        raise NotAuthenticated(N_("Du skal logge ind."))
     if now - _aware(row.last_seen_at) > timedelta(minutes=settings.session_idle_minutes):
         session.delete(row)
         session.commit()
-        raise NotAuthenticated("Du var inaktiv for længe og er blevet logget ud.")
+        raise NotAuthenticated(N_("Du var inaktiv for længe og er blevet logget ud."))
     user = row.user
     if not user.active:
-        raise NotAuthenticated("Kontoen er deaktiveret.")
+        raise NotAuthenticated(N_("Kontoen er deaktiveret."))
     if now - _aware(row.last_seen_at) > timedelta(minutes=1):  # one write a minute is enough
         row.last_seen_at = now
         session.commit()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app import cases
 from app import models as m
 from app.auth import Principal
-from app.errors import Conflict, NotFound, ServiceError
+from app.errors import N_, Conflict, NotFound, ServiceError
 from app.graph.document import GraphDocument
 from app.graph.errors import DocumentInvalid, Problem
 from app.graph.text import TEXT_CODES, text_problem
@@ -80,7 +80,7 @@ class Overview:
 class BadReference(ServiceError):
     status = 422
     code = "invalid_reference"
-    message = 'Angiv en udgave som "v3" eller et øjebliksbillede som "s7".'
+    message = N_('Angiv en udgave som "v3" eller et øjebliksbillede som "s7".')
 
 
 def _public(row: m.Snapshot) -> SnapshotPublic:
@@ -97,10 +97,10 @@ def _snapshots(session: Session, case: m.Case) -> list[SnapshotPublic]:
 def _check_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
-        problem = Problem("name", "missing", "Giv øjebliksbilledet et navn.")
+        problem = Problem("name", "missing", N_("Giv øjebliksbilledet et navn."))
     elif len(name) > NAME_MAX:
-        problem = Problem("name", "string_too_long",
-                          f"Navnet er for langt (højst {NAME_MAX} tegn).")
+        problem = Problem.of("name", "string_too_long",
+                             N_("Navnet er for langt (højst %(n)s tegn)."), n=NAME_MAX)
     elif (code := text_problem(name)) is not None:  # NUL, invisible characters, a CPR
         problem = Problem("name", code, TEXT_CODES[code])
     else:
@@ -109,7 +109,8 @@ def _check_name(name: str) -> str:
 
 
 def _taken(name: str) -> Conflict:
-    return Conflict(f"Der findes allerede et øjebliksbillede med navnet «{name}».")
+    return Conflict(N_("Der findes allerede et øjebliksbillede med navnet «%(name)s»."),
+                    params={"name": name})
 
 
 def create_snapshot(session: Session, who: Principal, case_id: int, name: str) -> SnapshotPublic:
@@ -169,13 +170,13 @@ def _side(session: Session, case: m.Case, ref: str) -> Side:
         event = session.scalar(
             select(m.Event).where(m.Event.case_id == case.id, m.Event.version == number))
         if event is None:
-            raise NotFound(f"Borgerforløbet har ingen udgave {number}.")
+            raise NotFound(N_("Borgerforløbet har ingen udgave %(n)s."), params={"n": number})
         return Side(ref=ref, name=f"Version {number}", version=number, at=event.at,
                     document=GraphDocument.model_validate(event.document))
     snapshot = session.scalar(
         select(m.Snapshot).where(m.Snapshot.case_id == case.id, m.Snapshot.id == number))
     if snapshot is None:
-        raise NotFound("Øjebliksbilledet findes ikke i dette borgerforløb.")
+        raise NotFound(N_("Øjebliksbilledet findes ikke i dette borgerforløb."))
     return Side(ref=ref, name=snapshot.name, version=snapshot.version, at=snapshot.created_at,
                 document=GraphDocument.model_validate(snapshot.document))
 

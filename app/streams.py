@@ -39,11 +39,11 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from markupsafe import Markup
 from sqlalchemy import select
 
-from app import cases, embeds, live, sessions
+from app import cases, embeds, i18n, live, sessions
 from app import models as m
 from app.config import Settings
 from app.db import Database
-from app.errors import NotAuthenticated, ServiceError
+from app.errors import N_, NotAuthenticated, ServiceError
 from app.security import hash_token
 
 T = TypeVar("T")
@@ -54,14 +54,14 @@ PING_SECONDS = 15.0
 class TooManyStreams(ServiceError):
     status = 429
     code = "too_many_streams"
-    message = "For mange åbne live-forbindelser. Luk nogle faner, og prøv igen om lidt."
+    message = N_("For mange åbne live-forbindelser. Luk nogle faner, og prøv igen om lidt.")
 
 
 MESSAGES = {
-    "session": "For mange åbne live-visninger i dette login. Luk nogle faner, og prøv igen.",
-    "embed": "For mange åbne visninger af dette indlejringslink. Prøv igen om lidt.",
-    "address": "For mange åbne live-forbindelser fra denne adresse. Prøv igen om lidt.",
-    "total": "For mange åbne live-forbindelser på serveren lige nu. Prøv igen om lidt.",
+    "session": N_("For mange åbne live-visninger i dette login. Luk nogle faner, og prøv igen."),
+    "embed": N_("For mange åbne visninger af dette indlejringslink. Prøv igen om lidt."),
+    "address": N_("For mange åbne live-forbindelser fra denne adresse. Prøv igen om lidt."),
+    "total": N_("For mange åbne live-forbindelser på serveren lige nu. Prøv igen om lidt."),
 }
 
 
@@ -327,7 +327,7 @@ def _open_case(db: Database, settings: Settings, cookie: str | None, case_id: in
         token_hash = hash_token(cookie)
         row = session.scalar(select(m.WebSession).where(m.WebSession.token_hash == token_hash))
         if row is None:  # logged out meanwhile
-            raise NotAuthenticated("Du skal logge ind.")
+            raise NotAuthenticated(N_("Du skal logge ind."))
         until = _aware(row.last_seen_at).timestamp() + settings.session_idle_minutes * 60
         return Opened(case_id, login.username,
                       frozenset({("session", token_hash), ("user", str(row.user_id))}),
@@ -356,7 +356,7 @@ def _end_view(db: Database, link_id: int, entry_id: int, seconds: int) -> None:
 
 
 def _refused(exc: TooManyStreams) -> Response:
-    return JSONResponse({"error": {"code": exc.code, "message": exc.message}},
+    return JSONResponse({"error": {"code": exc.code, "message": i18n.say(exc)}},
                         status_code=429, headers={"Retry-After": "30"})
 
 

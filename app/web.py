@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import i18n
 from app.config import ROOT
 from app.deps import SessionDep, SettingsDep
-from app.errors import Forbidden
+from app.errors import N_, Forbidden
 from app.graph.analyse import WARNING_CODES
 from app.security import same
 from app.sessions import WebLogin, current_login
@@ -27,10 +27,6 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.gettext, i18n.ngettext, newstyle=True)
 
 
-def N_(message: str) -> str:
-    return message
-
-
 STATE_NAMES = {"needed": N_("skal etableres"), "established": N_("etableret"),
                "weak": N_("svag"), "strained": N_("anstrengt")}
 KIND_NAMES = {"citizen": N_("borger"), "professional": N_("fagperson"),
@@ -42,7 +38,8 @@ PANEL_NAMES = {"afdelinger": N_("Afdelinger"), "organisationer": N_("Organisatio
                "civilsamfund": N_("Civilsamfund"), "netvaerk": N_("Netværk")}
 templates.env.globals.update(state_names=STATE_NAMES, kind_names=KIND_NAMES,
                              target_group_names=TARGET_GROUP_NAMES, panel_names=PANEL_NAMES,
-                             current_lang=i18n.current.get, warning_codes=WARNING_CODES)
+                             current_lang=i18n.current.get, warning_codes=WARNING_CODES,
+                             language_names=i18n.LANGUAGE_NAMES)
 
 
 def get_login(
@@ -58,7 +55,7 @@ LoginDep = Annotated[WebLogin, Depends(get_login)]
 def check_csrf(login: LoginDep, csrf: Annotated[str, Form()] = "") -> WebLogin:
     """Every form that changes something carries the session's CSRF token."""
     if not csrf or not same(csrf, login.csrf):
-        raise Forbidden("Formularen er udløbet. Genindlæs siden og prøv igen.")
+        raise Forbidden(N_("Formularen er udløbet. Genindlæs siden og prøv igen."))
     return login
 
 

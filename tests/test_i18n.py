@@ -1,14 +1,28 @@
-"""Danish first, English complete: every UI text has an English translation."""
+"""Danish first, English complete: every UI text has an English translation.
+
+The Danish source texts are the msgids; the catalogue template (messages.pot) must list
+every one of them and the English catalogue must translate every one.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from typing import Any
+
+import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
+import app
 from app.config import ROOT
+from app.errors import ServiceError
 from app.graph.analyse import WARNING_CODES
-from app.i18n import LOCALES
+from app.graph.errors import GraphError
+from app.graph.examples import claus_foer
+from app.i18n import LOCALES, translations
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
@@ -24,9 +38,19 @@ def _texts() -> set[str]:
     return found
 
 
+def _catalog(path: str, locale: str | None = None) -> Catalog:
+    with (LOCALES / path).open("rb") as po:
+        return read_po(po, locale=locale)
+
+
+def test_catalogue_template_lists_every_text() -> None:
+    listed = {m.id[0] if isinstance(m.id, tuple) else m.id for m in _catalog("messages.pot")}
+    missing = sorted(_texts() - listed)
+    assert missing == [], "run `make messages`: " + ", ".join(missing)
+
+
 def test_every_ui_text_has_an_english_translation() -> None:
-    with (LOCALES / "en" / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        catalog = read_po(po, locale="en")
+    catalog = _catalog("en/LC_MESSAGES/messages.po", "en")
     translated = {}
     for message in catalog:
         if message.id and "fuzzy" not in message.flags:
@@ -47,3 +71,45 @@ def test_choose_english_then_danish(client: TestClient) -> None:
                 follow_redirects=False)
     danish = client.get("/login")
     assert "Log ind i Kuvert" in danish.text and '<html lang="da">' in danish.text
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [c for sub in cls.__subclasses__() for c in (sub, *_subclasses(sub))]
+
+
+def test_every_refusal_says_its_message_in_english() -> None:
+    """Each ServiceError's own Danish message is a catalogue text, so the API can say it."""
+    for module in pkgutil.walk_packages(app.__path__, "app."):
+        importlib.import_module(module.name)
+    english = translations("en").gettext
+    untranslated = [f"{cls.__module__}.{cls.__name__}" for cls in _subclasses(ServiceError)
+                    if english(cls.message) == cls.message]
+    assert untranslated == [], "mark the message with N_() and run `make messages`"
+
+
+@pytest.mark.parametrize("error", [
+    ServiceError("Teamet «%(name)s» findes ikke.", params={"name": "Syd"}),
+    GraphError("Aktøren «%(key)s» findes ikke i borgerforløbet.", key="uu"),
+])
+def test_refusal_keeps_its_values_in_either_language(error: ServiceError | GraphError) -> None:
+    danish, english = error.say(lambda t: t), error.say(translations("en").gettext)
+    assert danish == error.message and danish != english
+    assert ("Syd" in danish and "Syd" in english) or ("uu" in danish and "uu" in english)
+
+
+def test_case_page_reasons_and_warnings_in_either_language(browser: TestClient,
+                                                             api: Any) -> None:
+    case_id, _ = api.create(claus_foer())
+    danish = browser.get(f"/cases/{case_id}").text
+    assert "over 2 og højst 5 giver niveau 2." in danish
+    assert "Claus er eneste bindeled mellem «UU-vejleder» og «Ydelsesrådgiver»" in danish
+    browser.post("/lang", data={"lang": "en", "next": "/cases"}, follow_redirects=False)
+    try:
+        english = browser.get(f"/cases/{case_id}").text
+    finally:
+        browser.post("/lang", data={"lang": "da", "next": "/cases"}, follow_redirects=False)
+    assert "Professions: 4 (Misbrugsbehandler, Pædagog, Socialrådgiver, UU-vejleder), " \
+        "level 2" in english
+    assert 'data-code="citizen_coordinates">The citizen is the only link' in english
+    assert 'name="lang" value="da" lang="da">Dansk</button>' in english
+    assert 'name="lang" value="en" lang="en">English</button>' in danish

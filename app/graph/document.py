@@ -9,6 +9,7 @@ caller can show the caseworker exactly what to fix.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -26,7 +27,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from app.graph.errors import DocumentInvalid, Problem
+from app.graph.errors import N_, DocumentInvalid, Problem, words
 from app.graph.text import TEXT_CODES, check_text, looks_like_cpr
 
 __all__ = [
@@ -118,7 +119,7 @@ def _iso_date_only(value: Any) -> Any:
     if isinstance(value, bool | int | float) or (
         isinstance(value, str) and not _ISO_DATE.match(value)
     ):
-        raise PydanticCustomError("date_parsing", "Datoen skal skrives ÅÅÅÅ-MM-DD.")
+        raise PydanticCustomError("date_parsing", _MESSAGES["date_parsing"])
     return value
 
 
@@ -231,9 +232,7 @@ class GraphDocument(_Strict):
         problems = _check_rules(self)
         if problems:
             first = problems[0]
-            raise PydanticCustomError(
-                first.code, first.message, {"problems": [p.as_dict() for p in problems]}
-            )
+            raise PydanticCustomError(first.code, first.message, {"problems": problems})
         return self
 
     @property
@@ -252,16 +251,17 @@ def _check_rules(doc: GraphDocument) -> list[Problem]:
     problems: list[Problem] = []
     citizens = [i for i, a in enumerate(doc.actors) if a.kind == "citizen"]
     if len(citizens) != 1:
-        problems.append(Problem(
+        problems.append(Problem.of(
             "actors", "citizen_count",
-            f"Der skal være præcis én borger (kind = citizen) i netværket; der er {len(citizens)}.",
+            N_("Der skal være præcis én borger (kind = citizen) i netværket; der er %(n)s."),
+            n=len(citizens),
         ))
     keys: dict[str, int] = {}
     for i, actor in enumerate(doc.actors):
         if actor.key in keys:
-            problems.append(Problem(
+            problems.append(Problem.of(
                 f"actors[{i}].key", "duplicate_key",
-                f"Nøglen «{actor.key}» bruges allerede af en anden aktør.",
+                N_("Nøglen «%(key)s» bruges allerede af en anden aktør."), key=actor.key,
             ))
         keys.setdefault(actor.key, i)
     seen: set[frozenset[str]] = set()
@@ -269,38 +269,41 @@ def _check_rules(doc: GraphDocument) -> list[Problem]:
         for end in ("source", "target"):
             key = getattr(coupling, end)
             if key not in keys:
-                problems.append(Problem(
+                problems.append(Problem.of(
                     f"couplings[{i}].{end}", "unknown_actor",
-                    f"Koblingen nævner aktøren «{key}», som ikke findes i netværket.",
+                    N_("Koblingen nævner aktøren «%(key)s», som ikke findes i netværket."),
+                    key=key,
                 ))
         if coupling.source == coupling.target:
-            problems.append(Problem(
+            problems.append(Problem.of(
                 f"couplings[{i}]", "self_coupling",
-                f"En aktør kan ikke kobles til sig selv («{coupling.source}»).",
+                N_("En aktør kan ikke kobles til sig selv («%(key)s»)."), key=coupling.source,
             ))
         elif coupling.pair in seen:
-            problems.append(Problem(
+            problems.append(Problem.of(
                 f"couplings[{i}]", "duplicate_coupling",
-                f"«{coupling.source}» og «{coupling.target}» er allerede koblet.",
+                N_("«%(source)s» og «%(target)s» er allerede koblet."),
+                source=coupling.source, target=coupling.target,
             ))
         seen.add(coupling.pair)
         for j, agreement in enumerate(coupling.agreements):
             if agreement.who not in keys:
-                problems.append(Problem(
+                problems.append(Problem.of(
                     f"couplings[{i}].agreements[{j}].who", "unknown_actor",
-                    f"Aftalen nævner aktøren «{agreement.who}», som ikke findes i netværket.",
+                    N_("Aftalen nævner aktøren «%(key)s», som ikke findes i netværket."),
+                    key=agreement.who,
                 ))
     if doc.coordinator is not None:
         if doc.coordinator not in keys:
-            problems.append(Problem(
+            problems.append(Problem.of(
                 "coordinator", "unknown_actor",
-                f"Koordinatoren «{doc.coordinator}» findes ikke i netværket.",
+                N_("Koordinatoren «%(key)s» findes ikke i netværket."), key=doc.coordinator,
             ))
         elif doc.actors[keys[doc.coordinator]].kind == "citizen":
             problems.append(Problem(
                 "coordinator", "coordinator_is_citizen",
-                "Borgeren kan ikke være koordinator: det er netop det, Kuvertmodellen "
-                "skal undgå. Vælg en fagperson.",
+                N_("Borgeren kan ikke være koordinator: det er netop det, Kuvertmodellen "
+                   "skal undgå. Vælg en fagperson."),
             ))
     return problems
 
@@ -308,31 +311,32 @@ def _check_rules(doc: GraphDocument) -> list[Problem]:
 # Danish wording for pydantic's own error types; anything else falls back to a
 # generic sentence, never to English.
 _MESSAGES: dict[str, str] = {
-    "missing": "Feltet skal udfyldes.",
-    "extra_forbidden": "Feltet kendes ikke.",
-    "string_type": "Feltet skal være tekst.",
-    "string_too_short": "Feltet må ikke være tomt.",
-    "string_too_long": "Teksten er for lang (højst {max_length} tegn).",
-    "string_pattern_mismatch": "Nøglen må kun indeholde bogstaver, tal, punktum, bindestreg "
-    "og understregning, og mindst ét bogstav, tal eller én understregning.",
-    "literal_error": "Ugyldig værdi; tilladt er: {expected}.",
-    "int_type": "Feltet skal være et helt tal.",
-    "int_parsing": "Feltet skal være et helt tal.",
-    "int_from_float": "Feltet skal være et helt tal.",
-    "greater_than_equal": "Tallet skal være mindst {ge}.",
-    "less_than_equal": "Tallet må højst være {le}.",
-    "too_short": "Listen skal have mindst {min_length} element(er).",
-    "too_long": "Listen er for lang (højst {max_length}).",
-    "list_type": "Feltet skal være en liste.",
-    "model_type": "Feltet skal være et objekt.",
-    "model_attributes_type": "Feltet skal være et objekt.",
-    "dict_type": "Feltet skal være et objekt.",
-    "date_from_datetime_parsing": "Datoen skal skrives ÅÅÅÅ-MM-DD.",
-    "date_parsing": "Datoen skal skrives ÅÅÅÅ-MM-DD.",
-    "date_type": "Datoen skal skrives ÅÅÅÅ-MM-DD.",
-    "json_invalid": "Indholdet er ikke gyldig JSON.",
-    "bool_type": "Feltet skal være true eller false.",
-    "bool_parsing": "Feltet skal være true eller false.",
+    "missing": N_("Feltet skal udfyldes."),
+    "extra_forbidden": N_("Feltet kendes ikke."),
+    "string_type": N_("Feltet skal være tekst."),
+    "string_too_short": N_("Feltet må ikke være tomt."),
+    "string_too_long": N_("Teksten er for lang (højst %(max_length)s tegn)."),
+    "string_pattern_mismatch": N_("Nøglen må kun indeholde bogstaver, tal, punktum, "
+                                  "bindestreg og understregning, og mindst ét bogstav, tal "
+                                  "eller én understregning."),
+    "literal_error": N_("Ugyldig værdi; tilladt er: %(expected)s."),
+    "int_type": N_("Feltet skal være et helt tal."),
+    "int_parsing": N_("Feltet skal være et helt tal."),
+    "int_from_float": N_("Feltet skal være et helt tal."),
+    "greater_than_equal": N_("Tallet skal være mindst %(ge)s."),
+    "less_than_equal": N_("Tallet må højst være %(le)s."),
+    "too_short": N_("Listen skal have mindst %(min_length)s element(er)."),
+    "too_long": N_("Listen er for lang (højst %(max_length)s)."),
+    "list_type": N_("Feltet skal være en liste."),
+    "model_type": N_("Feltet skal være et objekt."),
+    "model_attributes_type": N_("Feltet skal være et objekt."),
+    "dict_type": N_("Feltet skal være et objekt."),
+    "date_from_datetime_parsing": N_("Datoen skal skrives ÅÅÅÅ-MM-DD."),
+    "date_parsing": N_("Datoen skal skrives ÅÅÅÅ-MM-DD."),
+    "date_type": N_("Datoen skal skrives ÅÅÅÅ-MM-DD."),
+    "json_invalid": N_("Indholdet er ikke gyldig JSON."),
+    "bool_type": N_("Feltet skal være true eller false."),
+    "bool_parsing": N_("Feltet skal være true eller false."),
 }
 
 
@@ -347,9 +351,21 @@ def _field_path(loc: Iterable[int | str]) -> str:
 
 
 def problems_from_errors(errors: Sequence[ErrorDetails], strip: int = 0) -> list[Problem]:
-    """Turn pydantic's errors into Danish :class:`Problem` objects.
+    """Turn pydantic's errors into :class:`Problem` objects with our own Danish words.
 
-    ``strip`` drops leading location parts (FastAPI puts ``"body"`` first).
+    Each problem keeps its catalogue template and the values filled into it, so the
+    edge can say it in another language (``Problem.say``). ``strip`` drops leading
+    location parts (FastAPI puts ``"body"`` first).
+
+    >>> from pydantic import TypeAdapter, ValidationError
+    >>> try:
+    ...     TypeAdapter(Actor).validate_python({"key": "a", "kind": "x", "label": "A"})
+    ... except ValidationError as exc:
+    ...     problem = problems_from_errors(exc.errors())[0]
+    >>> problem.field, problem.code, problem.template
+    ('kind', 'literal_error', 'Ugyldig værdi; tilladt er: %(expected)s.')
+    >>> problem.message.endswith("'network' or 'volunteer'.")
+    True
     """
     problems: list[Problem] = []
     for error in errors:
@@ -358,25 +374,23 @@ def problems_from_errors(errors: Sequence[ErrorDetails], strip: int = 0) -> list
         prefix = _field_path(error["loc"][strip:]) if error["loc"][strip:] else ""
         if nested:
             for p in nested:
-                field = f"{prefix}.{p['field']}" if prefix else p["field"]
-                problems.append(Problem(field, p["code"], p["message"]))
+                field = f"{prefix}.{p.field}" if prefix else p.field
+                problems.append(dataclasses.replace(p, field=field))
             continue
         kind = error["type"]
         if kind in ("too_short", "too_long") and ctx.get("field_type") != "List":
             kind = "string_" + kind  # a validated text reports itself as a generic "Value"
-        template = _MESSAGES.get(kind)
-        if template is None:
-            message = error["msg"] if kind in _OWN_CODES else "Ugyldig værdi."
-        else:
-            try:
-                message = template.format(**ctx)
-            except (KeyError, IndexError):
-                message = template
-        problems.append(Problem(_field_path(error["loc"][strip:]), kind, message))
+        template = _MESSAGES.get(kind) or TEXT_CODES.get(kind) or N_("Ugyldig værdi.")
+        names = _PARAMS.findall(template)
+        if not all(name in ctx for name in names):
+            template, names = N_("Ugyldig værdi."), []
+        params = {name: ctx[name] for name in names}
+        problems.append(Problem(_field_path(error["loc"][strip:]), kind,
+                                words(template, params), template, params))
     return problems
 
 
-_OWN_CODES = frozenset(TEXT_CODES)
+_PARAMS = re.compile(r"%\((\w+)\)s")
 
 
 def parse_document(data: Any) -> GraphDocument:

@@ -24,7 +24,7 @@ import re
 from typing import Any
 
 from app.graph.document import first_free
-from app.graph.errors import GraphError
+from app.graph.errors import N_, GraphError
 
 __all__ = [
     "EditRefused",
@@ -92,7 +92,7 @@ def find_actor(doc: Doc, key: str) -> dict[str, Any]:
     for actor in doc.get("actors", []):
         if actor["key"] == key:
             return actor  # type: ignore[no-any-return]
-    raise NoSuchPart(f"Aktøren «{key}» findes ikke i borgerforløbet.")
+    raise NoSuchPart(N_("Aktøren «%(key)s» findes ikke i borgerforløbet."), key=key)
 
 
 def label_of(doc: Doc, key: str) -> str:
@@ -119,7 +119,8 @@ def find_coupling(doc: Doc, a: str, b: str) -> dict[str, Any]:
     for coupling in doc.get("couplings", []):
         if {coupling["source"], coupling["target"]} == {a, b}:
             return coupling  # type: ignore[no-any-return]
-    raise NoSuchPart(f"Der er ingen kobling mellem «{label_of(doc, a)}» og «{label_of(doc, b)}».")
+    raise NoSuchPart(N_("Der er ingen kobling mellem «%(a)s» og «%(b)s»."),
+                     a=label_of(doc, a), b=label_of(doc, b))
 
 
 def new_key(label: str, taken: set[str] | frozenset[str]) -> str:
@@ -163,7 +164,8 @@ def add_actor(doc: Doc, actor: dict[str, Any]) -> Doc:
     if "key" not in added:
         added["key"] = new_key(str(added.get("label", "")), taken)
     elif added["key"] in taken:
-        raise EditRefused(f"Der findes allerede en aktør med nøglen «{added['key']}».")
+        raise EditRefused(N_("Der findes allerede en aktør med nøglen «%(key)s»."),
+                          key=added["key"])
     new["actors"].append(added)
     return new
 
@@ -215,7 +217,7 @@ def remove_actor(doc: Doc, key: str) -> Doc:
     new = _copy(doc)
     actor = find_actor(new, key)
     if actor.get("kind") == "citizen":
-        raise EditRefused("Borgeren kan ikke fjernes fra sit eget forløb.")
+        raise EditRefused(N_("Borgeren kan ikke fjernes fra sit eget forløb."))
     new["actors"].remove(actor)
     new["couplings"] = [c for c in new["couplings"] if key not in (c["source"], c["target"])]
     for coupling in new["couplings"]:
@@ -237,8 +239,8 @@ def couple(doc: Doc, coupling: dict[str, Any]) -> Doc:
     new = _copy(doc)
     pair = {coupling["source"], coupling["target"]}
     if len(pair) == 2 and any({c["source"], c["target"]} == pair for c in new["couplings"]):
-        raise EditRefused(f"«{label_of(new, coupling['source'])}» og "
-                          f"«{label_of(new, coupling['target'])}» er allerede koblet.")
+        raise EditRefused(N_("«%(a)s» og «%(b)s» er allerede koblet."),
+                          a=label_of(new, coupling["source"]), b=label_of(new, coupling["target"]))
     new["couplings"].append({k: v for k, v in coupling.items() if v is not None})
     return new
 

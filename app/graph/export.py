@@ -48,7 +48,7 @@ from app.graph.document import (
     TargetGroup,
     parse_document,
 )
-from app.graph.errors import GraphError
+from app.graph.errors import N_, GraphError
 
 __all__ = [
     "ACTOR_COLUMNS",
@@ -386,9 +386,9 @@ def couplings_csv(doc: GraphDocument) -> str:
 # --- GraphML import --------------------------------------------------------------------
 
 
-def _refuse(message: str) -> NoReturn:
+def _refuse(message: str, **params: object) -> NoReturn:
     """Raise :class:`ImportRefused`; a parser's own traceback would only confuse the log."""
-    raise ImportRefused(message) from None
+    raise ImportRefused(message, **params) from None
 
 
 def _vet_xml(data: bytes) -> None:
@@ -403,8 +403,8 @@ def _vet_xml(data: bytes) -> None:
     """
 
     def refuse_doctype(*_: object) -> None:
-        _refuse("Filen indeholder en DOCTYPE-erklæring. Af sikkerhedshensyn læser Kuvert "
-                "kun GraphML uden DOCTYPE og entiteter.")
+        _refuse(N_("Filen indeholder en DOCTYPE-erklæring. Af sikkerhedshensyn læser Kuvert "
+                   "kun GraphML uden DOCTYPE og entiteter."))
 
     parser = xml.parsers.expat.ParserCreate()
     parser.StartDoctypeDeclHandler = refuse_doctype
@@ -412,7 +412,8 @@ def _vet_xml(data: bytes) -> None:
     try:
         parser.Parse(data, True)
     except xml.parsers.expat.ExpatError as exc:
-        _refuse(f"Filen er ikke gyldig XML (linje {exc.lineno}, kolonne {exc.offset}).")
+        _refuse(N_("Filen er ikke gyldig XML (linje %(line)s, kolonne %(column)s)."),
+                line=exc.lineno, column=exc.offset)
 
 
 def _text(value: Any) -> Any:
@@ -473,20 +474,20 @@ def from_graphml(
     app.graph.export.ImportRefused: Filen er ikke gyldig XML (linje 1, kolonne 16).
     """
     if len(data) > MAX_IMPORT_BYTES:
-        _refuse(f"Filen er for stor ({len(data) / 1e6:.1f} MB); højst "
-                f"{MAX_IMPORT_BYTES / 1e6:.0f} MB kan importeres.")
+        _refuse(N_("Filen er for stor (%(size)s MB); højst %(most)s MB kan importeres."),
+                size=f"{len(data) / 1e6:.1f}", most=f"{MAX_IMPORT_BYTES / 1e6:.0f}")
     _vet_xml(data)
     try:
         graph = nx.parse_graphml(data)
     except (nx.NetworkXError, ValueError, KeyError, TypeError, AttributeError):
-        _refuse("Filen kunne ikke læses som GraphML (kun simple grafer med knuder og kanter "
-                "understøttes).")
+        _refuse(N_("Filen kunne ikke læses som GraphML (kun simple grafer med knuder og "
+                   "kanter understøttes)."))
     if graph.number_of_nodes() > LIMITS.actors:
-        _refuse(f"Filen har {graph.number_of_nodes()} aktører; højst {LIMITS.actors} "
-                "kan importeres.")
+        _refuse(N_("Filen har %(n)s aktører; højst %(most)s kan importeres."),
+                n=graph.number_of_nodes(), most=LIMITS.actors)
     if graph.number_of_edges() > LIMITS.couplings:
-        _refuse(f"Filen har {graph.number_of_edges()} koblinger; højst {LIMITS.couplings} "
-                "kan importeres.")
+        _refuse(N_("Filen har %(n)s koblinger; højst %(most)s kan importeres."),
+                n=graph.number_of_edges(), most=LIMITS.couplings)
 
     actors: list[dict[str, Any]] = []
     marked: list[str] = []
@@ -517,7 +518,8 @@ def from_graphml(
             try:
                 coupling["agreements"] = json.loads(attrs["agreements"])
             except (TypeError, ValueError, RecursionError):  # [[[[… nested past any use
-                _refuse(f"Aftalerne på koblingen {source}–{target} er ikke gyldig JSON.")
+                _refuse(N_("Aftalerne på koblingen %(source)s–%(target)s er ikke gyldig JSON."),
+                        source=source, target=target)
         couplings.append(coupling)
 
     coordinator = graph.graph.get("coordinator")

@@ -25,6 +25,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
+from app.graph.errors import N_
+
 __all__ = [
     "TEXT_CODES",
     "CheckedText",
@@ -74,11 +76,12 @@ def looks_like_cpr(text: str) -> bool:
 
 
 TEXT_CODES: dict[str, str] = {
-    "nul_character": "Teksten indeholder et NUL-tegn (\\u0000).",
-    "invisible_character": "Teksten indeholder usynlige tegn (fx mellemrum uden bredde eller "
-    "tegn, der vender skriveretningen). Skriv teksten igen uden dem.",
-    "cpr_number": "Teksten ligner et CPR-nummer. Kuvert gemmer aldrig CPR-numre; "
-    "brug et pseudonym eller sagens eget nummer uden CPR.",
+    "nul_character": N_("Teksten indeholder et NUL-tegn (\\u0000)."),
+    "invisible_character": N_("Teksten indeholder usynlige tegn (fx mellemrum uden bredde "
+                              "eller tegn, der vender skriveretningen). Skriv teksten igen "
+                              "uden dem."),
+    "cpr_number": N_("Teksten ligner et CPR-nummer. Kuvert gemmer aldrig CPR-numre; "
+                     "brug et pseudonym eller sagens eget nummer uden CPR."),
 }
 """The machine codes of :func:`text_problem` and their Danish words."""
 

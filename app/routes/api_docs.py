@@ -25,7 +25,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 
 from app.config import ROOT
-from app.errors import NotFound
+from app.errors import N_, NotFound
 from app.web import CSP
 
 __all__ = ["VERSION", "add_examples", "install"]
@@ -78,7 +78,7 @@ def api_docs_file(name: str) -> FileResponse:
     """The Swagger UI and ReDoc files, from node_modules."""
     path, media_type = FILES.get(name, (None, ""))
     if path is None or not path.exists():
-        raise NotFound("Filen findes ikke (er `npm ci` kørt? `make run` gør det).")
+        raise NotFound(N_("Filen findes ikke (er `npm ci` kørt? `make run` gør det)."))
     return FileResponse(path, media_type=media_type,
                         headers={"Cache-Control": "public, max-age=86400"})
 

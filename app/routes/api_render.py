@@ -27,7 +27,7 @@ from app.deps import (
     VersionQuery,
     etag,
 )
-from app.errors import ServiceError
+from app.errors import N_, ServiceError
 from app.graph.document import GraphDocument, IsoDate, parse_document
 from app.graph.export import from_graphml
 from app.handlers import error_body
@@ -156,15 +156,22 @@ RENDERS_PER_CALLER = 2
 class TooLargeToDraw(ServiceError):
     status = 413
     code = "too_large_to_draw"
-    message = (f"Netværket er for stort til at tegne her (højst {RENDER_MAX_ACTORS} aktører, "
-               f"{RENDER_MAX_COUPLINGS} koblinger og {RENDER_MAX_TEXT // 1000}.000 tegn tekst).")
+    message = N_("Netværket er for stort til at tegne her (højst %(actors)s aktører, "
+                 "%(couplings)s koblinger og %(thousands)s.000 tegn tekst).")
+
+    def __init__(self) -> None:
+        super().__init__(params={"actors": RENDER_MAX_ACTORS, "couplings": RENDER_MAX_COUPLINGS,
+                                 "thousands": RENDER_MAX_TEXT // 1000})
 
 
 class TooManyRenders(ServiceError):
     status = 429
     code = "too_many_renders"
-    message = (f"Du tegner allerede {RENDERS_PER_CALLER} diagrammer på én gang. "
-               "Vent til de er færdige, og prøv igen.")
+    message = N_("Du tegner allerede %(n)s diagrammer på én gang. "
+                 "Vent til de er færdige, og prøv igen.")
+
+    def __init__(self) -> None:
+        super().__init__(params={"n": RENDERS_PER_CALLER})
 
 
 def _text_size(doc: GraphDocument) -> int:

@@ -16,12 +16,13 @@ from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
 from app import admin as service
+from app import i18n
 from app.deps import RowId, SessionDep
-from app.errors import ServiceError
+from app.errors import N_, ServiceError
 from app.graph.text import check_text
 from app.schemas import DB_INT_MAX
 from app.sessions import WebLogin
-from app.web import N_, CsrfLoginDep, LoginDep, page
+from app.web import CsrfLoginDep, LoginDep, page
 
 router = APIRouter(prefix="/admin", tags=["sider"], include_in_schema=False)
 
@@ -63,7 +64,7 @@ def _attempt(session: Session, change: Callable[[], object], back: str,
         session.rollback()
         if exc.status not in (409, 422):
             raise
-        return again(exc.message, exc.status)
+        return again(i18n.say(exc), exc.status)
     return RedirectResponse(back, status_code=303)
 
 
@@ -175,7 +176,7 @@ def create_token(request: Request, session: SessionDep, login: CsrfLoginDep, adm
         session.rollback()
         if exc.status not in (409, 422):
             raise
-        return _tokens_page(request, session, login, admin, exc.message, exc.status,
+        return _tokens_page(request, session, login, admin, i18n.say(exc), exc.status,
                             {"team_id": team_id, "name": name, "scope": scope})
     return _show(request, login, "token_created", {"token": row, "secret": secret})
 

@@ -10,10 +10,10 @@ from fastapi.responses import RedirectResponse, Response
 from app import i18n, sessions
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep
-from app.errors import ServiceError
+from app.errors import N_, ServiceError
 from app.security import new_secret, same
 from app.sso import people
-from app.web import LOGIN_CSRF_COOKIE, N_, SESSION_COOKIE, CsrfLoginDep, page
+from app.web import LOGIN_CSRF_COOKIE, SESSION_COOKIE, CsrfLoginDep, page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
 
@@ -66,7 +66,7 @@ def log_in(
         address = request.client.host if request.client else ""
         token = sessions.log_in(session, settings, username, password, address)
     except ServiceError as exc:
-        return _again(request, settings, next, i18n.gettext(exc.message), exc.status)
+        return _again(request, settings, next, i18n.say(exc), exc.status)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         secure=secure_cookies(request, settings))

@@ -31,7 +31,7 @@ from app.graph.analyse import analyse
 from app.graph.classify import classify
 from app.graph.document import GraphDocument
 from app.graph.edit import ACTOR_FIELDS
-from app.graph.errors import DocumentInvalid, Problem
+from app.graph.errors import N_, DocumentInvalid, Problem
 from app.web import CsrfLoginDep, LoginDep, fragment, page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
@@ -52,14 +52,20 @@ def _context(session: Session, settings: Settings, case: m.Case, doc: GraphDocum
              **extra: Any) -> dict[str, Any]:
     events = session.scalars(select(m.Event).where(m.Event.case_id == case.id)
                              .order_by(m.Event.version.desc()).limit(30)).all()
+    lang = i18n.current.get()
+    labels = {a.key: a.label for a in doc.actors}
+    classification, analysis = classify(doc, settings.thresholds), analyse(doc)
     return {
         "case": case,
         "doc": doc,
-        "labels": {a.key: a.label for a in doc.actors},
+        "labels": labels,
         "svg": Markup(diagram.envelope_svg(doc, settings, on=case.updated_at.date(),
-                                           lang=i18n.current.get())),
-        "classification": classify(doc, settings.thresholds),
-        "analysis": analyse(doc),
+                                           lang=lang)),
+        "classification": classification,
+        "reasons": diagram.reason_texts(classification, lang),
+        "analysis": analysis,
+        "warnings": list(zip(analysis.warnings,
+                             diagram.warning_texts(analysis, labels, lang), strict=True)),
         "events": events,
         "catalogue": _catalogue(session),
         "viewers": live.hub.viewers(case.id),
@@ -235,9 +241,10 @@ def parse_due(text: str) -> str | None:
         except ValueError:
             when = None
     if when is None:
-        raise DocumentInvalid([Problem("due", "invalid_date", i18n.gettext(
-            "Datoen «%(text)s» findes ikke. Skriv den som dd.mm.åååå, fx 24.12.2026.")
-            % {"text": text.strip()[:20]})])
+        raise DocumentInvalid([Problem.of(
+            "due", "invalid_date",
+            N_("Datoen «%(text)s» findes ikke. Skriv den som dd.mm.åååå, fx 24.12.2026."),
+            text=text.strip()[:20])])
     return when.isoformat()
 
 
@@ -278,15 +285,15 @@ def _act(request: Request, session: Session, settings: Settings, login: Any, cas
         extra["said"] = _not_saved(i18n.gettext("forløbet er ændret af en anden"))
     except DocumentInvalid as exc:
         status = 422
-        extra["problems"] = exc.problems
-        extra["said"] = _not_saved(exc.problems[0].message)
+        extra["problems"] = i18n.say_problems(exc.problems)
+        extra["said"] = _not_saved(extra["problems"][0].message)
     except ServiceError as exc:
         if exc.status in (401, 403):
             raise
         # A part someone else removed meanwhile is a conflict for the page, not a 404.
         status = 409 if exc.status == 404 else exc.status
-        extra["problems"] = [Problem("", exc.code, exc.message)]
-        extra["said"] = _not_saved(exc.message)
+        extra["problems"] = [Problem("", exc.code, i18n.say(exc))]
+        extra["said"] = _not_saved(i18n.say(exc))
     session.expire_all()
     if not _is_htmx(request) and status == 200:
         return RedirectResponse(f"/cases/{case_id}", status_code=303)

@@ -15,13 +15,13 @@ from markupsafe import Markup
 
 from app import i18n, snapshots
 from app.deps import CaseId, SessionDep, SettingsDep
-from app.errors import Conflict
+from app.errors import N_, Conflict
 from app.graph.classify import Classification, classify
 from app.graph.compare import compare
 from app.graph.errors import DocumentInvalid, Problem
 from app.graph.svg import render_svg
 from app.snapshots import Overview, Side
-from app.web import N_, CsrfLoginDep, LoginDep, fragment, page, templates
+from app.web import CsrfLoginDep, LoginDep, fragment, page, templates
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
 
@@ -97,9 +97,9 @@ def save_snapshot(request: Request, session: SessionDep, login: CsrfLoginDep, ca
     try:
         snapshots.create_snapshot(session, login.principal, case_id, name)
     except DocumentInvalid as exc:
-        status, problems = 422, exc.problems
+        status, problems = 422, i18n.say_problems(exc.problems)
     except Conflict as exc:
-        status, problems = 409, [Problem("name", exc.code, exc.message)]
+        status, problems = 409, [Problem("name", exc.code, i18n.say(exc))]
     if not _is_htmx(request) and status == 200:
         return RedirectResponse(f"/cases/{case_id}/history#snapshots", status_code=303)
     context = _history_context(snapshots.overview(session, login.principal, case_id),

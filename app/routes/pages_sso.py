@@ -10,10 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
+from app import i18n
 from app.config import Settings
 from app.db import Database
 from app.deps import SessionDep, SettingsDep
-from app.errors import NotFound
+from app.errors import N_, NotFound
 from app.routes.pages_auth import _safe_next, show_login
 from app.sso import oidc, people
 from app.sso.errors import InvalidLogout, SignOnRefused, SignOnUnavailable
@@ -46,7 +47,8 @@ class SignOnOff(NotFound):
     """A sign-on method this server is not set up for does not exist here (404)."""
 
     code = "sign_on_off"
-    message = "Login via kommunen er ikke slået til her. Log ind med brugernavn og adgangskode."
+    message = N_("Login via kommunen er ikke slået til her. Log ind med brugernavn og "
+                 "adgangskode.")
 
 
 def _oidc_on(settings: SettingsDep) -> None:
@@ -64,7 +66,7 @@ SamlOn = [Depends(_saml_on)]
 
 
 def _refused(request: Request, settings: Settings, error: SignOnRefused) -> Response:
-    response = show_login(request, settings, "/cases", error.message)
+    response = show_login(request, settings, "/cases", i18n.say(error))
     response.status_code = error.status
     return response
 
@@ -241,7 +243,7 @@ def single_logout(request: Request, session: SessionDep, settings: SettingsDep,
     except InvalidLogout as error:
         session.rollback()
         people.logout_refused(session, error, method="saml", why=error.why)
-        return page(request, "auth/logged_out.html", {"error": error.message},
+        return page(request, "auth/logged_out.html", {"error": i18n.say(error)},
                     status_code=error.status)
     people.provider_logged_out(session, method="saml", subject=subject)
     return page(request, "auth/logged_out.html", {"provider_done": True})

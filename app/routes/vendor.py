@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from app.config import ROOT
-from app.errors import NotFound
+from app.errors import N_, NotFound
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,6 +21,6 @@ VENDOR = {
 def vendor_file(name: str) -> FileResponse:
     path = VENDOR.get(name)
     if path is None or not path.exists():
-        raise NotFound("Filen findes ikke (er `npm ci` kørt? `make run` gør det).")
+        raise NotFound(N_("Filen findes ikke (er `npm ci` kørt? `make run` gør det)."))
     return FileResponse(path, media_type="text/javascript",
                         headers={"Cache-Control": "public, max-age=86400"})

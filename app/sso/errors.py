@@ -1,18 +1,16 @@
-"""Why a sign-on is refused: each reason with its own code and a Danish sentence."""
+"""Why a sign-on is refused: each reason with its own code and a Danish sentence.
+
+The sentences are marked for the catalogue; pages and the API say them in the reader's
+language (``app.i18n.say``)."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from app.errors import ServiceError
+from app.errors import N_, ServiceError
 
 __all__ = ["AccountDeactivated", "AssuranceTooLow", "InvalidLogout", "InvalidResponse",
            "NoAccess", "SignOnRefused", "SignOnUnavailable", "UsernameTaken"]
-
-
-def N_(message: str) -> str:
-    """Marks a text for the catalogue (``make messages``); translated where it is shown."""
-    return message
 
 
 class SignOnRefused(ServiceError):
@@ -20,7 +18,7 @@ class SignOnRefused(ServiceError):
 
     status = 403
     code = "sso_refused"
-    message = "Du kunne ikke logges ind."
+    message = N_("Du kunne ikke logges ind.")
 
 
 class InvalidResponse(SignOnRefused):
@@ -28,21 +26,21 @@ class InvalidResponse(SignOnRefused):
 
     status = 401
     code = "sso_invalid_response"
-    message = "Svaret fra kommunens login kunne ikke godkendes. Prøv at logge ind igen."
+    message = N_("Svaret fra kommunens login kunne ikke godkendes. Prøv at logge ind igen.")
     REASONS: ClassVar[dict[str, str]] = {
-        "expired": "Svaret fra kommunens login er udløbet. Prøv at logge ind igen.",
-        "audience": "Svaret fra kommunens login var ikke udstedt til Kuvert og afvises.",
-        "issuer": "Svaret kom ikke fra den login-tjeneste, Kuvert er sat op til, og afvises.",
-        "signature": ("Svarets digitale underskrift passer ikke: det er ændret undervejs "
-                      "og afvises."),
-        "unsigned": "Svaret fra kommunens login var ikke underskrevet og afvises.",
-        "replay": ("Svaret fra kommunens login er allerede brugt én gang og afvises. "
-                   "Log ind igen."),
-        "state": ("Login-forløbet passer ikke sammen (det er allerede brugt eller startet i "
-                  "en anden fane). Log ind igen."),
-        "provider": "Kommunens login afviste login. Prøv igen, eller kontakt din it-afdeling.",
-        "subject": "Kommunens login sendte ikke, hvem du er. Kontakt din it-afdeling.",
-        "username": "Kommunens login sendte intet brugernavn. Kontakt din it-afdeling.",
+        "expired": N_("Svaret fra kommunens login er udløbet. Prøv at logge ind igen."),
+        "audience": N_("Svaret fra kommunens login var ikke udstedt til Kuvert og afvises."),
+        "issuer": N_("Svaret kom ikke fra den login-tjeneste, Kuvert er sat op til, og afvises."),
+        "signature": N_("Svarets digitale underskrift passer ikke: det er ændret undervejs "
+                        "og afvises."),
+        "unsigned": N_("Svaret fra kommunens login var ikke underskrevet og afvises."),
+        "replay": N_("Svaret fra kommunens login er allerede brugt én gang og afvises. "
+                     "Log ind igen."),
+        "state": N_("Login-forløbet passer ikke sammen (det er allerede brugt eller startet i "
+                    "en anden fane). Log ind igen."),
+        "provider": N_("Kommunens login afviste login. Prøv igen, eller kontakt din it-afdeling."),
+        "subject": N_("Kommunens login sendte ikke, hvem du er. Kontakt din it-afdeling."),
+        "username": N_("Kommunens login sendte intet brugernavn. Kontakt din it-afdeling."),
     }
 
     def __init__(self, reason: str = "other", why: str = "") -> None:
@@ -53,31 +51,31 @@ class InvalidResponse(SignOnRefused):
 
 class NoAccess(SignOnRefused):
     code = "sso_no_access"
-    message = ("Du er logget ind hos kommunen, men ikke i en gruppe eller rolle, der giver "
-               "adgang til Kuvert. Kontakt din it-afdeling, hvis du skal have adgang.")
+    message = N_("Du er logget ind hos kommunen, men ikke i en gruppe eller rolle, der giver "
+                 "adgang til Kuvert. Kontakt din it-afdeling, hvis du skal have adgang.")
 
 
 class AssuranceTooLow(SignOnRefused):
     code = "sso_assurance_too_low"
-    message = ("Dit login er ikke sikkert nok: Kuvert kræver sikringsniveau {need} (NSIS), "
-               "men du loggede ind på niveau {got}. Log ind igen med fx MitID.")
+    message = N_("Dit login er ikke sikkert nok: Kuvert kræver sikringsniveau %(need)s (NSIS), "
+                 "men du loggede ind på niveau %(got)s. Log ind igen med fx MitID.")
 
 
 class AccountDeactivated(SignOnRefused):
     code = "sso_account_deactivated"
-    message = "Din bruger er deaktiveret i Kuvert. Kontakt din it-afdeling."
+    message = N_("Din bruger er deaktiveret i Kuvert. Kontakt din it-afdeling.")
 
 
 class UsernameTaken(SignOnRefused):
     code = "sso_username_taken"
-    message = ("Brugernavnet findes allerede som lokal bruger i Kuvert. En administrator skal "
-               "fjerne eller omdøbe den lokale bruger, før du kan logge ind med kommunens login.")
+    message = N_("Brugernavnet findes allerede som lokal bruger i Kuvert. En administrator skal "
+                 "fjerne eller omdøbe den lokale bruger, før du kan logge ind med kommunens login.")
 
 
 class SignOnUnavailable(SignOnRefused):
     status = 503
     code = "sso_unavailable"
-    message = "Kommunens login svarer ikke lige nu. Prøv igen om lidt."
+    message = N_("Kommunens login svarer ikke lige nu. Prøv igen om lidt.")
 
 
 class InvalidLogout(ServiceError):

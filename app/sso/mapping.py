@@ -83,8 +83,8 @@ def _check_assurance(claims: Mapping[str, Any], settings: Settings) -> str:
         return got
     need = _rank(settings.sso_assurance_levels, settings.sso_min_assurance)
     if _rank(settings.sso_assurance_levels, got) < max(need, 0):
-        raise AssuranceTooLow(AssuranceTooLow.message.format(
-            need=settings.sso_min_assurance, got=got or "ukendt"))
+        raise AssuranceTooLow(params={"need": settings.sso_min_assurance,
+                                      "got": got or "ukendt"})
     return got
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.config import Settings
-from app.sso.errors import AssuranceTooLow, InvalidResponse
+from app.i18n import translations
+from app.sso.errors import AssuranceTooLow, InvalidLogout, InvalidResponse
 from app.sso.mapping import identify
 
 RULES = [{"value": "laeser", "team": "A", "role": "reader"},
@@ -45,6 +46,21 @@ def test_identify_refuses_weak_or_missing_assurance(claims: dict[str, str]) -> N
     with pytest.raises(AssuranceTooLow, match="kræver sikringsniveau Substantiel"):
         identify({"preferred_username": "a", "groups": "laeser", **claims},
                  method="oidc", issuer="i", subject="s", settings=config)
+
+
+def test_refusal_reasons_said_in_english() -> None:
+    english = translations("en").gettext
+    for cls in (InvalidResponse, InvalidLogout):
+        for reason in [*cls.REASONS, "other"]:
+            error = cls(reason)
+            assert error.say(english) != error.message, (cls.__name__, reason)
+    config = settings(sso_assurance_attributes=["loa"], sso_min_assurance="Substantiel")
+    with pytest.raises(AssuranceTooLow) as refused:
+        identify({"preferred_username": "a", "groups": "laeser", "loa": "Lav"},
+                 method="oidc", issuer="i", subject="s", settings=config)
+    assert refused.value.code == "sso_assurance_too_low"
+    assert "requires assurance level Substantiel (NSIS)" in refused.value.say(english)
+    assert "at level Lav" in refused.value.say(english)
 
 
 def test_identify_refuses_missing_subject_or_username() -> None:
