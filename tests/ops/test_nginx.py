@@ -11,7 +11,7 @@ import socket
 import ssl
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -113,9 +113,18 @@ def _browser(cert: Path) -> httpx.Client:
     return httpx.Client(transport=transport, timeout=10, trust_env=False)
 
 
-def _access(log: Path) -> list[dict[str, object]]:
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
-    return [line for line in lines if line.get("logger") == "kuvert.access"]
+def _access(log: Path, match: Callable[[dict[str, object]], bool]) -> dict[str, object]:
+    """The server's access-log entry that ``match`` picks: the server writes it once the
+    answer is on its way, so it may land a moment after the client has read the answer."""
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [json.loads(line) for line in log.read_text().splitlines()
+                 if line.startswith("{")]
+        found = [e for e in lines if e.get("logger") == "kuvert.access" and match(e)]
+        if found or time.monotonic() > deadline:
+            assert found, f"no such access-log entry in {log}"
+            return found[0]
+        time.sleep(0.05)
 
 
 def test_login_over_https_through_nginx(nginx_in_front: tuple[str, Path, Path]) -> None:
@@ -142,7 +151,7 @@ def test_login_over_https_through_nginx(nginx_in_front: tuple[str, Path, Path]) 
         cases = browser.get(f"{base}/cases")
         assert cases.status_code == 200 and "anna" in cases.text
         assert cases.headers["x-request-id"] != rid
-    login = next(e for e in _access(log) if e["path"] == "/login" and e["method"] == "POST")
+    login = _access(log, lambda e: e["path"] == "/login" and e["method"] == "POST")
     assert login["request_id"] == rid and login["status"] == 303
     assert login["client"] != "203.0.113.66"
 
@@ -154,5 +163,5 @@ def test_kuvert_sees_the_clients_address_and_https(nginx_in_front: tuple[str, Pa
     base, cert, log = nginx_in_front
     with _browser(cert) as browser:
         rid = browser.get(f"{base}/login").headers["x-request-id"]
-    entry = next(e for e in _access(log) if e["request_id"] == rid)
+    entry = _access(log, lambda e: e["request_id"] == rid)
     assert entry["client"] == CLIENT and entry["scheme"] == "https"
