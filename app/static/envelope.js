@@ -7,17 +7,21 @@
 // undoable, and a refused one is shown in the same conflict box. The forms carry the
 // version the page shows at the moment they are sent.
 //
-// Uses from kuvert.js: announce(), shownVersion(), focus() (the neighbourhood highlight).
+// Uses from kuvert.js: announce(), shownVersion(), focus() (the neighbourhood highlight),
+// toggleOpen() (the meeting drawer).
 "use strict";
 
 (() => {
   const DRAG_PX = 6;          // a press that moves less than this is a click or tap
+  const HOLD_MS = 500;        // a press held this long without moving opens the actor menu
   let picked = [];            // keys of the selected actors, at most two
   let origin = null;          // what had the focus when a tool opened
   let anchor = null;          // what the open tool belongs to: {kind, key} or {kind, a, b}
   let drag = null;            // an actor being dragged
   let swallowClick = false;   // the click that ends a drag is not a click
   let moved = null;           // the actor last moved, to keep the focus on it
+  let hold = null;            // a press on an actor that may become a long-press
+  let quietUntil = 0;         // after a long-press: the browser's late click is not a click
 
   const $ = (id) => document.getElementById(id);
   const tools = () => $("envelope-tools");
@@ -154,7 +158,11 @@
     if (!couple.hidden) {
       couple.querySelector("button").textContent = fill(word("coupleWith"), { label: labelOf(other) });
     }
-    [...tool.querySelectorAll("button")].find((b) => b.offsetParent !== null)?.focus();
+    focusMenu();
+  }
+
+  function focusMenu() {
+    [...$("tool-actor").querySelectorAll("button")].find((b) => b.offsetParent !== null)?.focus();
   }
 
   function openCoupling(a, b, clientX, clientY) {
@@ -337,7 +345,16 @@
     else send(form);
   });
 
+  document.addEventListener("mousedown", (e) => {
+    if (performance.now() < quietUntil && e.target.closest("#envelope svg")) e.preventDefault();
+  }, true);
   document.addEventListener("click", (e) => {
+    if (performance.now() < quietUntil && e.target.closest("#envelope svg")) {
+      quietUntil = 0;
+      e.preventDefault();
+      if (!$("tool-actor").contains(document.activeElement)) focusMenu();
+      return;
+    }
     if (swallowClick) { swallowClick = false; e.preventDefault(); return; }
     const close = e.target.closest("[data-close]");
     if (close) { closeTools(); return; }
@@ -345,6 +362,8 @@
     if (edit && anchor?.kind === "actor") {
       const details = document.querySelector(`#actors details[data-key="${CSS.escape(anchor.key)}"]`);
       closeTools(false);
+      // In meeting mode the lists are a drawer: open it to show the details.
+      if (details && document.body.classList.contains("meeting")) toggleOpen("drawer-toggle", true);
       if (details) { details.open = true; details.scrollIntoView({ block: "nearest" }); details.querySelector("input:not([type=hidden])")?.focus(); }
       return;
     }
@@ -408,10 +427,13 @@
   // pointer events, so mouse, pen and touch.
   document.addEventListener("pointerdown", (e) => {
     const actor = e.target.closest("#envelope g.actor");
-    if (!actor || actor.classList.contains("citizen") || e.button !== 0) return;
+    if (!actor || e.button !== 0) return;
+    startHold(actor, e);
+    if (actor.classList.contains("citizen")) return;
     drag = { key: actor.dataset.key, g: actor, x: e.clientX, y: e.clientY, id: e.pointerId, moving: false };
   });
   document.addEventListener("pointermove", (e) => {
+    if (hold && e.pointerId === hold.id && Math.hypot(e.clientX - hold.x, e.clientY - hold.y) >= DRAG_PX) endHold();
     if (!drag || e.pointerId !== drag.id) return;
     const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
     if (!drag.moving && Math.hypot(dx, dy) < DRAG_PX) return;
@@ -431,6 +453,16 @@
     return g && drag && g !== drag.g ? g : null;
   }
   function endDrag(e, cancelled) {
+    if (hold && e.pointerId === hold.id) {
+      const held = hold.fired;
+      endHold();
+      if (held) { // the menu is open: the release is not a click, a tap or a drop
+        drag = null;
+        // A touch's mouse events and click come a moment after the finger lifts.
+        quietUntil = performance.now() + 400;
+        return;
+      }
+    }
     if (!drag || e.pointerId !== drag.id) return;
     const { g, key, moving } = drag;
     const onto = moving && !cancelled ? actorUnder(e) : null;
@@ -455,6 +487,35 @@
       g.removeAttribute("transform");
     }
   }
+  // Long-press (touch, pen or mouse held still): the actor menu, as a click or Enter
+  // opens it, and nothing else: no drag starts and the release does not act again.
+  function startHold(actor, e) {
+    endHold();
+    hold = { g: actor, x: e.clientX, y: e.clientY, id: e.pointerId, fired: false };
+    hold.timer = setTimeout(() => holdDone(e.clientX, e.clientY), HOLD_MS);
+  }
+  function holdDone(clientX, clientY) {
+    if (!hold || hold.fired || !hold.g.isConnected) { endHold(); return; }
+    hold.fired = true;
+    clearTimeout(hold.timer);
+    const key = hold.g.dataset.key;
+    if (drag) { drag.g.classList.remove("dragging"); drag.g.removeAttribute("transform"); drag = null; }
+    if (!picked.includes(key)) select(key);
+    openActor(key, clientX, clientY);
+  }
+  function endHold() {
+    if (hold) clearTimeout(hold.timer);
+    hold = null;
+  }
+  // A finger or pen held still makes the browser's own long-press (a context menu):
+  // on an actor, that is the actor menu.
+  document.addEventListener("contextmenu", (e) => {
+    if (!e.target.closest("#envelope g.actor")) return;
+    e.preventDefault();
+    if (hold && !hold.fired) holdDone(hold.x, hold.y);
+    // The browser's long-press focuses the actor it is on; the open menu keeps the focus.
+    else if (anchor?.kind === "actor" && !$("tool-actor").hidden) focusMenu();
+  });
   document.addEventListener("pointerup", (e) => endDrag(e, false));
   document.addEventListener("pointercancel", (e) => endDrag(e, true));
 

@@ -318,6 +318,76 @@ def test_by_touch(browser: Browser, shared: Shared) -> None:
     assert (by_key(doc)["laege"]["panel"], by_key(doc)["laege"]["ring"]) == ("netvaerk", 3)
 
 
+def finger_hold(page: Page, at: tuple[float, float], ms: int = 800) -> None:
+    """A finger put down and held still, then lifted (CDP touch events)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart",
+                                          "touchPoints": [{"x": at[0], "y": at[1]}]})
+    page.wait_for_timeout(ms)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_long_press_opens_the_actor_menu(browser: Browser, shared: Shared) -> None:
+    case_id = new_case(shared, [
+        {"key": "laege", "kind": "professional", "label": "Egen læge",
+         "panel": "organisationer", "ring": 2},
+        {"key": "soen", "kind": "network", "label": "Søn", "panel": "netvaerk", "ring": 1}])
+    page = open_case(browser, shared, case_id, viewport={"width": 1024, "height": 768},
+                     has_touch=True)
+    menu = page.locator("#tool-actor")
+    before = centre(actor(page, "laege"))
+
+    # A finger held still on the doctor: the menu, and nothing else (no drag, no move,
+    # no second toggle of the selection when the finger lifts).
+    finger_hold(page, centre(actor(page, "laege")))
+    expect(menu).to_be_visible()
+    expect(page.locator("#tool-actor-title")).to_have_text("Egen læge")
+    page.wait_for_timeout(500)  # the browser's late mouse events and click are past
+    expect(page.locator("#tool-coordinator button")).to_be_focused()
+    expect(actor(page, "laege")).to_have_attribute("aria-pressed", "true")
+    assert actor(page, "laege").get_attribute("transform") is None
+    assert max(abs(a - b) for a, b in zip(centre(actor(page, "laege")), before)) < 1
+    page.wait_for_timeout(300)
+    expect(menu).to_be_visible()
+    assert version(shared, case_id) == 1
+    menu.get_by_role("button", name="Gør til koordinator").tap()
+    settle(page, 2)
+
+    # A finger held on the son, then remove from the menu, and undo.
+    finger_hold(page, centre(actor(page, "soen")))
+    expect(menu).to_be_visible()
+    expect(page.locator("#tool-actor-title")).to_have_text("Søn")
+    menu.get_by_role("button", name="Fjern").tap()
+    settle(page, 3)
+    expect(actor(page, "soen")).to_have_count(0)
+    page.locator("#tool-undo").get_by_role("button", name="Fortryd").tap()
+    settle(page, 4)
+    expect(actor(page, "soen")).to_have_count(1)
+
+    # A finger that moves before the time is a drag, not a long-press.
+    x, y = spot(page, shared, case_id, "netvaerk", 3)
+    finger_drag(page, centre(actor(page, "soen")), (x, y))
+    settle(page, 5)
+    expect(menu).to_be_hidden()
+
+    # The mouse held still does the same, and the click that ends it does nothing more.
+    page.mouse.move(*centre(actor(page, "laege")))
+    page.mouse.down()
+    page.wait_for_timeout(700)
+    expect(menu).to_be_visible()
+    page.mouse.up()
+    expect(menu).to_be_visible()
+    expect(actor(page, "laege")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#tool-actor [data-edit]")).to_be_visible()
+    expect(page.locator("#tool-coordinator button")).to_be_focused()
+    assert version(shared, case_id) == 5
+
+    doc = stored(shared, case_id)
+    assert doc["coordinator"] == "laege"
+    assert (by_key(doc)["soen"]["panel"], by_key(doc)["soen"]["ring"]) == ("netvaerk", 3)
+    assert by_key(doc)["laege"]["panel"] == "organisationer"
+
+
 def test_tools_are_accessible(browser: Browser, shared: Shared) -> None:
     case_id = new_case(shared, [
         {"key": "a1", "kind": "professional", "label": "Sagsbehandler"},
