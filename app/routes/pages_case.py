@@ -27,6 +27,7 @@ from app.config import Settings
 from app.deps import CaseId, SessionDep, SettingsDep
 from app.edits import Edit
 from app.errors import ServiceError, StaleVersion
+from app.graph import meaning
 from app.graph.analyse import analyse
 from app.graph.classify import classify
 from app.graph.document import GraphDocument
@@ -67,7 +68,10 @@ def _context(session: Session, settings: Settings, case: m.Case, doc: GraphDocum
         "warnings": list(zip(analysis.warnings,
                              diagram.warning_texts(analysis, labels, lang), strict=True)),
         "events": events,
-        "catalogue": _catalogue(session),
+        "catalogue": (catalogue := _catalogue(session)),
+        # What picking a name fills in (sector, kind, panel): the add forms read it.
+        "hints": {name: meaning.hint(name)
+                  for name in catalogue["profession"] + catalogue["organisation"]},
         "viewers": live.hub.viewers(case.id),
         **extra,
     }

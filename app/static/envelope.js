@@ -21,6 +21,8 @@
   let swallowClick = false;   // the click that ends a drag is not a click
   let moved = null;           // the actor last moved, to keep the focus on it
   let hold = null;            // a press on an actor that may become a long-press
+  let chosen = new Set();     // the add form's fields the person set (not the catalogue)
+  let addPlace = null;        // where the add form was opened: panel and ring
   let quietUntil = 0;         // after a long-press: the browser's late click is not a click
 
   const $ = (id) => document.getElementById(id);
@@ -140,6 +142,8 @@
 
   function openAdd(placeHere, clientX, clientY) {
     const tool = openTool("tool-add", clientX, clientY, { kind: "add" });
+    chosen = new Set();
+    addPlace = placeHere;
     tool.querySelector("[name=panel]").value = placeHere.panel;
     tool.querySelector("[name=ring]").value = String(placeHere.ring);
     tool.querySelector("[name=label]").focus();
@@ -218,6 +222,49 @@
     form.querySelector("[name=ring]").value = String(ring);
     send(form, { key });
   }
+
+  // --- the catalogue in the add form ------------------------------------------------------
+
+  // A profession or organisation picked from the catalogue fills in sector, type and
+  // panel, unless the person has set that field: what each name tells is the server's
+  // (app/graph/meaning.py), on the datalists' options. The organisation decides before
+  // the profession, as it does for the placement on the server.
+  function catalogueHint(input) {
+    const list = input.list;
+    const folded = input.value.trim().toLowerCase();
+    const option = list && folded
+      ? [...list.options].find((o) => o.value.toLowerCase() === folded) : null;
+    return option ? { ...option.dataset } : {};
+  }
+
+  function fillFromCatalogue(form) {
+    const hint = { ...catalogueHint(form.querySelector("[name=profession]")),
+                   ...catalogueHint(form.querySelector("[name=organisation]")) };
+    const said = [];
+    for (const name of ["sector", "kind", "panel"]) {
+      const field = form.querySelector(`[name=${name}]`);
+      const value = hint[name];
+      if (!value || chosen.has(name) || field.value === value) continue;
+      if (field.tagName === "SELECT") {
+        const option = [...field.options].find((o) => o.value === value);
+        if (!option) continue;
+        field.value = value;
+        said.push(option.textContent);
+      } else {
+        field.value = value;
+        said.push(value);
+      }
+    }
+    if (said.length) announce(fill(word("filled"), { what: said.join(", ") }));
+  }
+
+  document.addEventListener("input", (e) => {
+    const form = e.target.closest?.("#tool-add");
+    if (!form) return;
+    const name = e.target.name;
+    if (name === "profession" || name === "organisation") fillFromCatalogue(form);
+    else if (["sector", "kind", "panel"].includes(name)) chosen.add(name);
+  });
 
   // --- selection ------------------------------------------------------------------------
 
@@ -302,7 +349,10 @@
     }
     if (status !== 200) return; // the conflict box or the problems say why; the tool stays
     if (form.id === "tool-add") {
-      for (const name of ["label", "profession", "organisation"]) form.querySelector(`[name=${name}]`).value = "";
+      for (const name of ["label", "profession", "organisation", "sector"]) form.querySelector(`[name=${name}]`).value = "";
+      chosen.delete("sector");
+      // The next one goes where the form was opened, unless the person chose a panel.
+      if (addPlace && !chosen.has("panel")) form.querySelector("[name=panel]").value = addPlace.panel;
       form.querySelector("[name=label]").focus();
     } else if (form.id === "tool-couple") {
       const { a, b, point } = anchor || {};

@@ -346,7 +346,7 @@ def test_long_press_opens_the_actor_menu(browser: Browser, shared: Shared) -> No
     expect(page.locator("#tool-coordinator button")).to_be_focused()
     expect(actor(page, "laege")).to_have_attribute("aria-pressed", "true")
     assert actor(page, "laege").get_attribute("transform") is None
-    assert max(abs(a - b) for a, b in zip(centre(actor(page, "laege")), before)) < 1
+    assert max(abs(a - b) for a, b in zip(centre(actor(page, "laege")), before, strict=True)) < 1
     page.wait_for_timeout(300)
     expect(menu).to_be_visible()
     assert version(shared, case_id) == 1
@@ -386,6 +386,63 @@ def test_long_press_opens_the_actor_menu(browser: Browser, shared: Shared) -> No
     assert doc["coordinator"] == "laege"
     assert (by_key(doc)["soen"]["panel"], by_key(doc)["soen"]["ring"]) == ("netvaerk", 3)
     assert by_key(doc)["laege"]["panel"] == "organisationer"
+
+
+def test_add_in_place_from_the_catalogue(browser: Browser, shared: Shared) -> None:
+    case_id = new_case(shared, [
+        {"key": "a1", "kind": "network", "label": "Søster", "panel": "netvaerk", "ring": 2}])
+    page = open_case(browser, shared, case_id, viewport=VIEWPORT)
+    keys = page.keyboard
+    # The catalogue is offered as type-ahead on both fields.
+    for field, names in (("#tool-add-profession", "#professions option"),
+                         ("#tool-add-organisation", "#organisations option")):
+        listed = page.locator(field).get_attribute("list")
+        assert listed and page.locator(f"#{listed} option").count() > 10
+        assert page.locator(names).count() > 10
+    expect(page.locator('#professions option[value="Egen læge"]')).to_have_attribute(
+        "data-panel", "organisationer")
+
+    # By keyboard alone: `a` on the sister opens the form in the network panel; the
+    # profession picked from the catalogue fills in sector, type and panel.
+    actor(page, "a1").focus()
+    keys.press("a")
+    expect(page.locator("#tool-add-panel")).to_have_value("netvaerk")
+    keys.type("Dr. Holm")
+    keys.press("Tab")  # Type
+    keys.press("Tab")  # Faggruppe
+    expect(page.locator("#tool-add-profession")).to_be_focused()
+    keys.type("Egen læge")
+    expect(page.locator("#tool-add-sector")).to_have_value("sundhed")
+    expect(page.locator("#tool-add-kind")).to_have_value("professional")
+    expect(page.locator("#tool-add-panel")).to_have_value("organisationer")
+    expect(page.locator("#announce")).to_contain_text("Udfyldt fra kataloget")
+    keys.press("Enter")
+    settle(page, 2)
+    # The form stays open, back in its own panel, the catalogue's sector gone.
+    expect(page.locator("#tool-add-label")).to_be_focused()
+    expect(page.locator("#tool-add-panel")).to_have_value("netvaerk")
+    expect(page.locator("#tool-add-sector")).to_have_value("")
+
+    # A panel the person chose stays: the organisation's meaning does not move it.
+    keys.type("Gældsrådgiver")
+    page.locator("#tool-add-panel").focus()
+    page.locator("#tool-add-panel").select_option("afdelinger")
+    page.locator("#tool-add-organisation").focus()
+    keys.type("Forening")
+    expect(page.locator("#tool-add-kind")).to_have_value("volunteer")
+    expect(page.locator("#tool-add-sector")).to_have_value("civilsamfund")
+    expect(page.locator("#tool-add-panel")).to_have_value("afdelinger")
+    keys.press("Enter")
+    settle(page, 3)
+
+    actors = by_key(stored(shared, case_id))
+    assert actors["dr.-holm"] == {"key": "dr.-holm", "kind": "professional", "label": "Dr. Holm",
+                                 "profession": "Egen læge", "sector": "sundhed",
+                                 "panel": "organisationer", "ring": 2}
+    assert actors["gældsrådgiver"] == {"key": "gældsrådgiver", "kind": "volunteer",
+                                      "label": "Gældsrådgiver", "sector": "civilsamfund",
+                                      "organisation": "Forening", "panel": "afdelinger",
+                                      "ring": 2}
 
 
 def test_tools_are_accessible(browser: Browser, shared: Shared) -> None:
