@@ -32,6 +32,7 @@ from app.graph.analyse import analyse
 from app.graph.classify import classify
 from app.graph.document import GraphDocument
 from app.graph.edit import ACTOR_FIELDS
+from app.graph.svg import legend_samples
 from app.graph.errors import N_, DocumentInvalid, Problem
 from app.web import CsrfLoginDep, LoginDep, fragment, page
 
@@ -98,7 +99,9 @@ def show_meeting(request: Request, session: SessionDep, settings: SettingsDep, l
     """Meeting mode: the same page, full screen, large type, driven by the keyboard."""
     case, doc = cases.read_document(session, login.principal, case_id)
     return page(request, "cases/show.html",
-                _context(session, settings, case, doc, meeting=True), login=login)
+                _context(session, settings, case, doc, meeting=True,
+                         legend={k: Markup(v) for k, v in legend_samples().items()}),
+                login=login)
 
 
 @router.get("/cases/{case_id}/workspace")

@@ -470,9 +470,21 @@ MEASURE = """() => {
   const labels = [...document.querySelectorAll('#envelope g.actor:not(.citizen) text')]
     .map((t) => t.getBoundingClientRect().height);
   const root = document.scrollingElement;
+  // The legend (meeting mode crops it out of the drawing): whole on the screen, in large
+  // type, clear of the drawing and of what stands above it in the left column.
+  const legend = document.querySelector('#meeting-legend').getBoundingClientRect();
+  const above = [...document.querySelectorAll('.case-head, #prototype, .meeting-bar')]
+    .map((el) => el.getBoundingClientRect().bottom);
+  const rows = [...document.querySelectorAll('#meeting-legend li')];
   return {width: env.width / innerWidth, height: env.height / innerHeight,
           label: Math.min(...labels), scrolls: root.scrollHeight > innerHeight
-          || root.scrollWidth > innerWidth};
+          || root.scrollWidth > innerWidth,
+          legend: {rows: rows.length, text: Math.min(...rows.map((li) => {
+                     const r = document.createRange(); r.selectNodeContents(li);
+                     return parseFloat(getComputedStyle(li).fontSize); })),
+                   inside: legend.top >= 0 && legend.bottom <= innerHeight
+                     && legend.left >= 0 && legend.right <= innerWidth,
+                   clear: legend.right <= env.left && Math.max(...above) <= legend.top}};
 }"""
 
 
@@ -497,6 +509,9 @@ def test_meeting_mode_fills_the_screen(browser: Browser, shared: Shared) -> None
             figures[f"{n} actors {size[0]}x{size[1]}"] = got
             assert max(got["width"], got["height"]) >= 0.85, got
             assert not got["scrolls"], got
+            assert got["legend"]["rows"] == 5 and got["legend"]["inside"], got
+            assert got["legend"]["clear"] and got["legend"]["text"] >= 18, got
+            expect(page.locator("#meeting-legend")).to_contain_text("skal etableres")
             # The lists are a drawer, closed until asked for.
             expect(page.locator("#side")).to_be_hidden()
             expect(page.locator("#prototype")).to_be_visible()
@@ -512,7 +527,8 @@ def test_meeting_mode_fills_the_screen(browser: Browser, shared: Shared) -> None
     print("MEETING", figures)
     (artifact_path("meeting-mode-figures.txt")).write_text(
         "\n".join(f"{k}: envelope {v['width']:.0%} of width, {v['height']:.0%} of height, "
-                  f"smallest label {v['label']:.1f} px" for k, v in figures.items()) + "\n")
+                  f"smallest label {v['label']:.1f} px, legend text {v['legend']['text']:.0f} px"
+                  for k, v in figures.items()) + "\n")
     for key, got in figures.items():
         if key.endswith("1920x1080"):
             assert got["label"] >= 19, (key, got)
