@@ -162,9 +162,10 @@ def test_by_mouse(browser: Browser, shared: Shared) -> None:
                              "panel": "netvaerk", "ring": 2}
     assert actors["veninde"] == {"key": "veninde", "kind": "network", "label": "Veninde",
                                  "panel": "civilsamfund", "ring": 3}
+    # "Psykolog" is in the catalogue: its sector came with it.
     assert actors["psykolog"] == {"key": "psykolog", "kind": "professional",
                                   "label": "Psykolog", "profession": "Psykolog",
-                                  "organisation": "Privat praksis",
+                                  "sector": "sundhed", "organisation": "Privat praksis",
                                   "panel": "organisationer", "ring": 1}
     assert doc["coordinator"] == "psykolog"
     assert doc["couplings"] == [{"source": "søn", "target": "lene", "state": "strained",
