@@ -557,14 +557,20 @@
     if (hold) clearTimeout(hold.timer);
     hold = null;
   }
-  // A finger or pen held still makes the browser's own long-press (a context menu):
-  // on an actor, that is the actor menu.
+  // A finger or pen held still makes the browser's own long-press (a context menu), and
+  // so does the right mouse button: on an actor, that is the actor menu.
   document.addEventListener("contextmenu", (e) => {
-    if (!e.target.closest("#envelope g.actor")) return;
+    const actor = e.target.closest("#envelope g.actor");
+    if (!actor) return;
     e.preventDefault();
+    const key = actor.dataset.key;
     if (hold && !hold.fired) holdDone(hold.x, hold.y);
     // The browser's long-press focuses the actor it is on; the open menu keeps the focus.
-    else if (anchor?.kind === "actor" && !$("tool-actor").hidden) focusMenu();
+    else if (anchor?.kind === "actor" && anchor.key === key && !$("tool-actor").hidden) focusMenu();
+    else if (!hold) {
+      if (!picked.includes(key)) select(key);
+      openActor(key, e.clientX, e.clientY);
+    }
   });
   document.addEventListener("pointerup", (e) => endDrag(e, false));
   document.addEventListener("pointercancel", (e) => endDrag(e, true));

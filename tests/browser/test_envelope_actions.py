@@ -383,6 +383,27 @@ def test_long_press_opens_the_actor_menu(browser: Browser, shared: Shared) -> No
     expect(page.locator("#tool-coordinator button")).to_be_focused()
     assert version(shared, case_id) == 5
 
+    page.keyboard.press("Escape")
+
+    # A pen held still on the citizen: her menu (no coordinator, no remove for her).
+    cdp = page.context.new_cdp_session(page)
+    x, y = centre(actor(page, "lene"))
+    pen = {"x": x, "y": y, "button": "left", "pointerType": "pen", "clickCount": 1}
+    cdp.send("Input.dispatchMouseEvent", {"type": "mousePressed", **pen})
+    page.wait_for_timeout(700)
+    expect(menu).to_be_visible()
+    expect(page.locator("#tool-actor-title")).to_have_text("Lene")
+    cdp.send("Input.dispatchMouseEvent", {"type": "mouseReleased", **pen})
+    # The doctor is still picked, so the first button couples the two.
+    expect(page.locator("#tool-couple button")).to_be_focused()
+    expect(page.locator("#tool-coordinator")).to_be_hidden()
+    page.keyboard.press("Escape")
+    # The right mouse button opens the menu too, instead of the browser's.
+    actor(page, "soen").click(button="right")
+    expect(menu).to_be_visible()
+    expect(page.locator("#tool-actor-title")).to_have_text("Søn")
+    assert version(shared, case_id) == 5
+
     doc = stored(shared, case_id)
     assert doc["coordinator"] == "laege"
     assert (by_key(doc)["soen"]["panel"], by_key(doc)["soen"]["ring"]) == ("netvaerk", 3)
