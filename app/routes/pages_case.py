@@ -32,8 +32,8 @@ from app.graph.analyse import analyse
 from app.graph.classify import classify
 from app.graph.document import GraphDocument
 from app.graph.edit import ACTOR_FIELDS
-from app.graph.svg import legend_samples
 from app.graph.errors import N_, DocumentInvalid, Problem
+from app.graph.svg import legend_samples
 from app.web import CsrfLoginDep, LoginDep, fragment, page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
