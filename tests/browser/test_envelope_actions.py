@@ -495,15 +495,16 @@ MEASURE = """() => {
   // The legend (meeting mode crops it out of the drawing): whole on the screen, in large
   // type, clear of the drawing and of what stands above it in the left column.
   const legend = document.querySelector('#meeting-legend').getBoundingClientRect();
-  const above = [...document.querySelectorAll('.case-head, #prototype, .meeting-bar, #central-warning')]
+  const above = [...document.querySelectorAll(
+      '.case-head, #prototype, .meeting-bar, #central-warning')]
     .map((el) => el.getBoundingClientRect().bottom);
   const rows = [...document.querySelectorAll('#meeting-legend li')];
   return {width: env.width / innerWidth, height: env.height / innerHeight,
           label: Math.min(...labels), scrolls: root.scrollHeight > innerHeight
           || root.scrollWidth > innerWidth,
-          legend: {rows: rows.length, text: Math.min(...rows.map((li) => {
-                     const r = document.createRange(); r.selectNodeContents(li);
-                     return parseFloat(getComputedStyle(li).fontSize); })),
+          legend: {rows: rows.length,
+                   text: Math.min(...rows.map(
+                     (li) => parseFloat(getComputedStyle(li).fontSize))),
                    inside: legend.top >= 0 && legend.bottom <= innerHeight
                      && legend.left >= 0 && legend.right <= innerWidth,
                    clear: legend.right <= env.left && Math.max(...above) <= legend.top}};
