@@ -526,7 +526,7 @@ def test_meeting_mode_fills_the_screen(browser: Browser, shared: Shared) -> None
                            [{"source": "a1", "target": "a2", "state": "needed"},
                             {"source": "a1", "target": "lene", "state": "established"},
                             {"source": "a2", "target": "lene", "state": "established"}])
-        for size in ((1920, 1080), (1280, 720)):
+        for size in ((1920, 1080), (1280, 720), (1536, 864), (1366, 768)):
             page = open_case(browser, shared, case_id,
                              viewport={"width": size[0], "height": size[1]})
             page.goto(f"/cases/{case_id}/meeting")
