@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NAMES", "WORDS", "fold", "panel_by_meaning"]
+__all__ = ["NAMES", "SECTOR_WORDS", "WORDS", "fold", "hint", "kind_by_meaning",
+           "panel_by_meaning", "sector_by_meaning"]
 
 _AFD, _ORG, _CIV, _NET = "afdelinger", "organisationer", "civilsamfund", "netvaerk"
 
@@ -115,3 +116,81 @@ def panel_by_meaning(*texts: str | None) -> str | None:
             if not found.isdisjoint(telling):
                 return panel
     return None
+
+
+#: Word stems that name a sector (the catalogue's sectors), checked in this order: the
+#: first sector with a word that starts with one of its stems wins.
+SECTOR_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("civilsamfund", ("frivillig", "forening", "opgang")),
+    ("sundhed", ("læge", "sundhed", "sygepleje", "hjemmesygepleje", "psykiat", "psykolog",
+                 "hospital", "sygehus", "region", "fysioterap", "jordemoder", "hjemmepleje",
+                 "tandlæge")),
+    ("uddannelse", ("uu-vejleder", "uddannelse", "ppr", "lærer", "pædagog", "skole")),
+    ("beskæftigelse", ("job", "virksomhed", "arbejdsgiver", "a-kasse")),
+    ("social", ("sagsbehandler", "socialrådgiver", "social", "myndighed", "støttekontakt",
+                "familie", "visitator", "misbrug", "rusmiddel", "mentor", "kriminalforsorg",
+                "udbetaling", "gældsrådgiv", "borgerservice", "indgang")),
+)
+
+
+def sector_by_meaning(*texts: str | None) -> str | None:
+    """The sector the first telling text points to, or None if none tells.
+
+    Examples
+    --------
+    >>> sector_by_meaning("Egen læge"), sector_by_meaning("Virksomhedskonsulent")
+    ('sundhed', 'beskæftigelse')
+    >>> sector_by_meaning("Gældsrådgiver"), sector_by_meaning(None, "Forening")
+    ('social', 'civilsamfund')
+    >>> sector_by_meaning("Tolk") is None
+    True
+    """
+    for text in texts:
+        if not text:
+            continue
+        words = _WORD.findall(fold(text))
+        for sector, stems in SECTOR_WORDS:
+            if any(w.startswith(stem) for w in words for stem in stems):
+                return sector
+    return None
+
+
+def kind_by_meaning(*texts: str | None) -> str | None:
+    """``volunteer`` when the first telling text is of volunteers, ``professional`` when
+    it names a trade or a public or private organisation, else None.
+
+    Examples
+    --------
+    >>> kind_by_meaning("Frivillig"), kind_by_meaning("Forening")
+    ('volunteer', 'volunteer')
+    >>> kind_by_meaning("Psykolog"), kind_by_meaning("Lægepraksis (egen læge)")
+    ('professional', 'professional')
+    """
+    for text in texts:
+        if not text:
+            continue
+        folded = fold(text)
+        if folded in ("frivillig", "forening", "frivillig organisation", "opgang til opgang"):
+            return "volunteer"
+        return "professional"
+    return None
+
+
+def hint(name: str) -> dict[str, str]:
+    """What a catalogue name (a profession or an organisation) tells about an actor:
+    its ``sector``, ``kind`` and ``panel``, where the name tells it.
+
+    The add form fills these in when a caseworker picks the name.
+
+    Examples
+    --------
+    >>> hint("Egen læge")
+    {'sector': 'sundhed', 'kind': 'professional', 'panel': 'organisationer'}
+    >>> hint("Forening")
+    {'sector': 'civilsamfund', 'kind': 'volunteer', 'panel': 'civilsamfund'}
+    >>> hint("Tolk")
+    {'kind': 'professional'}
+    """
+    found = {"sector": sector_by_meaning(name), "kind": kind_by_meaning(name),
+             "panel": panel_by_meaning(name)}
+    return {k: v for k, v in found.items() if v}

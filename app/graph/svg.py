@@ -29,7 +29,8 @@ from app.graph.layout import (
 )
 from app.graph.route import Route, route_couplings
 
-__all__ = ["FONT_FAMILY", "PROTOTYPE_NAMES", "STATE_NAMES", "render_svg", "render_template"]
+__all__ = ["FONT_FAMILY", "PROTOTYPE_NAMES", "STATE_NAMES", "legend_samples", "render_svg",
+           "render_template"]
 
 FONT_FAMILY = "DejaVu Sans, Arial, Helvetica, sans-serif"
 
@@ -470,6 +471,32 @@ def _legend(out: list[str], lang: str, *, coordinator: bool, blank: bool) -> Non
     row(f'<line x1="4" y1="{_n(y)}" x2="50" y2="{_n(y)}" stroke="#8a96a3" stroke-width="1.2" '
         'stroke-dasharray="3 5"/>', "grænse mellem bånd" if lang == "da"
         else "boundary between bands")
+
+
+def legend_samples() -> dict[str, str]:
+    """The legend's marks as small standalone SVGs (54 × 20), drawn as the diagram
+    draws them: one per coupling state, then ``coordinator`` (the box) and
+    ``coord_couplings`` (the halo). For a legend outside the drawing, as in meeting mode.
+
+    Examples
+    --------
+    >>> samples = legend_samples()
+    >>> list(samples)
+    ['established', 'needed', 'weak', 'strained', 'coordinator', 'coord_couplings']
+    >>> samples["needed"].startswith('<svg viewBox="0 0 54 20"')
+    True
+    """
+    line = Route("", "", ((4, 10), (50, 10)))
+    marks = {state: _stroke(state, line) for state in _STATE_ORDER}
+    marks["coordinator"] = (
+        f'<rect x="4" y="1.5" width="46" height="17" rx="5" fill="#fff7dc" '
+        f'stroke="{_CITIZEN_FILL}" stroke-width="3"/><text x="27" y="13.5" font-size="10" '
+        'text-anchor="middle" fill="#7a4b00">★</text>')
+    marks["coord_couplings"] = (
+        f'<line x1="4" y1="10" x2="50" y2="10" stroke="{_HALO}" stroke-width="10" '
+        f'stroke-linecap="round" stroke-opacity="0.55"/>{_stroke("established", line, 0.8)}')
+    return {k: f'<svg viewBox="0 0 54 20" width="54" height="20" aria-hidden="true" '
+               f'focusable="false">{v}</svg>' for k, v in marks.items()}
 
 
 def _page(lay: Layout, lang: str, title: str, desc: str, header: tuple[str, str, str],

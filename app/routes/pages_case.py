@@ -27,11 +27,13 @@ from app.config import Settings
 from app.deps import CaseId, SessionDep, SettingsDep
 from app.edits import Edit
 from app.errors import ServiceError, StaleVersion
+from app.graph import meaning
 from app.graph.analyse import analyse
 from app.graph.classify import classify
 from app.graph.document import GraphDocument
 from app.graph.edit import ACTOR_FIELDS
 from app.graph.errors import N_, DocumentInvalid, Problem
+from app.graph.svg import legend_samples
 from app.web import CsrfLoginDep, LoginDep, fragment, page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
@@ -67,7 +69,10 @@ def _context(session: Session, settings: Settings, case: m.Case, doc: GraphDocum
         "warnings": list(zip(analysis.warnings,
                              diagram.warning_texts(analysis, labels, lang), strict=True)),
         "events": events,
-        "catalogue": _catalogue(session),
+        "catalogue": (catalogue := _catalogue(session)),
+        # What picking a name fills in (sector, kind, panel): the add forms read it.
+        "hints": {name: meaning.hint(name)
+                  for name in catalogue["profession"] + catalogue["organisation"]},
         "viewers": live.hub.viewers(case.id),
         **extra,
     }
@@ -94,7 +99,9 @@ def show_meeting(request: Request, session: SessionDep, settings: SettingsDep, l
     """Meeting mode: the same page, full screen, large type, driven by the keyboard."""
     case, doc = cases.read_document(session, login.principal, case_id)
     return page(request, "cases/show.html",
-                _context(session, settings, case, doc, meeting=True), login=login)
+                _context(session, settings, case, doc, meeting=True,
+                         legend={k: Markup(v) for k, v in legend_samples().items()}),
+                login=login)
 
 
 @router.get("/cases/{case_id}/workspace")

@@ -7,17 +7,23 @@
 // undoable, and a refused one is shown in the same conflict box. The forms carry the
 // version the page shows at the moment they are sent.
 //
-// Uses from kuvert.js: announce(), shownVersion(), focus() (the neighbourhood highlight).
+// Uses from kuvert.js: announce(), shownVersion(), focus() (the neighbourhood highlight),
+// toggleOpen() (the meeting drawer).
 "use strict";
 
 (() => {
   const DRAG_PX = 6;          // a press that moves less than this is a click or tap
+  const HOLD_MS = 500;        // a press held this long without moving opens the actor menu
   let picked = [];            // keys of the selected actors, at most two
   let origin = null;          // what had the focus when a tool opened
   let anchor = null;          // what the open tool belongs to: {kind, key} or {kind, a, b}
   let drag = null;            // an actor being dragged
   let swallowClick = false;   // the click that ends a drag is not a click
   let moved = null;           // the actor last moved, to keep the focus on it
+  let hold = null;            // a press on an actor that may become a long-press
+  let chosen = new Set();     // the add form's fields the person set (not the catalogue)
+  let addPlace = null;        // where the add form was opened: panel and ring
+  let quietUntil = 0;         // after a long-press: the browser's late click is not a click
 
   const $ = (id) => document.getElementById(id);
   const tools = () => $("envelope-tools");
@@ -136,6 +142,8 @@
 
   function openAdd(placeHere, clientX, clientY) {
     const tool = openTool("tool-add", clientX, clientY, { kind: "add" });
+    chosen = new Set();
+    addPlace = placeHere;
     tool.querySelector("[name=panel]").value = placeHere.panel;
     tool.querySelector("[name=ring]").value = String(placeHere.ring);
     tool.querySelector("[name=label]").focus();
@@ -154,7 +162,11 @@
     if (!couple.hidden) {
       couple.querySelector("button").textContent = fill(word("coupleWith"), { label: labelOf(other) });
     }
-    [...tool.querySelectorAll("button")].find((b) => b.offsetParent !== null)?.focus();
+    focusMenu();
+  }
+
+  function focusMenu() {
+    [...$("tool-actor").querySelectorAll("button")].find((b) => b.offsetParent !== null)?.focus();
   }
 
   function openCoupling(a, b, clientX, clientY) {
@@ -210,6 +222,49 @@
     form.querySelector("[name=ring]").value = String(ring);
     send(form, { key });
   }
+
+  // --- the catalogue in the add form ------------------------------------------------------
+
+  // A profession or organisation picked from the catalogue fills in sector, type and
+  // panel, unless the person has set that field: what each name tells is the server's
+  // (app/graph/meaning.py), on the datalists' options. The organisation decides before
+  // the profession, as it does for the placement on the server.
+  function catalogueHint(input) {
+    const list = input.list;
+    const folded = input.value.trim().toLowerCase();
+    const option = list && folded
+      ? [...list.options].find((o) => o.value.toLowerCase() === folded) : null;
+    return option ? { ...option.dataset } : {};
+  }
+
+  function fillFromCatalogue(form) {
+    const hint = { ...catalogueHint(form.querySelector("[name=profession]")),
+                   ...catalogueHint(form.querySelector("[name=organisation]")) };
+    const said = [];
+    for (const name of ["sector", "kind", "panel"]) {
+      const field = form.querySelector(`[name=${name}]`);
+      const value = hint[name];
+      if (!value || chosen.has(name) || field.value === value) continue;
+      if (field.tagName === "SELECT") {
+        const option = [...field.options].find((o) => o.value === value);
+        if (!option) continue;
+        field.value = value;
+        said.push(option.textContent);
+      } else {
+        field.value = value;
+        said.push(value);
+      }
+    }
+    if (said.length) announce(fill(word("filled"), { what: said.join(", ") }));
+  }
+
+  document.addEventListener("input", (e) => {
+    const form = e.target.closest?.("#tool-add");
+    if (!form) return;
+    const name = e.target.name;
+    if (name === "profession" || name === "organisation") fillFromCatalogue(form);
+    else if (["sector", "kind", "panel"].includes(name)) chosen.add(name);
+  });
 
   // --- selection ------------------------------------------------------------------------
 
@@ -294,7 +349,10 @@
     }
     if (status !== 200) return; // the conflict box or the problems say why; the tool stays
     if (form.id === "tool-add") {
-      for (const name of ["label", "profession", "organisation"]) form.querySelector(`[name=${name}]`).value = "";
+      for (const name of ["label", "profession", "organisation", "sector"]) form.querySelector(`[name=${name}]`).value = "";
+      chosen.delete("sector");
+      // The next one goes where the form was opened, unless the person chose a panel.
+      if (addPlace && !chosen.has("panel")) form.querySelector("[name=panel]").value = addPlace.panel;
       form.querySelector("[name=label]").focus();
     } else if (form.id === "tool-couple") {
       const { a, b, point } = anchor || {};
@@ -337,7 +395,16 @@
     else send(form);
   });
 
+  document.addEventListener("mousedown", (e) => {
+    if (performance.now() < quietUntil && e.target.closest("#envelope svg")) e.preventDefault();
+  }, true);
   document.addEventListener("click", (e) => {
+    if (performance.now() < quietUntil && e.target.closest("#envelope svg")) {
+      quietUntil = 0;
+      e.preventDefault();
+      if (!$("tool-actor").contains(document.activeElement)) focusMenu();
+      return;
+    }
     if (swallowClick) { swallowClick = false; e.preventDefault(); return; }
     const close = e.target.closest("[data-close]");
     if (close) { closeTools(); return; }
@@ -345,6 +412,8 @@
     if (edit && anchor?.kind === "actor") {
       const details = document.querySelector(`#actors details[data-key="${CSS.escape(anchor.key)}"]`);
       closeTools(false);
+      // In meeting mode the lists are a drawer: open it to show the details.
+      if (details && document.body.classList.contains("meeting")) toggleOpen("drawer-toggle", true);
       if (details) { details.open = true; details.scrollIntoView({ block: "nearest" }); details.querySelector("input:not([type=hidden])")?.focus(); }
       return;
     }
@@ -408,10 +477,13 @@
   // pointer events, so mouse, pen and touch.
   document.addEventListener("pointerdown", (e) => {
     const actor = e.target.closest("#envelope g.actor");
-    if (!actor || actor.classList.contains("citizen") || e.button !== 0) return;
+    if (!actor || e.button !== 0) return;
+    startHold(actor, e);
+    if (actor.classList.contains("citizen")) return;
     drag = { key: actor.dataset.key, g: actor, x: e.clientX, y: e.clientY, id: e.pointerId, moving: false };
   });
   document.addEventListener("pointermove", (e) => {
+    if (hold && e.pointerId === hold.id && Math.hypot(e.clientX - hold.x, e.clientY - hold.y) >= DRAG_PX) endHold();
     if (!drag || e.pointerId !== drag.id) return;
     const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
     if (!drag.moving && Math.hypot(dx, dy) < DRAG_PX) return;
@@ -431,6 +503,16 @@
     return g && drag && g !== drag.g ? g : null;
   }
   function endDrag(e, cancelled) {
+    if (hold && e.pointerId === hold.id) {
+      const held = hold.fired;
+      endHold();
+      if (held) { // the menu is open: the release is not a click, a tap or a drop
+        drag = null;
+        // A touch's mouse events and click come a moment after the finger lifts.
+        quietUntil = performance.now() + 400;
+        return;
+      }
+    }
     if (!drag || e.pointerId !== drag.id) return;
     const { g, key, moving } = drag;
     const onto = moving && !cancelled ? actorUnder(e) : null;
@@ -455,6 +537,41 @@
       g.removeAttribute("transform");
     }
   }
+  // Long-press (touch, pen or mouse held still): the actor menu, as a click or Enter
+  // opens it, and nothing else: no drag starts and the release does not act again.
+  function startHold(actor, e) {
+    endHold();
+    hold = { g: actor, x: e.clientX, y: e.clientY, id: e.pointerId, fired: false };
+    hold.timer = setTimeout(() => holdDone(e.clientX, e.clientY), HOLD_MS);
+  }
+  function holdDone(clientX, clientY) {
+    if (!hold || hold.fired || !hold.g.isConnected) { endHold(); return; }
+    hold.fired = true;
+    clearTimeout(hold.timer);
+    const key = hold.g.dataset.key;
+    if (drag) { drag.g.classList.remove("dragging"); drag.g.removeAttribute("transform"); drag = null; }
+    if (!picked.includes(key)) select(key);
+    openActor(key, clientX, clientY);
+  }
+  function endHold() {
+    if (hold) clearTimeout(hold.timer);
+    hold = null;
+  }
+  // A finger or pen held still makes the browser's own long-press (a context menu), and
+  // so does the right mouse button: on an actor, that is the actor menu.
+  document.addEventListener("contextmenu", (e) => {
+    const actor = e.target.closest("#envelope g.actor");
+    if (!actor) return;
+    e.preventDefault();
+    const key = actor.dataset.key;
+    if (hold && !hold.fired) holdDone(hold.x, hold.y);
+    // The browser's long-press focuses the actor it is on; the open menu keeps the focus.
+    else if (anchor?.kind === "actor" && anchor.key === key && !$("tool-actor").hidden) focusMenu();
+    else if (!hold) {
+      if (!picked.includes(key)) select(key);
+      openActor(key, e.clientX, e.clientY);
+    }
+  });
   document.addEventListener("pointerup", (e) => endDrag(e, false));
   document.addEventListener("pointercancel", (e) => endDrag(e, true));
 

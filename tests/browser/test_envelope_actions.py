@@ -162,9 +162,10 @@ def test_by_mouse(browser: Browser, shared: Shared) -> None:
                              "panel": "netvaerk", "ring": 2}
     assert actors["veninde"] == {"key": "veninde", "kind": "network", "label": "Veninde",
                                  "panel": "civilsamfund", "ring": 3}
+    # "Psykolog" is in the catalogue: its sector came with it.
     assert actors["psykolog"] == {"key": "psykolog", "kind": "professional",
                                   "label": "Psykolog", "profession": "Psykolog",
-                                  "organisation": "Privat praksis",
+                                  "sector": "sundhed", "organisation": "Privat praksis",
                                   "panel": "organisationer", "ring": 1}
     assert doc["coordinator"] == "psykolog"
     assert doc["couplings"] == [{"source": "søn", "target": "lene", "state": "strained",
@@ -318,6 +319,154 @@ def test_by_touch(browser: Browser, shared: Shared) -> None:
     assert (by_key(doc)["laege"]["panel"], by_key(doc)["laege"]["ring"]) == ("netvaerk", 3)
 
 
+def finger_hold(page: Page, at: tuple[float, float], ms: int = 800) -> None:
+    """A finger put down and held still, then lifted (CDP touch events)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart",
+                                          "touchPoints": [{"x": at[0], "y": at[1]}]})
+    page.wait_for_timeout(ms)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_long_press_opens_the_actor_menu(browser: Browser, shared: Shared) -> None:
+    case_id = new_case(shared, [
+        {"key": "laege", "kind": "professional", "label": "Egen læge",
+         "panel": "organisationer", "ring": 2},
+        {"key": "soen", "kind": "network", "label": "Søn", "panel": "netvaerk", "ring": 1}])
+    page = open_case(browser, shared, case_id, viewport={"width": 1024, "height": 768},
+                     has_touch=True)
+    menu = page.locator("#tool-actor")
+    before = centre(actor(page, "laege"))
+
+    # A finger held still on the doctor: the menu, and nothing else (no drag, no move,
+    # no second toggle of the selection when the finger lifts).
+    finger_hold(page, centre(actor(page, "laege")))
+    expect(menu).to_be_visible()
+    expect(page.locator("#tool-actor-title")).to_have_text("Egen læge")
+    page.wait_for_timeout(500)  # the browser's late mouse events and click are past
+    expect(page.locator("#tool-coordinator button")).to_be_focused()
+    expect(actor(page, "laege")).to_have_attribute("aria-pressed", "true")
+    assert actor(page, "laege").get_attribute("transform") is None
+    assert max(abs(a - b) for a, b in zip(centre(actor(page, "laege")), before, strict=True)) < 1
+    page.wait_for_timeout(300)
+    expect(menu).to_be_visible()
+    assert version(shared, case_id) == 1
+    menu.get_by_role("button", name="Gør til koordinator").tap()
+    settle(page, 2)
+
+    # A finger held on the son, then remove from the menu, and undo.
+    finger_hold(page, centre(actor(page, "soen")))
+    expect(menu).to_be_visible()
+    expect(page.locator("#tool-actor-title")).to_have_text("Søn")
+    menu.get_by_role("button", name="Fjern").tap()
+    settle(page, 3)
+    expect(actor(page, "soen")).to_have_count(0)
+    page.locator("#tool-undo").get_by_role("button", name="Fortryd").tap()
+    settle(page, 4)
+    expect(actor(page, "soen")).to_have_count(1)
+
+    # A finger that moves before the time is a drag, not a long-press.
+    x, y = spot(page, shared, case_id, "netvaerk", 3)
+    finger_drag(page, centre(actor(page, "soen")), (x, y))
+    settle(page, 5)
+    expect(menu).to_be_hidden()
+
+    # The mouse held still does the same, and the click that ends it does nothing more.
+    page.mouse.move(*centre(actor(page, "laege")))
+    page.mouse.down()
+    page.wait_for_timeout(700)
+    expect(menu).to_be_visible()
+    page.mouse.up()
+    expect(menu).to_be_visible()
+    expect(actor(page, "laege")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#tool-actor [data-edit]")).to_be_visible()
+    expect(page.locator("#tool-coordinator button")).to_be_focused()
+    assert version(shared, case_id) == 5
+
+    page.keyboard.press("Escape")
+
+    # A pen held still on the citizen: her menu (no coordinator, no remove for her).
+    cdp = page.context.new_cdp_session(page)
+    x, y = centre(actor(page, "lene"))
+    pen = {"x": x, "y": y, "button": "left", "pointerType": "pen", "clickCount": 1}
+    cdp.send("Input.dispatchMouseEvent", {"type": "mousePressed", **pen})
+    page.wait_for_timeout(700)
+    expect(menu).to_be_visible()
+    expect(page.locator("#tool-actor-title")).to_have_text("Lene")
+    cdp.send("Input.dispatchMouseEvent", {"type": "mouseReleased", **pen})
+    # The doctor is still picked, so the first button couples the two.
+    expect(page.locator("#tool-couple button")).to_be_focused()
+    expect(page.locator("#tool-coordinator")).to_be_hidden()
+    page.keyboard.press("Escape")
+    # The right mouse button opens the menu too, instead of the browser's.
+    actor(page, "soen").click(button="right")
+    expect(menu).to_be_visible()
+    expect(page.locator("#tool-actor-title")).to_have_text("Søn")
+    assert version(shared, case_id) == 5
+
+    doc = stored(shared, case_id)
+    assert doc["coordinator"] == "laege"
+    assert (by_key(doc)["soen"]["panel"], by_key(doc)["soen"]["ring"]) == ("netvaerk", 3)
+    assert by_key(doc)["laege"]["panel"] == "organisationer"
+
+
+def test_add_in_place_from_the_catalogue(browser: Browser, shared: Shared) -> None:
+    case_id = new_case(shared, [
+        {"key": "a1", "kind": "network", "label": "Søster", "panel": "netvaerk", "ring": 2}])
+    page = open_case(browser, shared, case_id, viewport=VIEWPORT)
+    keys = page.keyboard
+    # The catalogue is offered as type-ahead on both fields.
+    for field, names in (("#tool-add-profession", "#professions option"),
+                         ("#tool-add-organisation", "#organisations option")):
+        listed = page.locator(field).get_attribute("list")
+        assert listed and page.locator(f"#{listed} option").count() > 10
+        assert page.locator(names).count() > 10
+    expect(page.locator('#professions option[value="Egen læge"]')).to_have_attribute(
+        "data-panel", "organisationer")
+
+    # By keyboard alone: `a` on the sister opens the form in the network panel; the
+    # profession picked from the catalogue fills in sector, type and panel.
+    actor(page, "a1").focus()
+    keys.press("a")
+    expect(page.locator("#tool-add-panel")).to_have_value("netvaerk")
+    keys.type("Dr. Holm")
+    keys.press("Tab")  # Type
+    keys.press("Tab")  # Faggruppe
+    expect(page.locator("#tool-add-profession")).to_be_focused()
+    keys.type("Egen læge")
+    expect(page.locator("#tool-add-sector")).to_have_value("sundhed")
+    expect(page.locator("#tool-add-kind")).to_have_value("professional")
+    expect(page.locator("#tool-add-panel")).to_have_value("organisationer")
+    expect(page.locator("#announce")).to_contain_text("Udfyldt fra kataloget")
+    keys.press("Enter")
+    settle(page, 2)
+    # The form stays open, back in its own panel, the catalogue's sector gone.
+    expect(page.locator("#tool-add-label")).to_be_focused()
+    expect(page.locator("#tool-add-panel")).to_have_value("netvaerk")
+    expect(page.locator("#tool-add-sector")).to_have_value("")
+
+    # A panel the person chose stays: the organisation's meaning does not move it.
+    keys.type("Gældsrådgiver")
+    page.locator("#tool-add-panel").focus()
+    page.locator("#tool-add-panel").select_option("afdelinger")
+    page.locator("#tool-add-organisation").focus()
+    keys.type("Forening")
+    expect(page.locator("#tool-add-kind")).to_have_value("volunteer")
+    expect(page.locator("#tool-add-sector")).to_have_value("civilsamfund")
+    expect(page.locator("#tool-add-panel")).to_have_value("afdelinger")
+    keys.press("Enter")
+    settle(page, 3)
+
+    actors = by_key(stored(shared, case_id))
+    assert actors["dr.-holm"] == {"key": "dr.-holm", "kind": "professional", "label": "Dr. Holm",
+                                 "profession": "Egen læge", "sector": "sundhed",
+                                 "panel": "organisationer", "ring": 2}
+    assert actors["gældsrådgiver"] == {"key": "gældsrådgiver", "kind": "volunteer",
+                                      "label": "Gældsrådgiver", "sector": "civilsamfund",
+                                      "organisation": "Forening", "panel": "afdelinger",
+                                      "ring": 2}
+
+
 def test_tools_are_accessible(browser: Browser, shared: Shared) -> None:
     case_id = new_case(shared, [
         {"key": "a1", "kind": "professional", "label": "Sagsbehandler"},
@@ -343,9 +492,22 @@ MEASURE = """() => {
   const labels = [...document.querySelectorAll('#envelope g.actor:not(.citizen) text')]
     .map((t) => t.getBoundingClientRect().height);
   const root = document.scrollingElement;
+  // The legend (meeting mode crops it out of the drawing): whole on the screen, in large
+  // type, clear of the drawing and of what stands above it in the left column.
+  const legend = document.querySelector('#meeting-legend').getBoundingClientRect();
+  const above = [...document.querySelectorAll(
+      '.case-head, #prototype, .meeting-bar, #central-warning')]
+    .map((el) => el.getBoundingClientRect().bottom);
+  const rows = [...document.querySelectorAll('#meeting-legend li')];
   return {width: env.width / innerWidth, height: env.height / innerHeight,
           label: Math.min(...labels), scrolls: root.scrollHeight > innerHeight
-          || root.scrollWidth > innerWidth};
+          || root.scrollWidth > innerWidth,
+          legend: {rows: rows.length,
+                   text: Math.min(...rows.map(
+                     (li) => parseFloat(getComputedStyle(li).fontSize))),
+                   inside: legend.top >= 0 && legend.bottom <= innerHeight
+                     && legend.left >= 0 && legend.right <= innerWidth,
+                   clear: legend.right <= env.left && Math.max(...above) <= legend.top}};
 }"""
 
 
@@ -358,18 +520,27 @@ def many_actors(n: int) -> list[dict[str, Any]]:
 def test_meeting_mode_fills_the_screen(browser: Browser, shared: Shared) -> None:
     figures = {}
     for n in (10, 30):
+        # Only the citizen links a1 and a2, who must couple: the main warning shows too,
+        # so the left column is as full as it gets.
         case_id = new_case(shared, many_actors(n),
-                           [{"source": "a1", "target": "a2", "state": "needed"}])
-        for size in ((1920, 1080), (1280, 720)):
+                           [{"source": "a1", "target": "a2", "state": "needed"},
+                            {"source": "a1", "target": "lene", "state": "established"},
+                            {"source": "a2", "target": "lene", "state": "established"}])
+        for size in ((1920, 1080), (1280, 720), (1536, 864), (1366, 768)):
             page = open_case(browser, shared, case_id,
                              viewport={"width": size[0], "height": size[1]})
             page.goto(f"/cases/{case_id}/meeting")
             page.wait_for_function(
                 "() => document.querySelector('#envelope svg')?.dataset.tools")
             got = page.evaluate(MEASURE)
+            page.screenshot(path=str(artifact_path(f"meeting-{n}-{size[0]}.png")))
             figures[f"{n} actors {size[0]}x{size[1]}"] = got
             assert max(got["width"], got["height"]) >= 0.85, got
             assert not got["scrolls"], got
+            assert got["legend"]["rows"] == 5 and got["legend"]["inside"], got
+            assert got["legend"]["clear"] and got["legend"]["text"] >= 16, got
+            expect(page.locator("#meeting-legend")).to_contain_text("skal etableres")
+            expect(page.locator("#central-warning")).to_be_visible()
             # The lists are a drawer, closed until asked for.
             expect(page.locator("#side")).to_be_hidden()
             expect(page.locator("#prototype")).to_be_visible()
@@ -385,7 +556,8 @@ def test_meeting_mode_fills_the_screen(browser: Browser, shared: Shared) -> None
     print("MEETING", figures)
     (artifact_path("meeting-mode-figures.txt")).write_text(
         "\n".join(f"{k}: envelope {v['width']:.0%} of width, {v['height']:.0%} of height, "
-                  f"smallest label {v['label']:.1f} px" for k, v in figures.items()) + "\n")
+                  f"smallest label {v['label']:.1f} px, legend text {v['legend']['text']:.0f} px"
+                  for k, v in figures.items()) + "\n")
     for key, got in figures.items():
         if key.endswith("1920x1080"):
             assert got["label"] >= 19, (key, got)
