@@ -23,9 +23,9 @@ from app.graph.analyse import WARNING_CODES, Analysis, analyse
 from app.graph.classify import Classification, Thresholds, classify
 from app.graph.document import GraphDocument
 from app.graph.layout import layout_document
-from app.graph.pdf import MARGIN, PAPER_SIZES, Section, svg_to_pdf
+from app.graph.pdf import HEADING_HEIGHT, MARGIN, PAPER_SIZES, Section, svg_to_pdf
 from app.graph.pseudonym import pseudonymise
-from app.graph.svg import render_svg, render_template
+from app.graph.svg import Frame, legend_svg, render_svg, render_template, title_lines
 from app.i18n import translations
 
 Lang = Literal["da", "en"]
@@ -131,17 +131,17 @@ def draw_stored(key: Hashable, doc: GraphDocument, settings: Settings, *, lang: 
 
 def envelope_svg(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
                  on: date | None = None, pseudonymised: bool = False,
-                 label_scale: float = 1.0) -> str:
-    """The envelope of ``doc``; drawn once per content, language, date, thresholds and
-    label scale."""
+                 label_scale: float = 1.0, frame: Frame = "page") -> str:
+    """The envelope of ``doc``; drawn once per content, language, date, thresholds,
+    label scale and frame."""
     digest = hashlib.blake2b(doc.model_dump_json().encode(), digest_size=20).digest()
-    key: _SvgKey = (digest, lang, on, pseudonymised, settings.thresholds, label_scale)
+    key: _SvgKey = (digest, lang, on, pseudonymised, settings.thresholds, label_scale, frame)
     svg = _svg_cache.get(key)
     if svg is None:
         shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
         prototype = classify(doc, settings.thresholds).prototype
         svg = render_svg(shown, prototype=prototype, lang=lang, on=on,
-                         label_scale=label_scale)
+                         label_scale=label_scale, frame=frame)
         _svg_cache.put(key, svg)
     return svg
 
@@ -152,15 +152,18 @@ MM = 72 / 25.4
 #: The smallest actor label on paper, in points (issue 12: A4, ≥ 8 pt).
 MIN_PRINT_LABEL_PT = 8.0
 #: Where the print page (templates/cases/print.html, app/static/print.css) draws the
-#: envelope on A4 landscape: 277 × 165 mm, in points; the PDF uses its whole page.
-PRINT_PAGE_BOX = (277 * MM, 165 * MM)
+#: envelope on A4 landscape: 277 × 172 mm, in points, under a two-line heading; the PDF
+#: uses its whole page under its heading. On paper the envelope is drawn alone (its
+#: title block is that heading, its legend is printed on page two), so it has the page's
+#: whole width.
+PRINT_PAGE_BOX = (277 * MM, 172 * MM)
 _SIZE = re.compile(r'<svg [^>]*?width="([\d.]+)" height="([\d.]+)"')
 
 
 def label_points(doc: GraphDocument, box: tuple[float, float], label_scale: float = 1.0) -> float:
     """The smallest actor label of ``doc``'s envelope, in points, when the drawing is
     fitted into ``box`` (width, height in points), as print and the PDF fit it."""
-    svg = render_svg(doc, label_scale=label_scale)
+    svg = render_svg(doc, label_scale=label_scale, frame="envelope")
     found = _SIZE.search(svg)
     assert found is not None  # the renderer always sizes its drawing
     width, height = (float(v) for v in found.groups())
@@ -208,11 +211,25 @@ _label_scales: _SvgCache[float] = _SvgCache(size=256)
 
 def print_svg(doc: GraphDocument, settings: Settings, box: tuple[float, float], *,
               lang: Lang = "da", on: date | None = None, pseudonymised: bool = False) -> str:
-    """The envelope for paper: as :func:`envelope_svg`, with labels scaled so that the
+    """The envelope for paper: as :func:`envelope_svg` without the title block and the
+    legend (:func:`print_heading`, :func:`print_legend`), with labels scaled so that the
     smallest prints at :data:`MIN_PRINT_LABEL_PT` in ``box`` where the network allows."""
     shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
     return envelope_svg(doc, settings, lang=lang, on=on, pseudonymised=pseudonymised,
-                        label_scale=print_label_scale(shown, box))
+                        label_scale=print_label_scale(shown, box), frame="envelope")
+
+
+def print_heading(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
+                  on: date | None = None, pseudonymised: bool = False) -> tuple[str, str]:
+    """The title block of :func:`print_svg`'s envelope as two lines of text."""
+    shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
+    return title_lines(shown, prototype=classify(doc, settings.thresholds).prototype,
+                       lang=lang, on=on)
+
+
+def print_legend(doc: GraphDocument, *, lang: Lang = "da") -> str:
+    """The legend of :func:`print_svg`'s envelope, as an SVG of its own."""
+    return legend_svg(lang=lang, coordinator=doc.coordinator is not None)
 
 
 def reason_texts(classification: Classification, lang: Lang = "da") -> list[str]:
@@ -258,10 +275,13 @@ def envelope_pdf(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
     """The envelope on page one, with labels of at least 8 pt on A4 where the network
     allows, then the classification's reasons and the warnings."""
     width, height = PAPER_SIZES[paper]
-    svg = print_svg(doc, settings, (width - 2 * MARGIN, height - 2 * MARGIN), lang=lang, on=on,
-                    pseudonymised=pseudonymised)
+    svg = print_svg(doc, settings, (width - 2 * MARGIN, height - 2 * MARGIN - HEADING_HEIGHT),
+                    lang=lang, on=on, pseudonymised=pseudonymised)
     title = prepare(doc, pseudonymised=pseudonymised, lang=lang).label
     return svg_to_pdf(svg, paper=paper, title=title,
+                      heading=print_heading(doc, settings, lang=lang, on=on,
+                                            pseudonymised=pseudonymised),
+                      legend=print_legend(doc, lang=lang),
                       sections=report_sections(doc, settings, lang=lang,
                                                pseudonymised=pseudonymised))
 

@@ -41,7 +41,7 @@ from svglib.svglib import SvgRenderer, load_svg_file
 
 from app.graph.errors import GraphError
 
-__all__ = ["MARGIN", "PAPER_SIZES", "PdfFailed", "Section", "svg_to_pdf"]
+__all__ = ["HEADING_HEIGHT", "MARGIN", "PAPER_SIZES", "PdfFailed", "Section", "svg_to_pdf"]
 
 #: Page sizes in points, landscape (width, height).
 PAPER_SIZES: dict[str, tuple[float, float]] = {
@@ -51,6 +51,14 @@ PAPER_SIZES: dict[str, tuple[float, float]] = {
 
 #: Blank border around the drawing, in points (1 cm): inside what most printers reach.
 MARGIN = 10 * mm
+
+#: The heading over page one's drawing: title and the line under it (font, size), and the
+#: height of the strip they take above the drawing.
+TITLE_FONT = ("Helvetica-Bold", 13.0)
+SUBTITLE_FONT = ("Helvetica", 9.0)
+HEADING_HEIGHT = 32.0
+#: The legend on page two, drawn at this many points per SVG unit.
+LEGEND_SCALE = 0.75
 
 # svglib warns about every SVG feature it skips (CSS it does not know, unknown
 # attributes); for our own renderer's output that is noise in the server log.
@@ -101,9 +109,16 @@ def svg_to_pdf(
     paper: Literal["a4", "a3"] = "a4",
     title: str | None = None,
     sections: Sequence[Section] = (),
+    heading: tuple[str, str] | None = None,
+    legend: str | None = None,
 ) -> bytes:
     """Our SVG as a landscape PDF: page one the drawing, scaled to fit the paper with a
     margin; then ``sections`` (headings with their paragraphs), if any.
+
+    ``heading`` (a title and a line under it) is printed at the top of page one and the
+    drawing fits below it; ``legend``, an SVG, is drawn at the top of the text pages
+    (the envelope for paper leaves both out of its drawing, so that it gets the whole
+    page's width).
 
     The drawing keeps its proportions and is centred; a small drawing is
     enlarged to fill the page, since the envelope is meant to be read on the
@@ -127,6 +142,49 @@ def svg_to_pdf(
     >>> pdf[:5], pdf == svg_to_pdf(svg, title="Claus, 22")
     (b'%PDF-', True)
     """
+    drawing = _drawing(svg)
+    legend_drawing = _drawing(legend) if legend is not None else None
+    page_width, page_height = PAPER_SIZES[paper]
+    buffer = io.BytesIO()
+    if not sections:
+        canvas = Canvas(buffer, pagesize=(page_width, page_height), invariant=1)
+        canvas.setCreator("Kuvert")
+        canvas.setAuthor("Kuvert")
+        if title is not None:
+            canvas.setTitle(title)
+        _draw_page_one(canvas, drawing, page_width, page_height, heading)
+        canvas.showPage()
+        canvas.save()
+        return buffer.getvalue()
+
+    # Page one holds the envelope alone; the text flows over the pages after it, and a
+    # heading always goes to the next page with its first paragraph (keepWithNext).
+    def envelope_page(canvas: Canvas, _doc: Any) -> None:
+        _draw_page_one(canvas, drawing, page_width, page_height, heading)
+
+    def frame() -> Frame:
+        return Frame(MARGIN, MARGIN, page_width - 2 * MARGIN, page_height - 2 * MARGIN)
+
+    doc = BaseDocTemplate(buffer, pagesize=(page_width, page_height), invariant=1,
+                          title=title or "", author="Kuvert", creator="Kuvert")
+    doc.addPageTemplates([PageTemplate("envelope", frames=[frame()], onPage=envelope_page),
+                          PageTemplate("text", frames=[frame()])])
+    story: list[Flowable] = [Spacer(1, 1), NextPageTemplate("text"), PageBreak()]
+    if legend_drawing is not None:
+        legend_drawing.scale(LEGEND_SCALE, LEGEND_SCALE)  # its 13-unit text at ≈ 10 pt
+        legend_drawing.width *= LEGEND_SCALE
+        legend_drawing.height *= LEGEND_SCALE
+        legend_drawing.hAlign = "LEFT"
+        story += [legend_drawing, Spacer(1, 8)]
+    for section in sections:
+        story.append(Paragraph(escape(section.heading), HEADING))
+        story += [Paragraph(escape(p), BODY, bulletText="–") for p in section.paragraphs]
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _drawing(svg: str) -> Drawing:
+    """``svg`` read by svglib; PdfFailed if it is not an SVG it can draw."""
     source = io.BytesIO(svg.encode("utf-8"))
     root = load_svg_file(source)
     if root is None or not str(root.tag).endswith("}svg"):
@@ -141,46 +199,34 @@ def svg_to_pdf(
     if drawing is None or not drawing.width or not drawing.height:
         raise PdfFailed("Tegningen har ingen størrelse, så der kan ikke laves en PDF.")
 
-    page_width, page_height = PAPER_SIZES[paper]
-    buffer = io.BytesIO()
-    if not sections:
-        canvas = Canvas(buffer, pagesize=(page_width, page_height), invariant=1)
-        canvas.setCreator("Kuvert")
-        canvas.setAuthor("Kuvert")
-        if title is not None:
-            canvas.setTitle(title)
-        _draw_fitted(canvas, drawing, page_width, page_height)
-        canvas.showPage()
-        canvas.save()
-        return buffer.getvalue()
+    return drawing
 
-    # Page one holds the envelope alone; the text flows over the pages after it, and a
-    # heading always goes to the next page with its first paragraph (keepWithNext).
-    def envelope_page(canvas: Canvas, _doc: Any) -> None:
-        _draw_fitted(canvas, drawing, page_width, page_height)
 
-    def frame() -> Frame:
-        return Frame(MARGIN, MARGIN, page_width - 2 * MARGIN, page_height - 2 * MARGIN)
-
-    doc = BaseDocTemplate(buffer, pagesize=(page_width, page_height), invariant=1,
-                          title=title or "", author="Kuvert", creator="Kuvert")
-    doc.addPageTemplates([PageTemplate("envelope", frames=[frame()], onPage=envelope_page),
-                          PageTemplate("text", frames=[frame()])])
-    story: list[Flowable] = [Spacer(1, 1), NextPageTemplate("text"), PageBreak()]
-    for section in sections:
-        story.append(Paragraph(escape(section.heading), HEADING))
-        story += [Paragraph(escape(p), BODY, bulletText="–") for p in section.paragraphs]
-    doc.build(story)
-    return buffer.getvalue()
+def _draw_page_one(canvas: Canvas, drawing: Drawing, page_width: float, page_height: float,
+                   heading: tuple[str, str] | None) -> None:
+    """``heading`` at the top inside the margin, the drawing fitted into what is left."""
+    top = 0.0
+    if heading is not None:
+        title, line = heading
+        canvas.setFont(TITLE_FONT[0], TITLE_FONT[1])
+        canvas.drawString(MARGIN, page_height - MARGIN - TITLE_FONT[1], title)
+        canvas.setFont(SUBTITLE_FONT[0], SUBTITLE_FONT[1])
+        canvas.setFillColorRGB(0.3, 0.36, 0.41)
+        canvas.drawString(MARGIN, page_height - MARGIN - TITLE_FONT[1] - 4 - SUBTITLE_FONT[1],
+                          line)
+        canvas.setFillColorRGB(0, 0, 0)
+        top = HEADING_HEIGHT
+    _draw_fitted(canvas, drawing, page_width, page_height, top)
 
 
 def _draw_fitted(canvas: Canvas, drawing: Drawing, page_width: float,
-                 page_height: float) -> None:
-    """The drawing at the largest uniform scale that fits inside the margins, centred."""
+                 page_height: float, top: float = 0.0) -> None:
+    """The drawing at the largest uniform scale that fits inside the margins, below a
+    strip of ``top`` points, centred."""
     scale = min((page_width - 2 * MARGIN) / drawing.width,
-                (page_height - 2 * MARGIN) / drawing.height)
+                (page_height - 2 * MARGIN - top) / drawing.height)
     x = (page_width - drawing.width * scale) / 2
-    y = (page_height - drawing.height * scale) / 2
+    y = (page_height - top - drawing.height * scale) / 2
     canvas.saveState()
     canvas.translate(x, y)
     canvas.scale(scale, scale)

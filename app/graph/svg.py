@@ -29,7 +29,8 @@ from app.graph.layout import (
 )
 from app.graph.route import Route, route_couplings
 
-__all__ = ["FONT_FAMILY", "PROTOTYPE_NAMES", "STATE_NAMES", "legend_samples", "render_svg",
+__all__ = ["FONT_FAMILY", "PROTOTYPE_NAMES", "STATE_NAMES", "Frame", "legend_samples",
+           "legend_svg", "render_svg", "title_lines",
            "render_template"]
 
 FONT_FAMILY = "DejaVu Sans, Arial, Helvetica, sans-serif"
@@ -107,6 +108,11 @@ _CITIZEN_FILL = "#243b55"
 _LEGEND_W = 270.0
 _HEADER_H = 72.0
 _MARGIN = 24.0
+#: The margin round an envelope drawn alone (``frame="envelope"``): room for its border.
+_ENVELOPE_MARGIN = 6.0
+#: What :func:`render_svg` draws: the whole page (title block, envelope, legend) or, for
+#: paper, the envelope alone.
+Frame = Literal["page", "envelope"]
 _INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -423,8 +429,9 @@ def _header(out: list[str], title: str, subtitle: str, badge: str, width: float)
                    f'text-anchor="middle" fill="#5a3500">{_t(badge)}</text></g>')
 
 
-def _legend(out: list[str], lang: str, *, coordinator: bool, blank: bool) -> None:
-    """Every mark the diagram can show, in base units; scaled with the envelope."""
+def _legend(out: list[str], lang: str, *, coordinator: bool, blank: bool) -> float:
+    """Every mark the diagram can show, in base units; scaled with the envelope.
+    Returns the height it takes."""
     w = _WORDS[lang]
     out.append(f'<text x="0" y="16" font-size="16" font-weight="bold" fill="{_INK}">'
                f'{_t(w["legend"])}</text>')
@@ -471,6 +478,7 @@ def _legend(out: list[str], lang: str, *, coordinator: bool, blank: bool) -> Non
     row(f'<line x1="4" y1="{_n(y)}" x2="50" y2="{_n(y)}" stroke="#8a96a3" stroke-width="1.2" '
         'stroke-dasharray="3 5"/>', "grænse mellem bånd" if lang == "da"
         else "boundary between bands")
+    return y - 10
 
 
 def legend_samples() -> dict[str, str]:
@@ -500,11 +508,17 @@ def legend_samples() -> dict[str, str]:
 
 
 def _page(lay: Layout, lang: str, title: str, desc: str, header: tuple[str, str, str],
-          body: list[str], *, coordinator: bool, blank: bool, id_prefix: str) -> str:
+          body: list[str], *, coordinator: bool, blank: bool, id_prefix: str,
+          frame: Frame = "page") -> str:
     u = lay.height / 760.0  # fixed parts grow with the envelope so they keep proportion
-    m = _MARGIN * u
-    width = m + lay.width + m + _LEGEND_W * u + m
-    height = m + _HEADER_H * u + lay.height + m
+    if frame == "envelope":  # paper: the envelope alone, title and legend printed apart
+        m = _ENVELOPE_MARGIN * u
+        header_h, legend_w = 0.0, -m
+    else:
+        m = _MARGIN * u
+        header_h, legend_w = _HEADER_H * u, _LEGEND_W * u
+    width = m + lay.width + m + legend_w + m
+    height = m + header_h + lay.height + m
     tid, did = f"{id_prefix}kuvert-title", f"{id_prefix}kuvert-desc"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(width)} {_n(height)}" '
@@ -514,19 +528,43 @@ def _page(lay: Layout, lang: str, title: str, desc: str, header: tuple[str, str,
         f'<title id="{tid}">{_t(title)}</title>',
         f'<desc id="{did}">{_t(desc)}</desc>',
         f'<rect width="{_n(width)}" height="{_n(height)}" fill="#fff"/>',
-        f'<g class="title-block" transform="translate({_n(m)} {_n(m)}) scale({u:.4f})">',
     ]
-    _header(out, *header, (width - 2 * m) / u)
-    out.append("</g>")
-    out.append(f'<g class="envelope" transform="translate({_n(m)} {_n(m + _HEADER_H * u)})" '
+    if frame == "page":
+        out.append(f'<g class="title-block" transform="translate({_n(m)} {_n(m)}) '
+                   f'scale({u:.4f})">')
+        _header(out, *header, (width - 2 * m) / u)
+        out.append("</g>")
+    out.append(f'<g class="envelope" transform="translate({_n(m)} {_n(m + header_h)})" '
                'text-anchor="middle">')
     out.extend(body)
     out.append("</g>")
-    out.append(f'<g class="legend" transform="translate({_n(2 * m + lay.width)} '
-               f'{_n(m + _HEADER_H * u)}) scale({u:.4f})">')
-    _legend(out, lang, coordinator=coordinator, blank=blank)
-    out.append("</g></svg>\n")
+    if frame == "page":
+        out.append(f'<g class="legend" transform="translate({_n(2 * m + lay.width)} '
+                   f'{_n(m + header_h)}) scale({u:.4f})">')
+        _legend(out, lang, coordinator=coordinator, blank=blank)
+        out.append("</g>")
+    out.append("</svg>\n")
     return "\n".join(out)
+
+
+def legend_svg(*, lang: str = "da", coordinator: bool = True) -> str:
+    """The diagram's legend alone, as a standalone SVG in base units: for paper, where
+    the envelope is drawn with ``frame="envelope"`` and the legend printed after it.
+
+    Examples
+    --------
+    >>> svg = legend_svg()
+    >>> svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and "Signaturforklaring" in svg
+    True
+    """
+    lang = _lang(lang)
+    body: list[str] = []
+    height = _legend(body, lang, coordinator=coordinator, blank=False)
+    w = _WORDS[lang]
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(_LEGEND_W)} '
+            f'{_n(height)}" width="{_n(_LEGEND_W)}" height="{_n(height)}" role="img" '
+            f'aria-label={_a(w["legend"])} lang="{lang}" class="kuvert-legend" '
+            f'font-family="{FONT_FAMILY}">\n' + "\n".join(body) + "\n</svg>\n")
 
 
 # ------------------------------------------------------------------------ public
@@ -534,7 +572,7 @@ def _page(lay: Layout, lang: str, title: str, desc: str, header: tuple[str, str,
 
 def render_svg(doc: GraphDocument, *, prototype: int | None = None, lang: str = "da",
                on: date | None = None, panels: Sequence[PanelSpec] = DEFAULT_PANELS,
-               id_prefix: str = "", label_scale: float = 1.0) -> str:
+               id_prefix: str = "", label_scale: float = 1.0, frame: Frame = "page") -> str:
     """Draw ``doc`` as an envelope diagram: panels, rings, couplings, legend, title.
 
     Parameters
@@ -555,6 +593,10 @@ def render_svg(doc: GraphDocument, *, prototype: int | None = None, lang: str = 
         Prepended to every id, for pages that inline two diagrams (before/after).
     label_scale : float
         Larger actor labels (print); passed to the layout, 1 on screen.
+    frame : {"page", "envelope"}
+        ``"page"`` draws the title block above the envelope and the legend beside it;
+        ``"envelope"`` the envelope alone (paper, where the page has the whole sheet's
+        width for it and prints :func:`title_lines` and :func:`legend_svg` apart).
 
     Returns
     -------
@@ -581,11 +623,7 @@ def render_svg(doc: GraphDocument, *, prototype: int | None = None, lang: str = 
     desc = w["desc"].format(label=doc.label, actors=len(lay.actors), citizen=doc.citizen.label,
                             couplings=len(doc.couplings), states=f" ({states})" if states else "",
                             proto=proto, coord=coord_label)
-    sub = [w["model"], f'{w["target"]}: {_TARGET_GROUPS[lang][doc.target_group]}']
-    if on is not None:
-        sub.append(f'{w["date"]}: {_date(on)}')
-    sub.append(f'{w["coordinator"]}: {coord_label}')
-    badge = _prototype_text(prototype, lang) if prototype is not None else ""
+    title, sub, badge = _title_parts(doc, prototype, lang, on)
 
     body: list[str] = []
     _panels(body, lay, lang)
@@ -603,9 +641,38 @@ def render_svg(doc: GraphDocument, *, prototype: int | None = None, lang: str = 
     for box in lay.actors:
         _actor(body, doc, box, lang, id_prefix)
     body.append("</g>")
-    return _page(lay, lang, f'{w["model"]} – {doc.label}', desc, (doc.label, " · ".join(sub),
-                 badge), body, coordinator=doc.coordinator is not None, blank=False,
-                 id_prefix=id_prefix)
+    return _page(lay, lang, f'{w["model"]} – {doc.label}', desc, (title, sub, badge), body,
+                 coordinator=doc.coordinator is not None, blank=False, id_prefix=id_prefix,
+                 frame=frame)
+
+
+def _title_parts(doc: GraphDocument, prototype: int | None, lang: str,
+                 on: date | None) -> tuple[str, str, str]:
+    w = _WORDS[lang]
+    coord_label = doc.actor(doc.coordinator).label if doc.coordinator else w["no_coordinator"]
+    sub = [w["model"], f'{w["target"]}: {_TARGET_GROUPS[lang][doc.target_group]}']
+    if on is not None:
+        sub.append(f'{w["date"]}: {_date(on)}')
+    sub.append(f'{w["coordinator"]}: {coord_label}')
+    badge = _prototype_text(prototype, lang) if prototype is not None else ""
+    return doc.label, " · ".join(sub), badge
+
+
+def title_lines(doc: GraphDocument, *, prototype: int | None = None, lang: str = "da",
+                on: date | None = None) -> tuple[str, str]:
+    """The title block's words as two lines of plain text, for paper that prints the
+    envelope with ``frame="envelope"``: the title (with the prototype, if given), then
+    the model, target group, date and coordinator.
+
+    Examples
+    --------
+    >>> from app.graph.examples import claus_nu
+    >>> title, sub = title_lines(claus_nu(), prototype=2)
+    >>> title.endswith("Prototype 2 – svære problemstillinger"), sub.startswith("Kuvertmodel")
+    (True, True)
+    """
+    title, sub, badge = _title_parts(doc, prototype, _lang(lang), on)
+    return (f"{title} · {badge}" if badge else title), sub
 
 
 def render_template(prototype: Literal[1, 2, 3], *, lang: str = "da",
