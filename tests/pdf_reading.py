@@ -13,7 +13,8 @@ from typing import Any
 
 import pdfplumber
 
-#: The legend's heading on page one, Danish and English: the envelope ends left of it.
+#: The legend's heading, Danish and English: on a page drawn whole (title block, envelope,
+#: legend) the envelope ends left of it; paper prints the legend on page two.
 LEGEND = ("Signaturforklaring", "Legend")
 #: The top panel's title: the envelope starts at it (the title block is above).
 TOP_PANEL = ("AFDELINGER", "DEPARTMENTS")
@@ -49,13 +50,13 @@ def last_lines(pdf: bytes) -> list[str]:
 
 def label_sizes(pdf: bytes, labels: Iterable[str]) -> dict[str, float]:
     """The font size (pt) of each actor label on page one, inside the envelope: below
-    the top panel's title and left of the legend, so that the title block (which names
-    the coordinator) and the legend do not count. A label's size is its smallest word's;
+    the top panel's title and left of the legend (if page one has it), so that the title
+    block or heading (which names the coordinator) and the legend do not count. A label's size is its smallest word's;
     a label not found is missing from the answer."""
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         words: list[dict[str, Any]] = doc.pages[0].extract_words(extra_attrs=["size"])
     top = min(w["top"] for w in words if w["text"] in TOP_PANEL)
-    right = min(w["x0"] for w in words if w["text"] in LEGEND)
+    right = min((w["x0"] for w in words if w["text"] in LEGEND), default=float("inf"))
     inside = [w for w in words if w["top"] >= top and w["x1"] <= right]
     sizes = {}
     for label in labels:

@@ -87,6 +87,7 @@ def print_case(request: Request, session: SessionDep, settings: SettingsDep, log
         "reasons": diagram.reason_texts(classify(shown, settings.thresholds), lang),
         "warnings": diagram.warning_texts(analyse(shown), labels, lang),
         "svg": Markup(svg),  # built by our renderer, which escapes every text it draws
+        "legend": Markup(diagram.print_legend(doc, lang=lang)),
         "printed": datetime.now(UTC).date(),
         "pseudonymise": pseudonymise,
     }, login=login)
