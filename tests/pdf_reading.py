@@ -51,8 +51,8 @@ def last_lines(pdf: bytes) -> list[str]:
 def label_sizes(pdf: bytes, labels: Iterable[str]) -> dict[str, float]:
     """The font size (pt) of each actor label on page one, inside the envelope: below
     the top panel's title and left of the legend (if page one has it), so that the title
-    block or heading (which names the coordinator) and the legend do not count. A label's size is its smallest word's;
-    a label not found is missing from the answer."""
+    block or heading (which names the coordinator) and the legend do not count. A label's
+    size is its smallest word's; a label not found is missing from the answer."""
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         words: list[dict[str, Any]] = doc.pages[0].extract_words(extra_attrs=["size"])
     top = min(w["top"] for w in words if w["text"] in TOP_PANEL)

@@ -29,9 +29,17 @@ from app.graph.layout import (
 )
 from app.graph.route import Route, route_couplings
 
-__all__ = ["FONT_FAMILY", "PROTOTYPE_NAMES", "STATE_NAMES", "Frame", "legend_samples",
-           "legend_svg", "render_svg", "title_lines",
-           "render_template"]
+__all__ = [
+    "FONT_FAMILY",
+    "PROTOTYPE_NAMES",
+    "STATE_NAMES",
+    "Frame",
+    "legend_samples",
+    "legend_svg",
+    "render_svg",
+    "render_template",
+    "title_lines",
+]
 
 FONT_FAMILY = "DejaVu Sans, Arial, Helvetica, sans-serif"
 

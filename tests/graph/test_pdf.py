@@ -21,8 +21,8 @@ from app.diagram import (
     print_label_scale,
 )
 from app.graph import examples
-from app.graph.errors import GraphError
 from app.graph.document import GraphDocument
+from app.graph.errors import GraphError
 from app.graph.pdf import HEADING_HEIGHT, MARGIN, PAPER_SIZES, PdfFailed, Section, svg_to_pdf
 from app.graph.svg import render_svg
 from bench.render import network
