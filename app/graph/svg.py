@@ -545,13 +545,12 @@ def _page(lay: Layout, lang: str, title: str, desc: str, header: tuple[str, str,
     out.append(f'<g class="envelope" transform="translate({_n(m)} {_n(m + header_h)})" '
                'text-anchor="middle">')
     out.extend(body)
-    out.append("</g>")
     if frame == "page":
+        out.append("</g>")
         out.append(f'<g class="legend" transform="translate({_n(2 * m + lay.width)} '
                    f'{_n(m + header_h)}) scale({u:.4f})">')
         _legend(out, lang, coordinator=coordinator, blank=blank)
-        out.append("</g>")
-    out.append("</svg>\n")
+    out.append("</g></svg>\n")
     return "\n".join(out)
 
 

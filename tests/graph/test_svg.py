@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 
 from app.graph.document import GraphDocument
 from app.graph.examples import EXAMPLES
-from app.graph.svg import render_svg, render_template
+from app.graph.svg import legend_svg, render_svg, render_template, title_lines
 from tests.graph.test_layout import documents, make_doc
 
 NS = "{http://www.w3.org/2000/svg}"
@@ -210,3 +210,37 @@ def test_render_template_parses_with_slots(prototype: int, slots: int) -> None:
     assert "Borger: ____" in svg and "Dato: ____" in svg
     assert "AFDELINGER" in svg and "Signaturforklaring" in svg
     assert render_template(prototype, lang="en").count("Citizen: ____") == 1  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_envelope_frame_draws_the_same_envelope_alone(name: str) -> None:
+    """Paper's frame: the same envelope (same group, byte for byte) without the title
+    block and the legend, in a drawing that much narrower; deterministic like the page."""
+    doc = EXAMPLES[name]()
+    page = render_svg(doc, prototype=2, label_scale=1.2)
+    alone = render_svg(doc, prototype=2, label_scale=1.2, frame="envelope")
+    assert alone == render_svg(doc, prototype=2, label_scale=1.2, frame="envelope")
+    ET.fromstring(alone)
+    assert 'class="title-block"' not in alone and 'class="legend"' not in alone
+    assert 'class="title-block"' in page and 'class="legend"' in page
+
+    def envelope(svg: str) -> str:
+        body = svg.split('<g class="envelope"', 1)[1].split(">", 1)[1]
+        return body.split('\n<g class="legend"', 1)[0].removesuffix("</svg>\n").strip()
+
+    assert envelope(alone) == envelope(page)
+
+    def width(svg: str) -> float:
+        return float(svg.split('width="', 1)[1].split('"', 1)[0])
+
+    assert width(alone) < 0.8 * width(page)
+    title, line = title_lines(doc, prototype=2)
+    assert title.startswith(doc.label) and "Prototype 2" in title and "Kuvertmodel" in line
+
+
+def test_legend_svg_is_the_pages_legend() -> None:
+    page = render_svg(EXAMPLES["claus-nu"](), lang="en")
+    legend = legend_svg(lang="en")
+    ET.fromstring(legend)
+    inner = legend.split(">", 1)[1].rsplit("</svg>", 1)[0].strip()
+    assert inner in page and "Legend" in inner
