@@ -129,13 +129,31 @@ def draw_stored(key: Hashable, doc: GraphDocument, settings: Settings, *, lang: 
     return svg
 
 
+def _content(doc: GraphDocument) -> bytes:
+    return hashlib.blake2b(doc.model_dump_json().encode(), digest_size=20).digest()
+
+
+_analyses: _SvgCache[Analysis] = _SvgCache(size=128)
+
+
+def analysis_of(doc: GraphDocument) -> Analysis:
+    """:func:`analyse` of ``doc``, once per content: finding the brokers (betweenness)
+    was a sixth of a large case page's time, on every view and every edit's answer."""
+    key = _content(doc)
+    found = _analyses.get(key)
+    if found is None:
+        found = analyse(doc)
+        _analyses.put(key, found)
+    return found
+
+
 def envelope_svg(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
                  on: date | None = None, pseudonymised: bool = False,
                  label_scale: float = 1.0, frame: Frame = "page") -> str:
     """The envelope of ``doc``; drawn once per content, language, date, thresholds,
     label scale and frame."""
-    digest = hashlib.blake2b(doc.model_dump_json().encode(), digest_size=20).digest()
-    key: _SvgKey = (digest, lang, on, pseudonymised, settings.thresholds, label_scale, frame)
+    key: _SvgKey = (_content(doc), lang, on, pseudonymised, settings.thresholds, label_scale,
+                    frame)
     svg = _svg_cache.get(key)
     if svg is None:
         shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
@@ -263,7 +281,7 @@ def report_sections(doc: GraphDocument, settings: Settings, *, lang: Lang = "da"
     shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
     prototype = classify(doc, settings.thresholds).prototype
     labels = {a.key: a.label for a in shown.actors}
-    warnings = warning_texts(analyse(shown), labels, lang) or [_("Ingen advarsler.")]
+    warnings = warning_texts(analysis_of(shown), labels, lang) or [_("Ingen advarsler.")]
     return [Section(_("Klassifikation: prototype %(n)s") % {"n": prototype},
                     reason_texts(classify(shown, settings.thresholds), lang)),
             Section(_("Advarsler"), warnings)]

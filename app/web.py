@@ -22,9 +22,7 @@ LOGIN_CSRF_COOKIE = "kuvert_login_csrf"
 
 templates = Jinja2Templates(directory=str(ROOT / "templates"))
 
-templates.env.add_extension("jinja2.ext.i18n")
-templates.env.install_gettext_callables(  # type: ignore[attr-defined]
-    i18n.gettext, i18n.ngettext, newstyle=True)
+i18n.install_gettext(templates.env)
 
 
 STATE_NAMES = {"needed": N_("skal etableres"), "established": N_("etableret"),

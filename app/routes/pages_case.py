@@ -28,7 +28,6 @@ from app.deps import CaseId, SessionDep, SettingsDep
 from app.edits import Edit
 from app.errors import ServiceError, StaleVersion
 from app.graph import meaning
-from app.graph.analyse import analyse
 from app.graph.classify import classify
 from app.graph.document import GraphDocument
 from app.graph.edit import ACTOR_FIELDS
@@ -56,7 +55,7 @@ def _context(session: Session, settings: Settings, case: m.Case, doc: GraphDocum
                              .order_by(m.Event.version.desc()).limit(30)).all()
     lang = i18n.current.get()
     labels = {a.key: a.label for a in doc.actors}
-    classification, analysis = classify(doc, settings.thresholds), analyse(doc)
+    classification, analysis = classify(doc, settings.thresholds), diagram.analysis_of(doc)
     return {
         "case": case,
         "doc": doc,

@@ -12,7 +12,6 @@ from markupsafe import Markup
 
 from app import case_filters, cases, diagram, i18n, reports
 from app.deps import CaseId, SessionDep, SettingsDep
-from app.graph.analyse import analyse
 from app.graph.classify import classify
 from app.graph.document import parse_document
 from app.graph.pseudonym import pseudonymise as pseudonymised
@@ -85,7 +84,7 @@ def print_case(request: Request, session: SessionDep, settings: SettingsDep, log
         "classification": classify(doc, settings.thresholds),
         # Reasons and warnings name actors; the shown ones only, when pseudonymised.
         "reasons": diagram.reason_texts(classify(shown, settings.thresholds), lang),
-        "warnings": diagram.warning_texts(analyse(shown), labels, lang),
+        "warnings": diagram.warning_texts(diagram.analysis_of(shown), labels, lang),
         "svg": Markup(svg),  # built by our renderer, which escapes every text it draws
         "legend": Markup(diagram.print_legend(doc, lang=lang)),
         "printed": datetime.now(UTC).date(),
