@@ -9,7 +9,6 @@ Anything refused on the way leaves the database as it was.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -130,7 +129,8 @@ def _stored(session: Session, case_id: int, version: int) -> Doc:
         m.Event.case_id == case_id, m.Event.version == version))
     if document is None:
         raise NotFound()
-    return copy.deepcopy(document)
+    copied: Doc = graph_edit.clone(document)
+    return copied
 
 
 def document_of(case: m.Case) -> GraphDocument:
@@ -494,7 +494,7 @@ def _change(
             raise StaleVersion(current, expected.version, expected.via_header)
         before = _stored(session, case.id, expected.version)
         try:
-            new = parse_document(edit(copy.deepcopy(before)))
+            new = parse_document(edit(graph_edit.clone(before)))
         except graph_edit.NoSuchPart as exc:
             raise NotFound(exc.template, params=exc.params) from exc
         except graph_edit.EditRefused as exc:
@@ -553,7 +553,7 @@ def undo(
         .limit(2)
     ).all()
     return _change(session, who, case_id, expected, "undone", edits.undo_summary(last),
-                   lambda _doc: copy.deepcopy(before.document))
+                   lambda _doc: graph_edit.clone(before.document))
 
 
 def replace_graph(

@@ -19,7 +19,6 @@ whole, by :func:`app.graph.document.parse_document`. An edit that cannot be made
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
@@ -33,6 +32,7 @@ __all__ = [
     "add_agreement",
     "change_actor",
     "change_coupling",
+    "clone",
     "couple",
     "find_actor",
     "find_coupling",
@@ -65,8 +65,27 @@ class EditRefused(GraphError):
     code = "conflict"
 
 
+def clone(value: Any) -> Any:
+    """A copy of a JSON value that shares nothing mutable with it.
+
+    ``copy.deepcopy`` does the same for any object, at several times the cost (it keeps a
+    memo for cycles a JSON document cannot have): it was a tenth of an edit's time.
+
+    >>> doc = {"actors": [{"key": "a", "ring": 1}]}
+    >>> new = clone(doc)
+    >>> new["actors"][0]["ring"] = 2
+    >>> doc == {"actors": [{"key": "a", "ring": 1}]}, new == doc
+    (True, False)
+    """
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
+
+
 def _copy(doc: Doc) -> Doc:
-    new = copy.deepcopy(doc)
+    new: Doc = clone(doc)
     new.setdefault("actors", [])
     new.setdefault("couplings", [])
     return new

@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app import cases, diagram, edits, i18n, live, streams
 from app import models as m
@@ -51,7 +51,9 @@ def _catalogue(session: Session) -> dict[str, list[str]]:
 
 def _context(session: Session, settings: Settings, case: m.Case, doc: GraphDocument,
              **extra: Any) -> dict[str, Any]:
-    events = session.scalars(select(m.Event).where(m.Event.case_id == case.id)
+    # The history lists who did what: each version's document stays unread.
+    events = session.scalars(select(m.Event).options(defer(m.Event.document))
+                             .where(m.Event.case_id == case.id)
                              .order_by(m.Event.version.desc()).limit(30)).all()
     lang = i18n.current.get()
     labels = {a.key: a.label for a in doc.actors}
