@@ -9,7 +9,8 @@ agree.
 
 from __future__ import annotations
 
-from app.graph.layout import Layout, Point
+from app.graph.geometry import Point
+from app.graph.layout import Layout
 
 __all__ = ["place_at", "ring_at"]
 
