@@ -89,7 +89,8 @@ _stored_svgs: _SvgCache[bytes] = _SvgCache(size=256)
 # A new release draws anew and answers with new ETags.
 RENDERER = hashlib.blake2b(b"".join(
     (Path(__file__).parent / "graph" / name).read_bytes()
-    for name in ("document.py", "classify.py", "pseudonym.py", "layout.py", "svg.py")
+    for name in ("document.py", "classify.py", "pseudonym.py", "text_metrics.py",
+                 "geometry.py", "packing.py", "layout.py", "svg.py")
 ) + Path(__file__).read_bytes(), digest_size=8).hexdigest()
 
 

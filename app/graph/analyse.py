@@ -66,8 +66,8 @@ __all__ = [
     "WARNING_CODES",
     "Analysis",
     "Broker",
+    "CaseWarning",
     "Figures",
-    "Warning",
     "WarningCode",
     "analyse",
 ]
@@ -104,8 +104,13 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class Warning(_Frozen):
+class CaseWarning(_Frozen):
     """Something in the network a caseworker should look at, in Danish."""
+
+    # Named so as not to shadow the builtin ``Warning``. The JSON schema keeps the title
+    # ``Warning`` API clients have seen (its key in the OpenAPI components follows the
+    # class name; the JSON sent and received is the same).
+    model_config = ConfigDict(frozen=True, title="Warning")
 
     code: WarningCode
     message: str
@@ -146,7 +151,7 @@ class Figures(_Frozen):
 class Analysis(_Frozen):
     """Everything :func:`analyse` finds, JSON-ready and in a fixed order."""
 
-    warnings: list[Warning]
+    warnings: list[CaseWarning]
     brokers: list[Broker]
     load: dict[str, int]
     figures: Figures
@@ -198,7 +203,7 @@ class _Network:
         )
 
 
-def _citizen_coordinates(net: _Network) -> list[Warning]:
+def _citizen_coordinates(net: _Network) -> list[CaseWarning]:
     citizen = net.citizen
     found = []
     for coupling in net.doc.couplings:
@@ -207,7 +212,7 @@ def _citizen_coordinates(net: _Network) -> list[Warning]:
             continue
         if net.only_via_citizen(*ends):
             a, b = (net.by_key[k] for k in net.in_order(ends))
-            found.append(Warning(
+            found.append(CaseWarning(
                 code="citizen_coordinates",
                 message=f"{citizen.label} er eneste bindeled mellem {_quote(a)} og "
                 f"{_quote(b)}, som skal koble sig på hinanden{_about(coupling)}. "
@@ -217,7 +222,7 @@ def _citizen_coordinates(net: _Network) -> list[Warning]:
     return found
 
 
-def _citizen_bridges(net: _Network) -> list[Warning]:
+def _citizen_bridges(net: _Network) -> list[CaseWarning]:
     citizen = net.citizen
     around = net.in_order(
         key for key in net.existing.neighbors(citizen.key)
@@ -231,7 +236,7 @@ def _citizen_bridges(net: _Network) -> list[Warning]:
     listed = "; ".join(
         ", ".join(_quote(net.by_key[key]) for key in group) for group in groups.values()
     )
-    return [Warning(
+    return [CaseWarning(
         code="citizen_bridges",
         message=f"{citizen.label} er eneste forbindelse mellem {len(groups)} grupper af "
         f"fagpersoner, som ikke er koblet til hinanden uden om borgeren: {listed}. "
@@ -240,10 +245,10 @@ def _citizen_bridges(net: _Network) -> list[Warning]:
     )]
 
 
-def _no_coordinator(net: _Network) -> list[Warning]:
+def _no_coordinator(net: _Network) -> list[CaseWarning]:
     if net.doc.coordinator is not None or len(net.doc.actors) < 2:
         return []
-    return [Warning(
+    return [CaseWarning(
         code="no_coordinator",
         message="Der er ikke udpeget en koordinator. Uden en koordinator risikerer "
         f"{net.citizen.label} selv at skulle holde sammen på indsatserne.",
@@ -251,7 +256,7 @@ def _no_coordinator(net: _Network) -> list[Warning]:
     )]
 
 
-def _coordinator_unreachable(net: _Network) -> list[Warning]:
+def _coordinator_unreachable(net: _Network) -> list[CaseWarning]:
     key = net.doc.coordinator
     if key is None:
         return []
@@ -264,7 +269,7 @@ def _coordinator_unreachable(net: _Network) -> list[Warning]:
     if not missing:
         return []
     listed = ", ".join(_quote(net.by_key[k]) for k in missing)
-    return [Warning(
+    return [CaseWarning(
         code="coordinator_unreachable",
         message=f"Koordinatoren {_quote(net.by_key[key])} når ikke {listed} gennem "
         f"eksisterende koblinger uden om {net.citizen.label}.",
@@ -272,12 +277,12 @@ def _coordinator_unreachable(net: _Network) -> list[Warning]:
     )]
 
 
-def _needed_not_established(net: _Network) -> list[Warning]:
+def _needed_not_established(net: _Network) -> list[CaseWarning]:
     found = []
     for coupling in net.doc.couplings:
         if coupling.state == "needed":
             a, b = (net.by_key[k] for k in net.in_order((coupling.source, coupling.target)))
-            found.append(Warning(
+            found.append(CaseWarning(
                 code="needed_not_established",
                 message=f"{_quote(a)} og {_quote(b)} skal koble sig på hinanden, men "
                 f"koblingen er ikke etableret endnu{_about(coupling)}.",
@@ -286,9 +291,9 @@ def _needed_not_established(net: _Network) -> list[Warning]:
     return found
 
 
-def _isolated_actor(net: _Network) -> list[Warning]:
+def _isolated_actor(net: _Network) -> list[CaseWarning]:
     return [
-        Warning(
+        CaseWarning(
             code="isolated_actor",
             message=f"{_quote(actor)} er ikke koblet til nogen i netværket.",
             actors=[actor.key],
@@ -298,12 +303,12 @@ def _isolated_actor(net: _Network) -> list[Warning]:
     ]
 
 
-def _strained_coupling(net: _Network) -> list[Warning]:
+def _strained_coupling(net: _Network) -> list[CaseWarning]:
     found = []
     for coupling in net.doc.couplings:
         if coupling.state == "strained":
             a, b = (net.by_key[k] for k in net.in_order((coupling.source, coupling.target)))
-            found.append(Warning(
+            found.append(CaseWarning(
                 code="strained_coupling",
                 message=f"Koblingen mellem {_quote(a)} og {_quote(b)} er anstrengt"
                 f"{_about(coupling)}.",

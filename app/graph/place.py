@@ -9,7 +9,8 @@ agree.
 
 from __future__ import annotations
 
-from app.graph.layout import Layout, Point
+from app.graph.geometry import Point, in_triangle
+from app.graph.layout import Layout
 
 __all__ = ["place_at", "ring_at"]
 
@@ -68,15 +69,7 @@ def place_at(lay: Layout, point: Point) -> tuple[str, int] | None:
     if b.x <= x <= b.right and b.y <= y <= b.bottom:
         return None
     for panel in lay.panels:
-        if _inside(point, panel.polygon):
+        if in_triangle(point, panel.polygon, 0.0):
             return panel.spec.key, ring_at(lay, point)
     return None
 
-
-def _inside(p: Point, tri: tuple[Point, Point, Point]) -> bool:
-    def cross(a: Point, b: Point, c: Point) -> float:
-        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
-
-    a, b, c = tri
-    d1, d2, d3 = cross(a, b, p), cross(b, c, p), cross(c, a, p)
-    return not ((d1 < 0 or d2 < 0 or d3 < 0) and (d1 > 0 or d2 > 0 or d3 > 0))

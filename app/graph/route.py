@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from app.graph.document import GraphDocument
-from app.graph.layout import Box, Layout, Point
+from app.graph.geometry import Box, Point
+from app.graph.layout import Layout
 
 __all__ = ["DETOUR_BUDGET", "Route", "RouteStats", "route_couplings", "route_stats"]
 

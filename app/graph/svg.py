@@ -16,18 +16,17 @@ from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
 
 from app.graph.document import Coupling, GraphDocument
+from app.graph.geometry import Point
 from app.graph.layout import (
     DEFAULT_PANELS,
     ActorBox,
     Layout,
     PanelSpec,
-    Point,
     layout_document,
     layout_template,
-    text_width,
-    wrap_label,
 )
 from app.graph.route import Route, route_couplings
+from app.graph.text_metrics import text_width, wrap_label
 
 __all__ = [
     "FONT_FAMILY",

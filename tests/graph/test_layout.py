@@ -21,9 +21,8 @@ from app.graph.layout import (
     PanelSpec,
     layout_document,
     layout_template,
-    text_width,
-    wrap_label,
 )
+from app.graph.text_metrics import text_width, wrap_label
 
 WORDS = ["Socialrådgiver", "Mor", "UU-vejleder", "æøå", "Ærø", "Søster", "Sundhedsplejerske",
          "Frivillig", "i", "fodboldklubben", "WWWWWWWWWWWWWWWWWWWWWWWW", "Lektiecaféen",

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 
 from app.graph.document import GraphDocument
 from app.graph.examples import EXAMPLES
-from app.graph.layout import Box, Layout, layout_document
+from app.graph.geometry import Box
+from app.graph.layout import Layout, layout_document
 from app.graph.route import Route, _Obstacles, route_couplings, route_stats
 from app.graph.svg import render_svg
 from tests.graph.test_layout import documents, make_doc

@@ -1,0 +1,220 @@
+"""The label packer: one ring's labels in rows across a panel's triangle, none overlapping.
+
+A panel is a triangle that widens from the citizen outward, so a row of labels fits
+where the triangle is wide enough at the row's inner edge. The packer fills rows
+(columns in the side panels) outward from a start depth, in the order it is given,
+and reports how deep it went; the layout chooses the depths (the ring bands), the
+font size and the order, and calls it many times per drawing, so it stays cheap:
+plain arithmetic in a panel's own axes (:class:`app.graph.geometry.PanelFrame`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.graph.geometry import PanelFrame
+from app.graph.text_metrics import text_width
+
+__all__ = [
+    "BADGE_EM",
+    "DIAGONAL_MARGIN",
+    "Label",
+    "LabelMetrics",
+    "Packed",
+    "PlacedLabel",
+    "pack",
+    "place_all",
+]
+
+#: Label boxes keep at least this distance from the diagonals (room for ring marks).
+DIAGONAL_MARGIN = 10.0
+#: Width of the coordinator badge ("★ KOORDINATOR" / "★ COORDINATOR"), in em of its font.
+BADGE_EM = text_width("★ KOORDINATOR", bold=True) + 0.5
+
+
+@dataclass(frozen=True)
+class Label:
+    """An actor's label before placement: wrapped lines and size in em."""
+
+    key: str
+    kind: str
+    panel: str
+    ring: int
+    lines: tuple[str, ...]
+    width_em: float
+    coordinator: bool
+    placed_by_rule: bool
+    #: Blank template slots are sized for handwriting, not for text.
+    blank_lines: int = 0
+
+
+@dataclass(frozen=True)
+class LabelMetrics:
+    """Sizes derived from one font size, so every attempt scales consistently."""
+
+    font: float
+    line: float
+    pad_x: float
+    pad_y: float
+    badge: float
+    gap: float
+    row_gap: float
+
+    @classmethod
+    def of(cls, font: float) -> LabelMetrics:
+        return cls(font=font, line=round(font * 1.25, 2), pad_x=round(font * 0.55, 2),
+                   pad_y=round(font * 0.35, 2), badge=round(font * 1.2, 2),
+                   gap=round(font * 0.7, 2), row_gap=round(font * 0.5, 2))
+
+    def size(self, label: Label) -> tuple[float, float]:
+        """Width and height of ``label``'s box, rounded up to whole units."""
+        lines = label.blank_lines or len(label.lines)
+        badge_em = BADGE_EM if label.coordinator else 0.0
+        w = max(label.width_em, badge_em * 0.8) * self.font + 2 * self.pad_x
+        h = lines * self.line + 2 * self.pad_y + (self.badge if label.coordinator else 0.0)
+        return math.ceil(w), math.ceil(h)
+
+
+# The two result types are slotted, not frozen: the packer makes hundreds per drawing,
+# most of them for trial positions it then drops, and a frozen dataclass or a NamedTuple
+# costs several percent of the layout's time to construct. Nothing changes them.
+
+
+@dataclass(slots=True)
+class PlacedLabel:
+    """Where a label went, in its panel's axes (see :class:`PanelFrame`): depths
+    ``u0..u1`` from the apex and cross offsets ``v0..v1``."""
+
+    label: Label
+    u0: float
+    u1: float
+    v0: float
+    v1: float
+
+
+@dataclass(slots=True)
+class Packed:
+    """What :func:`pack` placed, in order, and the depth where its last row ends."""
+
+    placed: list[PlacedLabel]
+    end: float
+
+
+def pack(frame: PanelFrame, labels: Sequence[Label], sizes: Sequence[tuple[float, float]],
+         start: float, limit: float, m: LabelMetrics) -> Packed | None:
+    """Fill rows (or columns) outward from depth ``start``; None if past ``limit``.
+
+    Each row is checked against the triangle's width at its inner edge, where the
+    triangle is narrowest, so every box in it is inside the panel. ``sizes`` are the
+    labels' box sizes (:meth:`LabelMetrics.size`), in the same order.
+    """
+    placed: list[PlacedLabel] = []
+    u = start
+    i = 0
+    n = len(labels)
+    end = start
+    while i < n:
+        avail = 2 * frame.half_width(u, DIAGONAL_MARGIN)
+        row: list[int] = []
+        total = 0.0
+        while i < n:
+            w, h = sizes[i]
+            cross = w if frame.along_x else h
+            need = total + (m.gap if row else 0.0) + cross
+            if need > avail:
+                break
+            row.append(i)
+            total = need
+            i += 1
+        if not row:
+            u += m.row_gap
+            if u > limit:
+                return None
+            continue
+        thick = max((sizes[j][1] if frame.along_x else sizes[j][0]) for j in row)
+        # Moving the row outward (where the panel is wider) to take one more label
+        # is better than starting another row, whenever it costs less depth.
+        edge = DIAGONAL_MARGIN * math.sqrt(1 + frame.slope * frame.slope)
+        while i < n:
+            w, h = sizes[i]
+            cross, deep = (w, h) if frame.along_x else (h, w)
+            wider = total + m.gap + cross
+            further = (wider / 2 + edge) / frame.slope + 0.01
+            new_thick = max(thick, deep)
+            if further - u >= new_thick or further + new_thick > limit:
+                break
+            u, thick, total = further, new_thick, wider
+            row.append(i)
+            i += 1
+        avail = 2 * frame.half_width(u, DIAGONAL_MARGIN)
+        if u + thick > limit:
+            return None
+        spread = min((avail - total) / (len(row) + 1), 3.0 * m.font)
+        v = -(total + spread * (len(row) - 1)) / 2
+        for j in row:
+            w, h = sizes[j]
+            cross, deep = (w, h) if frame.along_x else (h, w)
+            u0 = u + (thick - deep) / 2
+            placed.append(PlacedLabel(labels[j], u0, u0 + deep, v, v + cross))
+            v += cross + m.gap + spread
+        end = u + thick
+        u = end + m.row_gap
+    return Packed(placed, end)
+
+
+def place_all(frames: Sequence[PanelFrame], by_panel: Sequence[Sequence[Sequence[Label]]],
+              sizes: dict[str, tuple[float, float]], bounds: Sequence[float], m: LabelMetrics,
+              *, centred: bool) -> list[list[PlacedLabel]] | None:
+    """Pack every ring of every panel into its band; None if any ring does not fit.
+
+    ``by_panel[p][r]`` are panel ``p``'s labels of ring ``r + 1``, in packing order;
+    ring ``r + 1``'s band runs from ``bounds[r]`` to ``bounds[r + 1]``, as fractions of
+    each panel's depth. With ``centred`` a ring that leaves room in its band is moved
+    to where it looks best (:func:`_best_start`); otherwise it starts at the band's
+    inner edge.
+    """
+    result: list[list[PlacedLabel]] = []
+    for f, rings in zip(frames, by_panel, strict=True):
+        group_out: list[PlacedLabel] = []
+        for ring in range(3):
+            group = rings[ring]
+            if not group:
+                continue
+            gs = [sizes[it.key] for it in group]
+            lo = bounds[ring] * f.depth + m.row_gap
+            hi = bounds[ring + 1] * f.depth - (m.row_gap if ring < 2 else 0.0)
+            res = pack(f, group, gs, lo, hi, m)
+            if res is None:
+                return None
+            if centred and hi - res.end > m.row_gap:
+                res = _best_start(f, group, gs, lo, hi, m, res)
+            group_out.extend(res.placed)
+        result.append(group_out)
+    return result
+
+
+def _best_start(frame: PanelFrame, group: Sequence[Label], sizes: Sequence[tuple[float, float]],
+                lo: float, hi: float, m: LabelMetrics, tight: Packed) -> Packed:
+    """Where in its band a ring's rows look best: fewest rows first (the panel widens
+    outward, so labels sit side by side rather than stacked on the axis, where the
+    citizen's lines run), then as close to the middle of the band as possible."""
+    best = tight
+    best_rows = _rows(tight.placed)
+    best_off = abs((lo + tight.end) / 2 - (lo + hi) / 2)
+    steps = 8
+    for k in range(1, steps + 1):
+        res = pack(frame, group, sizes, lo + (hi - lo) * k / steps, hi, m)
+        if res is None or not res.placed:
+            break
+        start = res.placed[0].u0
+        rows, off = _rows(res.placed), abs((start + res.end) / 2 - (lo + hi) / 2)
+        if (rows, off) < (best_rows, best_off):
+            best, best_rows, best_off = res, rows, off
+    return best
+
+
+def _rows(placed: Sequence[PlacedLabel]) -> int:
+    """How many rows ``placed`` takes: labels of one row share the row's middle depth."""
+    return len({round(p.u0 + (p.u1 - p.u0) / 2, 3) for p in placed}) if placed else 0
