@@ -85,12 +85,11 @@ _svg_cache: _SvgCache[str] = _SvgCache(size=128)  # about 90 kB each at 60 actor
 # Stored cases' envelopes, encoded once: a hit sends these bytes as they are.
 _stored_svgs: _SvgCache[bytes] = _SvgCache(size=256)
 
-# What the drawing of a stored case depends on besides its row: the renderer's own code.
-# A new release draws anew and answers with new ETags.
+# What the drawing of a stored case depends on besides its row: the renderer's own code,
+# the whole pure library (the router and the label words draw too, not just layout and
+# svg). A new release draws anew and answers with new ETags.
 RENDERER = hashlib.blake2b(b"".join(
-    (Path(__file__).parent / "graph" / name).read_bytes()
-    for name in ("document.py", "classify.py", "pseudonym.py", "text_metrics.py",
-                 "geometry.py", "packing.py", "layout.py", "svg.py")
+    path.read_bytes() for path in sorted((Path(__file__).parent / "graph").glob("*.py"))
 ) + Path(__file__).read_bytes(), digest_size=8).hexdigest()
 
 
