@@ -26,7 +26,7 @@ from app.graph.layout import layout_document
 from app.graph.pdf import HEADING_HEIGHT, MARGIN, PAPER_SIZES, Section, svg_to_pdf
 from app.graph.pseudonym import pseudonymise
 from app.graph.svg import Frame, legend_svg, render_svg, render_template, title_lines
-from app.i18n import translations
+from app.i18n import translations, words_for
 
 Lang = Literal["da", "en"]
 Paper = Literal["a4", "a3"]
@@ -87,10 +87,14 @@ _stored_svgs: _SvgCache[bytes] = _SvgCache(size=256)
 
 # What the drawing of a stored case depends on besides its row: the renderer's own code,
 # the whole pure library (the router and the label words draw too, not just layout and
-# svg). A new release draws anew and answers with new ETags.
+# svg) and the catalogues its words are said from. A new release draws anew and answers
+# with new ETags.
 RENDERER = hashlib.blake2b(b"".join(
-    path.read_bytes() for path in sorted((Path(__file__).parent / "graph").glob("*.py"))
-) + Path(__file__).read_bytes(), digest_size=8).hexdigest()
+    path.read_bytes() for path in [
+        *sorted((Path(__file__).parent / "graph").glob("*.py")),
+        *sorted((Path(__file__).parent / "locales").glob("*/LC_MESSAGES/messages.po")),
+        Path(__file__)]
+), digest_size=8).hexdigest()
 
 
 def stored_svg_key(db_url: str, case_id: int, team_id: int, version: int,
@@ -124,7 +128,7 @@ def draw_stored(key: Hashable, doc: GraphDocument, settings: Settings, *, lang: 
     """Draw a stored case's envelope and keep it under ``key`` (see stored_svg_key)."""
     shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
     prototype = classify(doc, settings.thresholds).prototype
-    svg = render_svg(shown, prototype=prototype, lang=lang, on=on).encode()
+    svg = render_svg(shown, prototype=prototype, words=words_for(lang), on=on).encode()
     _stored_svgs.put(key, svg)
     return svg
 
@@ -158,7 +162,7 @@ def envelope_svg(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
     if svg is None:
         shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
         prototype = classify(doc, settings.thresholds).prototype
-        svg = render_svg(shown, prototype=prototype, lang=lang, on=on,
+        svg = render_svg(shown, prototype=prototype, words=words_for(lang), on=on,
                          label_scale=label_scale, frame=frame)
         _svg_cache.put(key, svg)
     return svg
@@ -242,12 +246,12 @@ def print_heading(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
     """The title block of :func:`print_svg`'s envelope as two lines of text."""
     shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
     return title_lines(shown, prototype=classify(doc, settings.thresholds).prototype,
-                       lang=lang, on=on)
+                       words=words_for(lang), on=on)
 
 
 def print_legend(doc: GraphDocument, *, lang: Lang = "da") -> str:
     """The legend of :func:`print_svg`'s envelope, as an SVG of its own."""
-    return legend_svg(lang=lang, coordinator=doc.coordinator is not None)
+    return legend_svg(words=words_for(lang), coordinator=doc.coordinator is not None)
 
 
 def reason_texts(classification: Classification, lang: Lang = "da") -> list[str]:
@@ -305,8 +309,9 @@ def envelope_pdf(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
 
 
 def template_pdf(prototype: Literal[1, 2, 3], *, lang: Lang = "da", paper: Paper = "a4") -> bytes:
-    return svg_to_pdf(render_template(prototype, lang=lang), paper=paper,
-                      title=f"Kuvertmodel prototype {prototype}")
+    title = translations(lang).gettext("Kuvertmodel – tom skabelon, prototype %(p)s")
+    return svg_to_pdf(render_template(prototype, words=words_for(lang)), paper=paper,
+                      title=title % {"p": prototype})
 
 
 def exported(doc: GraphDocument, fmt: Format, *, pseudonymised: bool = False,

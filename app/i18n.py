@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import ROOT
 from app.graph.errors import Problem
+from app.graph.words import Words
 
 Lang = Literal["da", "en"]
 LANGS: tuple[Lang, ...] = ("da", "en")
@@ -50,6 +51,12 @@ def translations(lang: Lang) -> NullTranslations:
     write_mo(compiled, catalog)
     compiled.seek(0)
     return Translations(compiled)
+
+
+@cache
+def words_for(lang: Lang) -> Words:
+    """The pure library's words (legend, title block) in ``lang``, from the catalogue."""
+    return Words(lang, translations(lang).gettext)
 
 
 def gettext(message: str) -> str:

@@ -16,6 +16,7 @@ from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
 
 from app.graph.document import Coupling, GraphDocument
+from app.graph.errors import N_
 from app.graph.geometry import Point
 from app.graph.layout import (
     DEFAULT_PANELS,
@@ -27,6 +28,7 @@ from app.graph.layout import (
 )
 from app.graph.route import Route, route_couplings
 from app.graph.text_metrics import text_width, wrap_label
+from app.graph.words import DANISH, Words
 
 __all__ = [
     "FONT_FAMILY",
@@ -42,56 +44,33 @@ __all__ = [
 
 FONT_FAMILY = "DejaVu Sans, Arial, Helvetica, sans-serif"
 
-PROTOTYPE_NAMES: dict[str, dict[int, str]] = {
-    "da": {1: "enkle problemstillinger", 2: "svære problemstillinger",
-           3: "meget komplekse problemstillinger"},
-    "en": {1: "simple problems", 2: "difficult problems", 3: "very complex problems"},
+PROTOTYPE_NAMES: dict[int, str] = {
+    1: N_("enkle problemstillinger"), 2: N_("svære problemstillinger"),
+    3: N_("meget komplekse problemstillinger"),
 }
-STATE_NAMES: dict[str, dict[str, str]] = {
-    "da": {"established": "etableret", "needed": "skal etableres", "weak": "svag",
-           "strained": "anstrengt"},
-    "en": {"established": "established", "needed": "must be established", "weak": "weak",
-           "strained": "strained"},
+STATE_NAMES: dict[str, str] = {
+    "established": N_("etableret"), "needed": N_("skal etableres"), "weak": N_("svag"),
+    "strained": N_("anstrengt"),
 }
-_TARGET_GROUPS = {
-    "da": {"boern": "børn", "unge": "unge", "voksne": "voksne", "familie": "familie"},
-    "en": {"boern": "children", "unge": "young people", "voksne": "adults",
-           "familie": "family"},
-}
+_TARGET_GROUPS = {"boern": N_("børn"), "unge": N_("unge"), "voksne": N_("voksne"),
+                  "familie": N_("familie")}
 _WORDS = {
-    "da": {
-        "model": "Kuvertmodel", "date": "Dato", "target": "Målgruppe",
-        "coordinator": "Koordinator", "no_coordinator": "ingen koordinator",
-        "badge": "★ KOORDINATOR", "legend": "Signaturforklaring", "citizen": "Borger",
-        "citizen_legend": "Borgeren (i midten)", "actor_legend": "Aktør",
-        "coord_legend": "Koordinator (tyk kant)", "couplings": "Koblinger",
-        "coord_couplings": "Koordinatorens koblinger", "rings": "Bånd",
-        "ring1": "tættest på borgeren", "ring2": "jævnlig kontakt", "ring3": "længst fra borgeren",
-        "actors_n": "aktører", "couplings_n": "koblinger", "prototype": "Prototype",
-        "desc": "Kuvertdiagram for {label}: {actors} aktører omkring borgeren {citizen}, "
-                "{couplings} koblinger{states}.{proto} Koordinator: {coord}.",
-        "blank_desc": "Tom kuvertskabelon til arbejde på papir, prototype {p} ({name}), "
-                      "med {slots} tomme aktørfelter.",
-        "blank_title": "Kuvertmodel – tom skabelon, prototype {p}",
-        "slot_legend": "Tomt felt: skriv en aktør",
-    },
-    "en": {
-        "model": "Envelope model", "date": "Date", "target": "Target group",
-        "coordinator": "Coordinator", "no_coordinator": "no coordinator",
-        "badge": "★ COORDINATOR", "legend": "Legend", "citizen": "Citizen",
-        "citizen_legend": "The citizen (centre)", "actor_legend": "Actor",
-        "coord_legend": "Coordinator (thick border)", "couplings": "Couplings",
-        "coord_couplings": "The coordinator's couplings", "rings": "Bands",
-        "ring1": "closest to the citizen", "ring2": "regular contact",
-        "ring3": "furthest from the citizen",
-        "actors_n": "actors", "couplings_n": "couplings", "prototype": "Prototype",
-        "desc": "Envelope diagram for {label}: {actors} actors around the citizen {citizen}, "
-                "{couplings} couplings{states}.{proto} Coordinator: {coord}.",
-        "blank_desc": "Blank envelope template for work on paper, prototype {p} ({name}), "
-                      "with {slots} empty actor slots.",
-        "blank_title": "Envelope model – blank template, prototype {p}",
-        "slot_legend": "Empty slot: write an actor",
-    },
+    "model": N_("Kuvertmodel"), "date": N_("Dato"), "target": N_("Målgruppe"),
+    "coordinator": N_("Koordinator"), "no_coordinator": N_("ingen koordinator"),
+    "badge": N_("★ KOORDINATOR"), "legend": N_("Signaturforklaring"), "citizen": N_("Borger"),
+    "citizen_legend": N_("Borgeren (i midten)"), "actor_legend": N_("Aktør"),
+    "coord_legend": N_("Koordinator (tyk kant)"), "couplings": N_("Koblinger"),
+    "coord_couplings": N_("Koordinatorens koblinger"), "rings": N_("Bånd"),
+    "ring1": N_("tættest på borgeren"), "ring2": N_("jævnlig kontakt"),
+    "ring3": N_("længst fra borgeren"), "ring_border": N_("grænse mellem bånd"),
+    "prototype": N_("Prototype"),
+    "desc": N_("Kuvertdiagram for %(label)s: %(actors)s aktører omkring borgeren "
+               "%(citizen)s, %(couplings)s koblinger%(states)s.%(proto)s "
+               "Koordinator: %(coord)s."),
+    "blank_desc": N_("Tom kuvertskabelon til arbejde på papir, prototype %(p)s (%(name)s), "
+                     "med %(slots)s tomme aktørfelter."),
+    "blank_title": N_("Kuvertmodel – tom skabelon, prototype %(p)s"),
+    "slot_legend": N_("Tomt felt: skriv en aktør"),
 }
 
 _PANEL_FILL = {"top": "#edf3fa", "right": "#edf7ef", "bottom": "#fbf3e8", "left": "#f4eef9"}
@@ -169,17 +148,13 @@ def _ident(key: str) -> str:
     return "".join(ch if ch.isascii() and ch.isalnum() else f"_{ord(ch):x}_" for ch in key)
 
 
-def _lang(lang: str) -> str:
-    return "en" if lang == "en" else "da"
-
-
 def _date(on: date) -> str:
     return f"{on.day:02d}.{on.month:02d}.{on.year:04d}"
 
 
-def _prototype_text(prototype: int, lang: str) -> str:
-    name = PROTOTYPE_NAMES[lang].get(prototype, "")
-    word = _WORDS[lang]["prototype"]
+def _prototype_text(prototype: int, words: Words) -> str:
+    name = words(PROTOTYPE_NAMES[prototype]) if prototype in PROTOTYPE_NAMES else ""
+    word = words(_WORDS["prototype"])
     return f"{word} {prototype} – {name}" if name else f"{word} {prototype}"
 
 
@@ -258,7 +233,7 @@ def _stroke(state: str, route: Route, extra: float = 0.0) -> str:
 # ------------------------------------------------------------------------ pieces
 
 
-def _panels(out: list[str], lay: Layout, lang: str) -> None:
+def _panels(out: list[str], lay: Layout) -> None:
     out.append('<g class="panels">')
     for panel in lay.panels:
         pts = " ".join(f"{_n(x)},{_n(y)}" for x, y in panel.polygon)
@@ -290,7 +265,7 @@ def _ring_marks(out: list[str], lay: Layout) -> None:
     out.append("</g>")
 
 
-def _panel_titles(out: list[str], lay: Layout, lang: str) -> None:
+def _panel_titles(out: list[str], lay: Layout, words: Words) -> None:
     out.append('<g class="panel-titles" font-size="15" font-weight="bold" fill="#34434f" '
                'text-anchor="middle" letter-spacing="1">')
     for panel in lay.panels:
@@ -298,7 +273,7 @@ def _panel_titles(out: list[str], lay: Layout, lang: str) -> None:
         rot = (f' transform="rotate({panel.title_rotation} {_n(x)} {_n(y)})"'
                if panel.title_rotation else "")
         out.append(f'<text x="{_n(x)}" y="{_n(y + 5.3)}"{rot}>'
-                   f"{_t(panel.spec.name(lang).upper())}</text>")
+                   f"{_t(panel.spec.name(words.lang).upper())}</text>")
     out.append("</g>")
 
 
@@ -354,7 +329,7 @@ def _details(doc: GraphDocument, key: str) -> str:
     return " · ".join(seen)
 
 
-def _actor(out: list[str], doc: GraphDocument, box: ActorBox, lang: str,
+def _actor(out: list[str], doc: GraphDocument, box: ActorBox, words: Words,
            id_prefix: str) -> None:
     b = box.box
     attrs = (f'id="{id_prefix}actor-{_ident(box.key)}" class="actor kind-{box.kind}'
@@ -374,7 +349,7 @@ def _actor(out: list[str], doc: GraphDocument, box: ActorBox, lang: str,
         size = box.font_size * 0.8
         out.append(f'<text x="{_n(b.x + b.w / 2)}" y="{_n(top + size * 1.05)}" '
                    f'font-size="{_n(size)}" font-weight="bold" fill="#7a4b00" '
-                   f'letter-spacing="0.5">{_t(_WORDS[lang]["badge"])}</text>')
+                   f'letter-spacing="0.5">{_t(words(_WORDS["badge"]))}</text>')
     _text_lines(out, box, top + badge_h)
     out.append("</g>")
 
@@ -390,11 +365,11 @@ def _halos(out: list[str], lay: Layout) -> None:
     out.append("</g>")
 
 
-def _citizen(out: list[str], doc: GraphDocument | None, box: ActorBox, lang: str,
+def _citizen(out: list[str], doc: GraphDocument | None, box: ActorBox, words: Words,
              id_prefix: str) -> None:
     b = box.box
     key = _ident(box.key)
-    title = _t(_details(doc, box.key)) if doc is not None else _t(_WORDS[lang]["citizen"])
+    title = _t(_details(doc, box.key)) if doc is not None else _t(words(_WORDS["citizen"]))
     out.append(f'<g id="{id_prefix}actor-{key}" class="actor kind-citizen citizen" '
                f'data-key={_a(box.key)} data-kind="citizen" data-panel="" data-ring="0">'
                f"<title>{title}</title>")
@@ -402,7 +377,7 @@ def _citizen(out: list[str], doc: GraphDocument | None, box: ActorBox, lang: str
         out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
                    f'rx="10" fill="#fff" stroke="{_CITIZEN_FILL}" stroke-width="3"/>'
                    f'<text x="{_n(b.x + b.w / 2)}" y="{_n(b.y + 13)}" font-size="10" '
-                   f'fill="{_CITIZEN_FILL}">{_t(_WORDS[lang]["citizen"].upper())}</text>')
+                   f'fill="{_CITIZEN_FILL}">{_t(words(_WORDS["citizen"]).upper())}</text>')
     else:
         out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
                    f'rx="10" fill="{_CITIZEN_FILL}" stroke="#fff" stroke-width="2"/>')
@@ -436,10 +411,10 @@ def _header(out: list[str], title: str, subtitle: str, badge: str, width: float)
                    f'text-anchor="middle" fill="#5a3500">{_t(badge)}</text></g>')
 
 
-def _legend(out: list[str], lang: str, *, coordinator: bool, blank: bool) -> float:
+def _legend(out: list[str], words: Words, *, coordinator: bool, blank: bool) -> float:
     """Every mark the diagram can show, in base units; scaled with the envelope.
     Returns the height it takes."""
-    w = _WORDS[lang]
+    w = {key: words(text) for key, text in _WORDS.items()}
     out.append(f'<text x="0" y="16" font-size="16" font-weight="bold" fill="{_INK}">'
                f'{_t(w["legend"])}</text>')
     y = 40.0
@@ -468,7 +443,7 @@ def _legend(out: list[str], lang: str, *, coordinator: bool, blank: bool) -> flo
     y += 22
     for state in _STATE_ORDER:
         row(f'<g class="legend-{state}">{_stroke(state, Route("", "", ((4, y), (50, y))))}</g>',
-            STATE_NAMES[lang][state])
+            words(STATE_NAMES[state]))
     if coordinator or blank:
         row(f'<line x1="4" y1="{_n(y)}" x2="50" y2="{_n(y)}" stroke="{_HALO}" '
             'stroke-width="10" stroke-linecap="round" stroke-opacity="0.55"/>'
@@ -483,8 +458,7 @@ def _legend(out: list[str], lang: str, *, coordinator: bool, blank: bool) -> flo
             f'<text x="27" y="{_n(y + 3.5)}" font-size="10" text-anchor="middle" '
             f'fill="#4d5b69">{ring}</text>', w[f"ring{ring}"])
     row(f'<line x1="4" y1="{_n(y)}" x2="50" y2="{_n(y)}" stroke="#8a96a3" stroke-width="1.2" '
-        'stroke-dasharray="3 5"/>', "grænse mellem bånd" if lang == "da"
-        else "boundary between bands")
+        'stroke-dasharray="3 5"/>', w["ring_border"])
     return y - 10
 
 
@@ -514,7 +488,7 @@ def legend_samples() -> dict[str, str]:
                f'focusable="false">{v}</svg>' for k, v in marks.items()}
 
 
-def _page(lay: Layout, lang: str, title: str, desc: str, header: tuple[str, str, str],
+def _page(lay: Layout, words: Words, title: str, desc: str, header: tuple[str, str, str],
           body: list[str], *, coordinator: bool, blank: bool, id_prefix: str,
           frame: Frame = "page") -> str:
     u = lay.height / 760.0  # fixed parts grow with the envelope so they keep proportion
@@ -530,7 +504,7 @@ def _page(lay: Layout, lang: str, title: str, desc: str, header: tuple[str, str,
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(width)} {_n(height)}" '
         f'width="{_n(width)}" height="{_n(height)}" role="img" '
-        f'aria-labelledby="{tid} {did}" lang="{lang}" class="kuvert" '
+        f'aria-labelledby="{tid} {did}" lang="{words.lang}" class="kuvert" '
         f'font-family="{FONT_FAMILY}">',
         f'<title id="{tid}">{_t(title)}</title>',
         f'<desc id="{did}">{_t(desc)}</desc>',
@@ -548,12 +522,12 @@ def _page(lay: Layout, lang: str, title: str, desc: str, header: tuple[str, str,
         out.append("</g>")
         out.append(f'<g class="legend" transform="translate({_n(2 * m + lay.width)} '
                    f'{_n(m + header_h)}) scale({u:.4f})">')
-        _legend(out, lang, coordinator=coordinator, blank=blank)
+        _legend(out, words, coordinator=coordinator, blank=blank)
     out.append("</g></svg>\n")
     return "\n".join(out)
 
 
-def legend_svg(*, lang: str = "da", coordinator: bool = True) -> str:
+def legend_svg(*, words: Words = DANISH, coordinator: bool = True) -> str:
     """The diagram's legend alone, as a standalone SVG in base units: for paper, where
     the envelope is drawn with ``frame="envelope"`` and the legend printed after it.
 
@@ -563,20 +537,18 @@ def legend_svg(*, lang: str = "da", coordinator: bool = True) -> str:
     >>> svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and "Signaturforklaring" in svg
     True
     """
-    lang = _lang(lang)
     body: list[str] = []
-    height = _legend(body, lang, coordinator=coordinator, blank=False)
-    w = _WORDS[lang]
+    height = _legend(body, words, coordinator=coordinator, blank=False)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(_LEGEND_W)} '
             f'{_n(height)}" width="{_n(_LEGEND_W)}" height="{_n(height)}" role="img" '
-            f'aria-label={_a(w["legend"])} lang="{lang}" class="kuvert-legend" '
+            f'aria-label={_a(words(_WORDS["legend"]))} lang="{words.lang}" class="kuvert-legend" '
             f'font-family="{FONT_FAMILY}">\n' + "\n".join(body) + "\n</svg>\n")
 
 
 # ------------------------------------------------------------------------ public
 
 
-def render_svg(doc: GraphDocument, *, prototype: int | None = None, lang: str = "da",
+def render_svg(doc: GraphDocument, *, prototype: int | None = None, words: Words = DANISH,
                on: date | None = None, panels: Sequence[PanelSpec] = DEFAULT_PANELS,
                id_prefix: str = "", label_scale: float = 1.0, frame: Frame = "page") -> str:
     """Draw ``doc`` as an envelope diagram: panels, rings, couplings, legend, title.
@@ -588,8 +560,9 @@ def render_svg(doc: GraphDocument, *, prototype: int | None = None, lang: str = 
     prototype : int, optional
         The case's prototype (1-3), printed in the title block; left out if None
         (classification is the caller's business, so this module stays pure).
-    lang : {"da", "en"}
-        Language of every word the renderer adds; the case's own text is kept.
+    words : Words
+        The language of every word the renderer adds (Danish unless given; see
+        :mod:`app.graph.words`); the case's own text is kept.
     on : date, optional
         The date printed as dd.mm.åååå; none if None, so output never depends
         on the clock.
@@ -619,22 +592,22 @@ def render_svg(doc: GraphDocument, *, prototype: int | None = None, lang: str = 
     >>> "Prototype 2 – svære problemstillinger" in svg
     True
     """
-    lang = _lang(lang)
-    w = _WORDS[lang]
     lay = layout_document(doc, panels=panels, label_scale=label_scale)
-    coord_label = doc.actor(doc.coordinator).label if doc.coordinator else w["no_coordinator"]
+    coord_label = (doc.actor(doc.coordinator).label if doc.coordinator
+                   else words(_WORDS["no_coordinator"]))
     counts = {s: sum(1 for c in doc.couplings if c.state == s) for s in _STATE_ORDER}
-    states = ", ".join(f"{counts[s]} {STATE_NAMES[lang][s]}" for s in _STATE_ORDER if counts[s])
-    proto = f" {_prototype_text(prototype, lang)}." if prototype is not None else ""
-    desc = w["desc"].format(label=doc.label, actors=len(lay.actors), citizen=doc.citizen.label,
-                            couplings=len(doc.couplings), states=f" ({states})" if states else "",
-                            proto=proto, coord=coord_label)
-    title, sub, badge = _title_parts(doc, prototype, lang, on)
+    states = ", ".join(f"{counts[s]} {words(STATE_NAMES[s])}" for s in _STATE_ORDER if counts[s])
+    proto = f" {_prototype_text(prototype, words)}." if prototype is not None else ""
+    desc = words(_WORDS["desc"]) % {
+        "label": doc.label, "actors": len(lay.actors), "citizen": doc.citizen.label,
+        "couplings": len(doc.couplings), "states": f" ({states})" if states else "",
+        "proto": proto, "coord": coord_label}
+    title, sub, badge = _title_parts(doc, prototype, words, on)
 
     body: list[str] = []
-    _panels(body, lay, lang)
+    _panels(body, lay)
     _rings(body, lay)
-    _panel_titles(body, lay, lang)
+    _panel_titles(body, lay, words)
     routes = route_couplings(doc, lay)
     # A line that found no way round runs under boxes: then every box gets a white
     # rim, so lines visibly pass under boxes rather than end at them.
@@ -642,29 +615,29 @@ def render_svg(doc: GraphDocument, *, prototype: int | None = None, lang: str = 
     _ring_marks(body, lay)
     if any(r.blocked for r in routes):
         _halos(body, lay)
-    _citizen(body, doc, lay.citizen, lang, id_prefix)
+    _citizen(body, doc, lay.citizen, words, id_prefix)
     body.append('<g class="actors">')
     for box in lay.actors:
-        _actor(body, doc, box, lang, id_prefix)
+        _actor(body, doc, box, words, id_prefix)
     body.append("</g>")
-    return _page(lay, lang, f'{w["model"]} – {doc.label}', desc, (title, sub, badge), body,
-                 coordinator=doc.coordinator is not None, blank=False, id_prefix=id_prefix,
-                 frame=frame)
+    return _page(lay, words, f'{words(_WORDS["model"])} – {doc.label}', desc,
+                 (title, sub, badge), body, coordinator=doc.coordinator is not None,
+                 blank=False, id_prefix=id_prefix, frame=frame)
 
 
-def _title_parts(doc: GraphDocument, prototype: int | None, lang: str,
+def _title_parts(doc: GraphDocument, prototype: int | None, words: Words,
                  on: date | None) -> tuple[str, str, str]:
-    w = _WORDS[lang]
+    w = {key: words(text) for key, text in _WORDS.items()}
     coord_label = doc.actor(doc.coordinator).label if doc.coordinator else w["no_coordinator"]
-    sub = [w["model"], f'{w["target"]}: {_TARGET_GROUPS[lang][doc.target_group]}']
+    sub = [w["model"], f'{w["target"]}: {words(_TARGET_GROUPS[doc.target_group])}']
     if on is not None:
         sub.append(f'{w["date"]}: {_date(on)}')
     sub.append(f'{w["coordinator"]}: {coord_label}')
-    badge = _prototype_text(prototype, lang) if prototype is not None else ""
+    badge = _prototype_text(prototype, words) if prototype is not None else ""
     return doc.label, " · ".join(sub), badge
 
 
-def title_lines(doc: GraphDocument, *, prototype: int | None = None, lang: str = "da",
+def title_lines(doc: GraphDocument, *, prototype: int | None = None, words: Words = DANISH,
                 on: date | None = None) -> tuple[str, str]:
     """The title block's words as two lines of plain text, for paper that prints the
     envelope with ``frame="envelope"``: the title (with the prototype, if given), then
@@ -677,11 +650,11 @@ def title_lines(doc: GraphDocument, *, prototype: int | None = None, lang: str =
     >>> title.endswith("Prototype 2 – svære problemstillinger"), sub.startswith("Kuvertmodel")
     (True, True)
     """
-    title, sub, badge = _title_parts(doc, prototype, _lang(lang), on)
+    title, sub, badge = _title_parts(doc, prototype, words, on)
     return (f"{title} · {badge}" if badge else title), sub
 
 
-def render_template(prototype: Literal[1, 2, 3], *, lang: str = "da",
+def render_template(prototype: Literal[1, 2, 3], *, words: Words = DANISH,
                     panels: Sequence[PanelSpec] = DEFAULT_PANELS) -> str:
     """A blank envelope to print and fill in by hand at a meeting.
 
@@ -694,24 +667,23 @@ def render_template(prototype: Literal[1, 2, 3], *, lang: str = "da",
     >>> "Borger: ____" in svg and svg.count('class="slot"') == 8
     True
     """
-    lang = _lang(lang)
-    w = _WORDS[lang]
+    w = {key: words(text) for key, text in _WORDS.items()}
     lay = layout_template(prototype, panels=panels)
-    name = PROTOTYPE_NAMES[lang].get(prototype, "")
+    name = words(PROTOTYPE_NAMES[prototype])
     blank = "_" * 24
     heading = f'{w["citizen"]}: {blank}'
     sub = f'{w["date"]}: {"_" * 12}   {w["coordinator"]}: {blank}'
     body: list[str] = []
-    _panels(body, lay, lang)
+    _panels(body, lay)
     _rings(body, lay)
-    _panel_titles(body, lay, lang)
+    _panel_titles(body, lay, words)
     _ring_marks(body, lay)
-    _citizen(body, None, lay.citizen, lang, "")
+    _citizen(body, None, lay.citizen, words, "")
     body.append('<g class="slots">')
     for box in lay.actors:
         _slot(body, box)
     body.append("</g>")
-    desc = w["blank_desc"].format(p=prototype, name=name, slots=len(lay.actors))
-    return _page(lay, lang, w["blank_title"].format(p=prototype), desc,
-                 (heading, sub, _prototype_text(prototype, lang)), body,
+    desc = w["blank_desc"] % {"p": prototype, "name": name, "slots": len(lay.actors)}
+    return _page(lay, words, w["blank_title"] % {"p": prototype}, desc,
+                 (heading, sub, _prototype_text(prototype, words)), body,
                  coordinator=True, blank=True, id_prefix="")

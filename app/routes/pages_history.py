@@ -112,7 +112,8 @@ def save_snapshot(request: Request, session: SessionDep, login: CsrfLoginDep, ca
 
 def _drawn(side: Side, classification: Classification, id_prefix: str) -> Markup:
     svg = render_svg(side.document, prototype=classification.prototype,
-                     lang=i18n.current.get(), on=side.at.date(), id_prefix=id_prefix)
+                     words=i18n.words_for(i18n.current.get()), on=side.at.date(),
+                     id_prefix=id_prefix)
     return Markup(svg)  # our own renderer's output; every text in it is escaped
 
 

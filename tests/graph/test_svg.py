@@ -14,7 +14,16 @@ from hypothesis import HealthCheck, given, settings
 
 from app.graph.document import GraphDocument
 from app.graph.examples import EXAMPLES
-from app.graph.svg import legend_svg, render_svg, render_template, title_lines
+from app.graph.svg import (
+    _WORDS,
+    PROTOTYPE_NAMES,
+    STATE_NAMES,
+    legend_svg,
+    render_svg,
+    render_template,
+    title_lines,
+)
+from app.i18n import words_for
 from tests.graph.test_layout import documents, make_doc
 
 NS = "{http://www.w3.org/2000/svg}"
@@ -154,11 +163,18 @@ def test_render_svg_legend_explains_every_mark() -> None:
 
 
 def test_render_svg_speaks_english() -> None:
-    svg = render_svg(EXAMPLES["prototype-2"](), prototype=2, lang="en", on=date(2026, 1, 2))
+    """The library's words come from the one catalogue: none is left in Danish."""
+    svg = render_svg(EXAMPLES["prototype-2"](), prototype=2, words=words_for("en"),
+                     on=date(2026, 1, 2))
     root = parse(svg)
-    assert "Legend" in svg and "DEPARTMENTS" in svg and "must be established" in svg
+    assert "Legend" in svg and "DEPARTMENTS" in svg and ">needed<" in svg
     assert "Prototype 2 – difficult problems" in svg and "02.01.2026" in svg
-    assert "Signaturforklaring" not in svg and root.get("lang") == "en"
+    assert root.get("lang") == "en"
+    shown = " ".join(t.text or "" for t in root.iter()) + (root.findtext(f"{NS}desc") or "")
+    danish = [*_WORDS.values(), *STATE_NAMES.values(), *PROTOTYPE_NAMES.values()]
+    left = [word for word in danish if word != "Prototype"
+            and word.split("%", 1)[0].strip() and word.split("%", 1)[0].strip() in shown]
+    assert left == []
 
 
 def test_render_svg_without_date_prints_none() -> None:
@@ -209,7 +225,8 @@ def test_render_template_parses_with_slots(prototype: int, slots: int) -> None:
     assert len([g for g in root.iter(f"{NS}g") if g.get("class") == "slot"]) == slots
     assert "Borger: ____" in svg and "Dato: ____" in svg
     assert "AFDELINGER" in svg and "Signaturforklaring" in svg
-    assert render_template(prototype, lang="en").count("Citizen: ____") == 1  # type: ignore[arg-type]
+    english = render_template(prototype, words=words_for("en"))  # type: ignore[arg-type]
+    assert english.count("Citizen: ____") == 1
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
@@ -239,8 +256,8 @@ def test_envelope_frame_draws_the_same_envelope_alone(name: str) -> None:
 
 
 def test_legend_svg_is_the_pages_legend() -> None:
-    page = render_svg(EXAMPLES["claus-nu"](), lang="en")
-    legend = legend_svg(lang="en")
+    page = render_svg(EXAMPLES["claus-nu"](), words=words_for("en"))
+    legend = legend_svg(words=words_for("en"))
     ET.fromstring(legend)
     inner = legend.split(">", 1)[1].rsplit("</svg>", 1)[0].strip()
     assert inner in page and "Legend" in inner
