@@ -16,10 +16,15 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from starlette.requests import Request
 
+from app.errors import N_
 from app.graph import document
 
 #: Actor kinds a person may add; the citizen is every case's given centre.
 ADDABLE_KINDS: tuple[str, ...] = tuple(k for k in document.ACTOR_KINDS if k != "citizen")
+
+#: The bands that carry a word besides their number, nearest and farthest.
+RING_NAMES: dict[int, str] = {document.RINGS[0]: N_("1 – tættest"),
+                              document.RINGS[-1]: N_("3 – længst væk")}
 
 Query = Mapping[str, Any] | None
 
@@ -47,4 +52,4 @@ def install(env: Environment) -> None:
     """Make ``path_for`` and the option lists globals of the page templates."""
     env.globals.update(path_for=_path_for, actor_kinds=ADDABLE_KINDS,
                        coupling_states=document.COUPLING_STATES, panels=document.PANELS,
-                       rings=document.RINGS)
+                       rings=document.RINGS, ring_names=RING_NAMES)
