@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
@@ -29,21 +29,24 @@ RING_NAMES: dict[int, str] = {document.RINGS[0]: N_("1 – tættest"),
 Query = Mapping[str, Any] | None
 
 
-def path_for(request: Request, name: str, query: Query = None, **params: Any) -> str:
+def path_for(request: Request, name: str, query: Query = None, /, **params: Any) -> str:
     """The path of the route called ``name``, with ``query`` urlencoded after a ``?``.
 
     Query values that are None are left out, so an optional filter needs no ``if``.
+    Values are quoted as Jinja's ``urlencode`` quotes them (``/`` kept, space ``%20``),
+    so a link reads as it did when the templates wrote them out. The first three are
+    positional-only: a route may have a parameter called ``name``.
     """
     path = str(request.app.url_path_for(name, **params))
     if query:
         pairs = [(k, v) for k, v in query.items() if v is not None]
         if pairs:
-            path += "?" + urlencode(pairs)
+            path += "?" + urlencode(pairs, safe="/", quote_via=quote)
     return path
 
 
 @pass_context
-def _path_for(context: Context, name: str, query: Query = None, **params: Any) -> str:
+def _path_for(context: Context, name: str, query: Query = None, /, **params: Any) -> str:
     """:func:`path_for` for a template: the request is the one the page is rendered for."""
     return path_for(context["request"], name, query, **params)
 
@@ -52,4 +55,5 @@ def install(env: Environment) -> None:
     """Make ``path_for`` and the option lists globals of the page templates."""
     env.globals.update(path_for=_path_for, actor_kinds=ADDABLE_KINDS,
                        coupling_states=document.COUPLING_STATES, panels=document.PANELS,
+                       target_groups=document.TARGET_GROUPS,
                        rings=document.RINGS, ring_names=RING_NAMES)
