@@ -9,7 +9,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import i18n
+from app import i18n, template_globals
 from app.config import ROOT
 from app.deps import SessionDep, SettingsDep
 from app.errors import N_, Forbidden
@@ -38,6 +38,7 @@ templates.env.globals.update(state_names=STATE_NAMES, kind_names=KIND_NAMES,
                              target_group_names=TARGET_GROUP_NAMES, panel_names=PANEL_NAMES,
                              current_lang=i18n.current.get, warning_codes=WARNING_CODES,
                              language_names=i18n.LANGUAGE_NAMES)
+template_globals.install(templates.env)
 
 
 def get_login(

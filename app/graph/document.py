@@ -61,6 +61,8 @@ ACTOR_KINDS: tuple[str, ...] = ActorKind.__args__  # type: ignore[attr-defined]
 COUPLING_STATES: tuple[str, ...] = CouplingState.__args__  # type: ignore[attr-defined]
 PANELS: tuple[str, ...] = Panel.__args__  # type: ignore[attr-defined]
 TARGET_GROUPS: tuple[str, ...] = TargetGroup.__args__  # type: ignore[attr-defined]
+#: The bands around the citizen, nearest first.
+RINGS: tuple[int, ...] = (1, 2, 3)
 
 
 class _Limits:
@@ -162,7 +164,7 @@ class Actor(_Strict):
     sector: OptionalText = None
     organisation: OptionalText = None
     panel: Panel | None = None
-    ring: Annotated[int, Field(ge=1, le=3)] | None = None
+    ring: Annotated[int, Field(ge=RINGS[0], le=RINGS[-1])] | None = None
     contribution: LongText = None
     contact: OptionalText = None
 

@@ -26,7 +26,7 @@ def _maybe_login(session: SessionDep, settings: SettingsDep,
         return None
 
 
-@router.get("/tilgaengelighed")
+@router.get("/tilgaengelighed", name="page.show_accessibility")
 def show_accessibility(request: Request, session: SessionDep, settings: SettingsDep,
                        kuvert_session: Annotated[str | None, Cookie()] = None) -> Response:
     """What is done and tested for accessibility, and the municipality's statement."""
@@ -35,7 +35,7 @@ def show_accessibility(request: Request, session: SessionDep, settings: Settings
                 login=_maybe_login(session, settings, kuvert_session))
 
 
-@router.get("/privatliv")
+@router.get("/privatliv", name="page.show_privacy")
 def show_privacy(request: Request, session: SessionDep, settings: SettingsDep,
                  kuvert_session: Annotated[str | None, Cookie()] = None) -> Response:
     """What Kuvert stores, for how long, what it logs, and the citizen's access report."""

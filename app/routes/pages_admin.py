@@ -22,6 +22,7 @@ from app.errors import N_, ServiceError
 from app.graph.text import check_text
 from app.schemas import DB_INT_MAX
 from app.sessions import WebLogin
+from app.template_globals import path_for
 from app.web import CsrfLoginDep, LoginDep, page
 
 router = APIRouter(prefix="/admin", tags=["sider"], include_in_schema=False)
@@ -71,7 +72,7 @@ def _attempt(session: Session, change: Callable[[], object], back: str,
 # --- overview --------------------------------------------------------------------------
 
 
-@router.get("")
+@router.get("", name="page.show_overview")
 def show_overview(request: Request, session: SessionDep, login: LoginDep,
                   admin: AdminDep) -> Response:
     """The administered teams at a glance."""
@@ -90,14 +91,14 @@ def _users_page(request: Request, session: Session, login: WebLogin, admin: serv
     }, error, status)
 
 
-@router.get("/users")
+@router.get("/users", name="page.list_users")
 def list_users(request: Request, session: SessionDep, login: LoginDep,
                admin: AdminDep) -> Response:
     """The users of the administered teams, with a form for a new one."""
     return _users_page(request, session, login, admin)
 
 
-@router.post("/users")
+@router.post("/users", name="page.create_user")
 def create_user(request: Request, session: SessionDep, login: CsrfLoginDep, admin: AdminDep,
                 team_id: TeamId, username: Short = "",
                 password: Annotated[str, Form(max_length=1000)] = "",
@@ -106,44 +107,47 @@ def create_user(request: Request, session: SessionDep, login: CsrfLoginDep, admi
     kept = {"username": username, "team_id": team_id, "role": role}  # never the password
     return _attempt(
         session, lambda: service.create_user(session, admin, username, password, team_id, role),
-        "/admin/users",
+        path_for(request, "page.list_users"),
         lambda error, status: _users_page(request, session, login, admin, error, status, kept))
 
 
-@router.post("/users/{user_id}/role")
+@router.post("/users/{user_id}/role", name="page.change_role")
 def change_role(request: Request, session: SessionDep, login: CsrfLoginDep, admin: AdminDep,
                 user_id: RowId, team_id: TeamId, role: Short = "") -> Response:
     """Give a user another role in one team."""
     return _attempt(
         session, lambda: service.change_role(session, admin, user_id, team_id, role),
-        "/admin/users",
+        path_for(request, "page.list_users"),
         lambda error, status: _users_page(request, session, login, admin, error, status))
 
 
-@router.post("/users/{user_id}/deactivate")
+@router.post("/users/{user_id}/deactivate", name="page.deactivate_user")
 def deactivate_user(request: Request, session: SessionDep, login: CsrfLoginDep,
                     admin: AdminDep, user_id: RowId) -> Response:
     """Shut a user out; their open sessions end at once."""
     return _attempt(
-        session, lambda: service.set_active(session, admin, user_id, False), "/admin/users",
+        session, lambda: service.set_active(session, admin, user_id, False),
+        path_for(request, "page.list_users"),
         lambda error, status: _users_page(request, session, login, admin, error, status))
 
 
-@router.post("/users/{user_id}/reactivate")
+@router.post("/users/{user_id}/reactivate", name="page.reactivate_user")
 def reactivate_user(request: Request, session: SessionDep, login: CsrfLoginDep,
                     admin: AdminDep, user_id: RowId) -> Response:
     """Let a deactivated user log in again."""
     return _attempt(
-        session, lambda: service.set_active(session, admin, user_id, True), "/admin/users",
+        session, lambda: service.set_active(session, admin, user_id, True),
+        path_for(request, "page.list_users"),
         lambda error, status: _users_page(request, session, login, admin, error, status))
 
 
-@router.post("/users/{user_id}/unlock")
+@router.post("/users/{user_id}/unlock", name="page.unlock_user")
 def unlock_user(request: Request, session: SessionDep, login: CsrfLoginDep, admin: AdminDep,
                 user_id: RowId) -> Response:
     """Lift the lock that repeated failed logins put on an account."""
     return _attempt(
-        session, lambda: service.unlock_user(session, admin, user_id), "/admin/users",
+        session, lambda: service.unlock_user(session, admin, user_id),
+        path_for(request, "page.list_users"),
         lambda error, status: _users_page(request, session, login, admin, error, status))
 
 
@@ -159,14 +163,14 @@ def _tokens_page(request: Request, session: Session, login: WebLogin, admin: ser
     }, error, status)
 
 
-@router.get("/tokens")
+@router.get("/tokens", name="page.list_tokens")
 def list_tokens(request: Request, session: SessionDep, login: LoginDep,
                 admin: AdminDep) -> Response:
     """The administered teams' API tokens, with a form for a new one."""
     return _tokens_page(request, session, login, admin)
 
 
-@router.post("/tokens")
+@router.post("/tokens", name="page.create_token")
 def create_token(request: Request, session: SessionDep, login: CsrfLoginDep, admin: AdminDep,
                  team_id: TeamId, name: Short = "", scope: Short = "read") -> Response:
     """Create a token and show its secret, this once only."""
@@ -181,12 +185,13 @@ def create_token(request: Request, session: SessionDep, login: CsrfLoginDep, adm
     return _show(request, login, "token_created", {"token": row, "secret": secret})
 
 
-@router.post("/tokens/{token_id}/revoke")
+@router.post("/tokens/{token_id}/revoke", name="page.revoke_token")
 def revoke_token(request: Request, session: SessionDep, login: CsrfLoginDep, admin: AdminDep,
                  token_id: RowId) -> Response:
     """Withdraw a token; clients using it get 401 from now on."""
     return _attempt(
-        session, lambda: service.revoke_token(session, admin, token_id), "/admin/tokens",
+        session, lambda: service.revoke_token(session, admin, token_id),
+        path_for(request, "page.list_tokens"),
         lambda error, status: _tokens_page(request, session, login, admin, error, status))
 
 
@@ -201,32 +206,32 @@ def _catalogue_page(request: Request, session: Session, login: WebLogin,
     }, error, status)
 
 
-@router.get("/catalogue")
+@router.get("/catalogue", name="page.show_catalogue")
 def show_catalogue(request: Request, session: SessionDep, login: LoginDep,
                    _admin: AdminDep) -> Response:
     """The names to pick from when adding actors, per kind."""
     return _catalogue_page(request, session, login)
 
 
-@router.post("/catalogue")
+@router.post("/catalogue", name="page.add_catalogue_entry")
 def add_catalogue_entry(request: Request, session: SessionDep, login: CsrfLoginDep,
                         admin: AdminDep, kind: Short = "", name: Short = "",
                         note: Short = "") -> Response:
     """Add a name to the catalogue."""
     return _attempt(
         session, lambda: service.add_catalogue_entry(session, admin, kind, name, note),
-        "/admin/catalogue",
+        path_for(request, "page.show_catalogue"),
         lambda error, status: _catalogue_page(request, session, login, error, status,
                                               {"kind": kind, "name": name, "note": note}))
 
 
-@router.post("/catalogue/{entry_id}/delete")
+@router.post("/catalogue/{entry_id}/delete", name="page.remove_catalogue_entry")
 def remove_catalogue_entry(request: Request, session: SessionDep, login: CsrfLoginDep,
                            admin: AdminDep, entry_id: RowId) -> Response:
     """Take a name out of the catalogue."""
     return _attempt(
         session, lambda: service.remove_catalogue_entry(session, admin, entry_id),
-        "/admin/catalogue",
+        path_for(request, "page.show_catalogue"),
         lambda error, status: _catalogue_page(request, session, login, error, status))
 
 
@@ -250,7 +255,7 @@ def _audit_query(case_id: str | None, principal: str | None, action: str | None,
 AuditTerm = Annotated[str | None, Query(max_length=200), AfterValidator(check_text)]
 
 
-@router.get("/audit")
+@router.get("/audit", name="page.show_audit")
 def show_audit(request: Request, session: SessionDep, login: LoginDep, admin: AdminDep,
                case_id: AuditTerm = None, principal: AuditTerm = None, action: AuditTerm = None,
                since: AuditTerm = None, until: AuditTerm = None) -> Response:
@@ -261,7 +266,7 @@ def show_audit(request: Request, session: SessionDep, login: LoginDep, admin: Ad
                                            "raw": request.query_params})
 
 
-@router.get("/audit.csv")
+@router.get("/audit.csv", name="page.export_audit")
 def export_audit(session: SessionDep, admin: AdminDep, case_id: AuditTerm = None,
                  principal: AuditTerm = None, action: AuditTerm = None,
                  since: AuditTerm = None, until: AuditTerm = None) -> Response:

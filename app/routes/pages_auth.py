@@ -13,6 +13,7 @@ from app.deps import SessionDep, SettingsDep
 from app.errors import N_, ServiceError
 from app.security import new_secret, same
 from app.sso import people
+from app.template_globals import path_for
 from app.web import LOGIN_CSRF_COOKIE, SESSION_COOKIE, CsrfLoginDep, page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
@@ -33,7 +34,7 @@ def _safe_next(target: str | None) -> str:
     return "/cases"
 
 
-@router.get("/login")
+@router.get("/login", name="page.show_login")
 def show_login(request: Request, settings: SettingsDep, next: str | None = None,
                error: str | None = None) -> Response:
     """The login form."""
@@ -45,7 +46,7 @@ def show_login(request: Request, settings: SettingsDep, next: str | None = None,
     return response
 
 
-@router.post("/login")
+@router.post("/login", name="page.log_in")
 def log_in(
     request: Request, session: SessionDep, settings: SettingsDep,
     username: Annotated[str, Form(max_length=200)] = "",
@@ -81,7 +82,7 @@ def _again(request: Request, settings: SettingsDep, next: str, error: str,
     return response
 
 
-@router.post("/logout")
+@router.post("/logout", name="page.log_out")
 def log_out(request: Request, session: SessionDep, _login: CsrfLoginDep,
             kuvert_session: Annotated[str | None, Cookie()] = None) -> Response:
     """End the session on the server, not only in the browser (and at the identity
@@ -91,12 +92,14 @@ def log_out(request: Request, session: SessionDep, _login: CsrfLoginDep,
         people.signed_out(session, kuvert_session, str(signed_on.get("method", "sso")))
     else:
         sessions.log_out(session, kuvert_session)
-    response = RedirectResponse("/logout/sso" if signed_on else "/login", status_code=303)
+    response = RedirectResponse(
+        path_for(request, "page.leave_provider" if signed_on else "page.show_login"),
+        status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
 
 
-@router.post("/lang")
+@router.post("/lang", name="page.choose_language")
 def choose_language(request: Request, settings: SettingsDep,
                     lang: Annotated[str, Form(max_length=5)] = "da",
                     next: Annotated[str, Form(max_length=2000)] = "/cases") -> Response:

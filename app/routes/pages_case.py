@@ -33,6 +33,7 @@ from app.graph.document import GraphDocument
 from app.graph.edit import ACTOR_FIELDS
 from app.graph.errors import N_, DocumentInvalid, Problem
 from app.graph.svg import legend_samples
+from app.template_globals import path_for
 from app.web import CsrfLoginDep, LoginDep, fragment, page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
@@ -83,7 +84,7 @@ def _is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-@router.get("/cases/{case_id}")
+@router.get("/cases/{case_id}", name="page.show_case")
 def show_case(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
               case_id: CaseId) -> Response:
     """The case page: the envelope and everything around it."""
@@ -94,7 +95,7 @@ def show_case(request: Request, session: SessionDep, settings: SettingsDep, logi
     return response
 
 
-@router.get("/cases/{case_id}/meeting")
+@router.get("/cases/{case_id}/meeting", name="page.show_meeting")
 def show_meeting(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
                  case_id: CaseId) -> Response:
     """Meeting mode: the same page, full screen, large type, driven by the keyboard."""
@@ -105,13 +106,14 @@ def show_meeting(request: Request, session: SessionDep, settings: SettingsDep, l
                 login=login)
 
 
-@router.get("/cases/{case_id}/workspace")
+@router.get("/cases/{case_id}/workspace", name="page.show_workspace")
 def show_workspace(request: Request, session: SessionDep, settings: SettingsDep,
                    login: LoginDep, case_id: CaseId) -> Response:
     """The part of the case page that changes; fetched again when someone else changes it."""
     case, doc = cases.read_document(session, login.principal, case_id, "read_live")
     if not _is_htmx(request):
-        return RedirectResponse(f"/cases/{case_id}", status_code=303)
+        return RedirectResponse(path_for(request, "page.show_case", case_id=case_id),
+                                status_code=303)
     response = fragment(request, "cases/show.html", "workspace",
                         _context(session, settings, case, doc), login=login)
     response.headers["Vary"] = "HX-Request"
@@ -304,7 +306,8 @@ def _act(request: Request, session: Session, settings: Settings, login: Any, cas
         extra["said"] = _not_saved(i18n.say(exc))
     session.expire_all()
     if not _is_htmx(request) and status == 200:
-        return RedirectResponse(f"/cases/{case_id}", status_code=303)
+        return RedirectResponse(path_for(request, "page.show_case", case_id=case_id),
+                                status_code=303)
     case, doc = cases.read_document(session, login.principal, case_id, "read_live")
     context = _context(session, settings, case, doc, **extra)
     if _is_htmx(request):
@@ -329,7 +332,7 @@ def _label(session: Session, case_id: int, key: str) -> str:
     return label or key
 
 
-@router.post("/cases/{case_id}/actors")
+@router.post("/cases/{case_id}/actors", name="page.add_actor")
 async def add_actor(request: Request, session: SessionDep, settings: SettingsDep,
                     login: CsrfLoginDep, case_id: CaseId,
                     form: Annotated[ActorForm, Form()]) -> Response:
@@ -342,7 +345,7 @@ async def add_actor(request: Request, session: SessionDep, settings: SettingsDep
                                    edits.add_actor(actor), tried)
 
 
-@router.post("/cases/{case_id}/actors/{key}")
+@router.post("/cases/{case_id}/actors/{key}", name="page.change_actor")
 async def change_actor(request: Request, session: SessionDep, settings: SettingsDep,
                        login: CsrfLoginDep, case_id: CaseId, key: str,
                        form: Annotated[ActorChangeForm, Form()]) -> Response:
@@ -356,7 +359,7 @@ async def change_actor(request: Request, session: SessionDep, settings: Settings
                                    edits.change_actor(key, fields), tried)
 
 
-@router.post("/cases/{case_id}/actors/{key}/move")
+@router.post("/cases/{case_id}/actors/{key}/move", name="page.move_actor")
 async def move_actor(request: Request, session: SessionDep, settings: SettingsDep,
                      login: CsrfLoginDep, case_id: CaseId, key: str,
                      form: Annotated[MoveForm, Form()]) -> Response:
@@ -366,7 +369,7 @@ async def move_actor(request: Request, session: SessionDep, settings: SettingsDe
                                    edits.move_actor(key, form.panel, form.ring), tried)
 
 
-@router.post("/cases/{case_id}/actors/{key}/delete")
+@router.post("/cases/{case_id}/actors/{key}/delete", name="page.remove_actor")
 async def remove_actor(request: Request, session: SessionDep, settings: SettingsDep,
                        login: CsrfLoginDep, case_id: CaseId, key: str,
                        form: Annotated[VersionForm, Form()]) -> Response:
@@ -376,7 +379,7 @@ async def remove_actor(request: Request, session: SessionDep, settings: Settings
                                    edits.remove_actor(key), tried)
 
 
-@router.post("/cases/{case_id}/couplings")
+@router.post("/cases/{case_id}/couplings", name="page.couple_actors")
 async def couple_actors(request: Request, session: SessionDep, settings: SettingsDep,
                         login: CsrfLoginDep, case_id: CaseId,
                         form: Annotated[CoupleForm, Form()]) -> Response:
@@ -389,7 +392,7 @@ async def couple_actors(request: Request, session: SessionDep, settings: Setting
                                    edits.couple(coupling), tried)
 
 
-@router.post("/cases/{case_id}/couplings/{a}/{b}")
+@router.post("/cases/{case_id}/couplings/{a}/{b}", name="page.change_coupling")
 async def change_coupling(request: Request, session: SessionDep, settings: SettingsDep,
                           login: CsrfLoginDep, case_id: CaseId, a: str, b: str,
                           form: Annotated[CouplingChangeForm, Form()]) -> Response:
@@ -403,7 +406,7 @@ async def change_coupling(request: Request, session: SessionDep, settings: Setti
                                    edits.change_coupling(a, b, fields), tried)
 
 
-@router.post("/cases/{case_id}/couplings/{a}/{b}/delete")
+@router.post("/cases/{case_id}/couplings/{a}/{b}/delete", name="page.uncouple_actors")
 async def uncouple_actors(request: Request, session: SessionDep, settings: SettingsDep,
                           login: CsrfLoginDep, case_id: CaseId, a: str, b: str,
                           form: Annotated[VersionForm, Form()]) -> Response:
@@ -414,7 +417,7 @@ async def uncouple_actors(request: Request, session: SessionDep, settings: Setti
                                    edits.uncouple(a, b), tried)
 
 
-@router.post("/cases/{case_id}/agreements")
+@router.post("/cases/{case_id}/agreements", name="page.add_agreement")
 async def add_agreement(request: Request, session: SessionDep, settings: SettingsDep,
                         login: CsrfLoginDep, case_id: CaseId,
                         form: Annotated[AgreementForm, Form()]) -> Response:
@@ -431,7 +434,7 @@ async def add_agreement(request: Request, session: SessionDep, settings: Setting
                                    change, tried)
 
 
-@router.post("/cases/{case_id}/coordinator")
+@router.post("/cases/{case_id}/coordinator", name="page.name_coordinator")
 async def name_coordinator(request: Request, session: SessionDep, settings: SettingsDep,
                            login: CsrfLoginDep, case_id: CaseId,
                            form: Annotated[CoordinatorForm, Form()]) -> Response:
@@ -443,7 +446,7 @@ async def name_coordinator(request: Request, session: SessionDep, settings: Sett
                                    edits.set_coordinator(key), tried)
 
 
-@router.post("/cases/{case_id}/undo")
+@router.post("/cases/{case_id}/undo", name="page.undo")
 async def undo(request: Request, session: SessionDep, settings: SettingsDep,
                login: CsrfLoginDep, case_id: CaseId,
                form: Annotated[VersionForm, Form()]) -> Response:
@@ -454,7 +457,7 @@ async def undo(request: Request, session: SessionDep, settings: SettingsDep,
         i18n.gettext("Seneste ændring fortrudt"))
 
 
-@router.get("/cases/{case_id}/events")
+@router.get("/cases/{case_id}/events", name="page.case_events")
 async def case_events(request: Request, case_id: CaseId,
                       kuvert_session: Annotated[str | None, Cookie()] = None) -> Response:
     """Server-Sent Events: "changed" when the case changes, "viewers" when people come and

@@ -16,17 +16,18 @@ from app.graph.classify import classify
 from app.graph.document import parse_document
 from app.graph.pseudonym import pseudonymise as pseudonymised
 from app.schemas import DB_INT_MAX
+from app.template_globals import path_for
 from app.web import CsrfLoginDep, LoginDep, page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
 
 
-@router.get("/")
-def home() -> Response:
-    return RedirectResponse("/cases", status_code=303)
+@router.get("/", name="page.home")
+def home(request: Request) -> Response:
+    return RedirectResponse(path_for(request, "page.list_cases"), status_code=303)
 
 
-@router.get("/cases")
+@router.get("/cases", name="page.list_cases")
 def list_cases(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
                q: Annotated[str | None, Query(max_length=200)] = None,
                target_group: Annotated[str | None, Query(max_length=20)] = None,
@@ -49,8 +50,8 @@ def list_cases(request: Request, session: SessionDep, settings: SettingsDep, log
                         if login.principal.can_write_in(team_id)]}, login=login)
 
 
-@router.post("/cases")
-async def create_case(session: SessionDep, login: CsrfLoginDep,
+@router.post("/cases", name="page.create_case")
+async def create_case(request: Request, session: SessionDep, login: CsrfLoginDep,
                       label: Annotated[str, Form(max_length=200)] = "",
                       target_group: Annotated[str, Form(max_length=20)] = "voksne",
                       citizen: Annotated[str, Form(max_length=200)] = "",
@@ -63,10 +64,11 @@ async def create_case(session: SessionDep, login: CsrfLoginDep,
            "actors": [{"key": "borger", "kind": "citizen", "label": citizen or label}]}
     case = await asyncio.to_thread(cases.create_case, session, login.principal, team,
                                    parse_document(doc))
-    return RedirectResponse(f"/cases/{case.id}", status_code=303)
+    return RedirectResponse(path_for(request, "page.show_case", case_id=case.id),
+                            status_code=303)
 
 
-@router.get("/cases/{case_id}/print")
+@router.get("/cases/{case_id}/print", name="page.print_case")
 def print_case(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
                case_id: CaseId, pseudonymise: bool = False) -> Response:
     """The printable page: the envelope first, then who is who and who does what by when."""
@@ -92,7 +94,7 @@ def print_case(request: Request, session: SessionDep, settings: SettingsDep, log
     }, login=login)
 
 
-@router.get("/cases/{case_id}/access-report")
+@router.get("/cases/{case_id}/access-report", name="page.show_access_report")
 def show_access_report(request: Request, session: SessionDep, login: LoginDep,
                        case_id: CaseId,
                        page_no: Annotated[int, Query(alias="page", ge=1, le=DB_INT_MAX)] = 1,
@@ -103,7 +105,7 @@ def show_access_report(request: Request, session: SessionDep, login: LoginDep,
     return page(request, "cases/access_report.html", {"report": report}, login=login)
 
 
-@router.get("/cases/{case_id}/access-report.pdf")
+@router.get("/cases/{case_id}/access-report.pdf", name="page.access_report_pdf")
 def access_report_pdf(session: SessionDep, login: LoginDep, case_id: CaseId) -> Response:
     """The access report as a PDF to hand over."""
     report = reports.access_report(session, login.principal, case_id)

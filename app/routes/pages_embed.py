@@ -31,7 +31,7 @@ def _context(settings: Settings, shown: embeds.Embedded, token: str,
             "link": shown.link, "view": view}
 
 
-@router.get("/embed/{token}")
+@router.get("/embed/{token}", name="page.show_embed")
 def show_embed(request: Request, session: SessionDep, settings: SettingsDep,
                token: str) -> Response:
     """The live envelope behind an embed link."""
@@ -41,7 +41,7 @@ def show_embed(request: Request, session: SessionDep, settings: SettingsDep,
     return page(request, "embed/show.html", _context(settings, shown, token, view))
 
 
-@router.get("/embed/{token}/envelope")
+@router.get("/embed/{token}/envelope", name="page.embed_envelope")
 def embed_envelope(request: Request, session: SessionDep, settings: SettingsDep,
                    token: str, view: View = "") -> Response:
     """The envelope alone, fetched again when the case changes; part of the view it names
@@ -54,7 +54,7 @@ def embed_envelope(request: Request, session: SessionDep, settings: SettingsDep,
                     _context(settings, shown, token, view))
 
 
-@router.get("/embed/{token}/events")
+@router.get("/embed/{token}/events", name="page.embed_events")
 async def embed_events(request: Request, token: str, view: View = "") -> Response:
     """Server-Sent Events for the embed; the stream ends when the link is revoked or
     expires. Holds no database connection and no thread while it waits."""

@@ -7,7 +7,6 @@ the answer is the page's ``snapshots`` fragment, showing a refusal if there is o
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -21,6 +20,7 @@ from app.graph.compare import compare
 from app.graph.errors import DocumentInvalid, Problem
 from app.graph.svg import render_svg
 from app.snapshots import Overview, Side
+from app.template_globals import path_for
 from app.web import CsrfLoginDep, LoginDep, fragment, page, templates
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
@@ -78,7 +78,7 @@ def _history_context(over: Overview, **extra: Any) -> dict[str, Any]:
             "right": f"v{version}", **extra}
 
 
-@router.get("/cases/{case_id}/history")
+@router.get("/cases/{case_id}/history", name="page.show_history")
 def show_history(request: Request, session: SessionDep, login: LoginDep,
                  case_id: CaseId) -> Response:
     """Every change to the case, its snapshots, and the form to compare two of them."""
@@ -88,7 +88,7 @@ def show_history(request: Request, session: SessionDep, login: LoginDep,
     return response
 
 
-@router.post("/cases/{case_id}/snapshots")
+@router.post("/cases/{case_id}/snapshots", name="page.save_snapshot")
 def save_snapshot(request: Request, session: SessionDep, login: CsrfLoginDep, case_id: CaseId,
                   name: Annotated[str, Form(max_length=1000)] = "") -> Response:
     """Save the network as it is now under a name."""
@@ -101,7 +101,9 @@ def save_snapshot(request: Request, session: SessionDep, login: CsrfLoginDep, ca
     except Conflict as exc:
         status, problems = 409, [Problem("name", exc.code, i18n.say(exc))]
     if not _is_htmx(request) and status == 200:
-        return RedirectResponse(f"/cases/{case_id}/history#snapshots", status_code=303)
+        return RedirectResponse(
+            path_for(request, "page.show_history", case_id=case_id) + "#snapshots",
+            status_code=303)
     context = _history_context(snapshots.overview(session, login.principal, case_id),
                                problems=problems, name=name if problems else "")
     if _is_htmx(request):
@@ -117,7 +119,7 @@ def _drawn(side: Side, classification: Classification, id_prefix: str) -> Markup
     return Markup(svg)  # our own renderer's output; every text in it is escaped
 
 
-@router.get("/cases/{case_id}/compare")
+@router.get("/cases/{case_id}/compare", name="page.compare_versions")
 def compare_versions(request: Request, session: SessionDep, settings: SettingsDep,
                      login: LoginDep, case_id: CaseId, left: Ref = None,
                      right: Ref = None) -> Response:
@@ -125,8 +127,10 @@ def compare_versions(request: Request, session: SessionDep, settings: SettingsDe
     if left is None or right is None:
         over = snapshots.overview(session, login.principal, case_id)
         context = _history_context(over)
-        query = urlencode({"left": left or context["left"], "right": right or context["right"]})
-        return RedirectResponse(f"/cases/{case_id}/compare?{query}", status_code=303)
+        query = {"left": left or context["left"], "right": right or context["right"]}
+        return RedirectResponse(
+            path_for(request, "page.compare_versions", query, case_id=case_id),
+            status_code=303)
     pair = snapshots.versions_for_compare(session, login.principal, case_id, left, right)
     over = snapshots.overview_of(session, pair.case)
     before = classify(pair.left.document, settings.thresholds)

@@ -20,6 +20,7 @@ from app.sso import oidc, people
 from app.sso.errors import InvalidLogout, SignOnRefused, SignOnUnavailable
 from app.sso.mapping import identify
 from app.sso.saml import SamlSignOn
+from app.template_globals import path_for
 from app.web import SESSION_COOKIE, page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
@@ -103,20 +104,20 @@ def _audit_refusal(request: Request, error: SignOnRefused, method: str) -> None:
 # --- OpenID Connect ------------------------------------------------------------------------
 
 
-@router.get("/login/oidc", dependencies=OidcOn)
+@router.get("/login/oidc", dependencies=OidcOn, name="page.start_oidc")
 async def start_oidc(request: Request, settings: SettingsDep, next: str | None = None) -> Response:
     """Off to the provider's login page."""
     request.session["next"] = _safe_next(next)
     try:
         response: Response = await oidc.start(
-            request, external(request, settings, "/login/oidc/callback"))
+            request, external(request, settings, path_for(request, "page.finish_oidc")))
     except SignOnRefused as error:
         await run_in_threadpool(_audit_refusal, request, error, "oidc")
         return _refused(request, settings, error)
     return response
 
 
-@router.get("/login/oidc/callback", dependencies=OidcOn)
+@router.get("/login/oidc/callback", dependencies=OidcOn, name="page.finish_oidc")
 async def finish_oidc(request: Request, settings: SettingsDep) -> Response:
     """Back from the provider: check its answer, then who the person is in Kuvert."""
     target = str(request.session.pop("next", "/cases"))
@@ -134,18 +135,18 @@ async def finish_oidc(request: Request, settings: SettingsDep) -> Response:
     return _logged_in(settings, token, target)
 
 
-@router.get("/logout/sso")
+@router.get("/logout/sso", name="page.leave_provider")
 async def leave_provider(request: Request, settings: SettingsDep) -> Response:
     """After the local logout: end the login at the provider too, where it offers that."""
     signed_on = request.session.pop("signed_on", None) or {}
-    after = external(request, settings, "/login")
+    after = external(request, settings, path_for(request, "page.show_login"))
     url = None
     if signed_on.get("method") == "oidc" and settings.oidc_enabled:
         url = await oidc.logout_url(request, str(signed_on.get("id_token", "")), after)
     elif signed_on.get("method") == "saml" and settings.saml_enabled:
         url = await run_in_threadpool(_saml_logout, request, settings, signed_on)
     if url is None:
-        return RedirectResponse("/login", status_code=303)
+        return RedirectResponse(path_for(request, "page.show_login"), status_code=303)
     # A page with a link, not a redirect: the logout form's navigation may not leave the
     # site (CSP form-action 'self'), and the user sees that Kuvert's part is done.
     return page(request, "auth/logged_out.html", {"provider_logout": url})
@@ -166,13 +167,13 @@ def _saml(request: Request, settings: Settings) -> SamlSignOn:
     return saml
 
 
-@router.get("/saml/metadata", dependencies=SamlOn)
+@router.get("/saml/metadata", dependencies=SamlOn, name="page.saml_metadata")
 def saml_metadata(request: Request, settings: SettingsDep) -> Response:
     """Kuvert's SP metadata, at a stable address for the IdP's administrator."""
     return Response(_saml(request, settings).metadata(), media_type="application/samlmetadata+xml")
 
 
-@router.get("/saml/login", dependencies=SamlOn)
+@router.get("/saml/login", dependencies=SamlOn, name="page.start_saml")
 def start_saml(request: Request, session: SessionDep, settings: SettingsDep,
                next: str | None = None) -> Response:
     """Off to the IdP with a new AuthnRequest."""
@@ -184,7 +185,7 @@ def start_saml(request: Request, session: SessionDep, settings: SettingsDep,
     return RedirectResponse(location, status_code=303)
 
 
-@router.post("/saml/acs", dependencies=SamlOn)
+@router.post("/saml/acs", dependencies=SamlOn, name="page.finish_saml")
 def finish_saml(request: Request, session: SessionDep, settings: SettingsDep,
                 SAMLResponse: Annotated[str, Form(max_length=500_000)] = "") -> Response:
     """The IdP's answer, posted by the browser: verify it, then who the person is."""
@@ -223,7 +224,7 @@ Saml = Annotated[str | None, Query(max_length=100_000)]
 SamlShort = Annotated[str | None, Query(max_length=2_000)]
 
 
-@router.get("/saml/slo", dependencies=SamlOn)
+@router.get("/saml/slo", dependencies=SamlOn, name="page.single_logout")
 def single_logout(request: Request, session: SessionDep, settings: SettingsDep,
                   SAMLRequest: Saml = None, SAMLResponse: Saml = None,
                   RelayState: SamlShort = None, SigAlg: SamlShort = None,

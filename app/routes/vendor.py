@@ -17,7 +17,7 @@ VENDOR = {
 }
 
 
-@router.get("/static/vendor/{name}")
+@router.get("/static/vendor/{name}", name="asset.vendor_file")
 def vendor_file(name: str) -> FileResponse:
     path = VENDOR.get(name)
     if path is None or not path.exists():

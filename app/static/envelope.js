@@ -30,7 +30,6 @@
   const word = (name) => tools()?.dataset[name] || "";
   const svgEl = () => document.querySelector("#envelope svg");
   const envelopeG = (svg) => svg.querySelector("g.envelope");
-  const caseId = () => $("live")?.dataset.case;
   const actorG = (key) => svgEl()?.querySelector(`g.actor[data-key="${CSS.escape(key)}"]`);
   const labelOf = (key) => {
     const g = actorG(key);
@@ -183,24 +182,15 @@
     tool.querySelector(`[data-state="${state}"]`)?.focus();
   }
 
-  // Send a tool's form through htmx to the route for what it acts on.
+  // Send a tool's form through htmx to its route (data-route, drawn by the server with
+  // {key}, {a}, {b} where the actor or the coupling it acts on goes).
   function send(form, extra = {}) {
-    const id = caseId();
-    const routes = {
-      "tool-add": () => `/cases/${id}/actors`,
-      "tool-coordinator": () => `/cases/${id}/coordinator`,
-      "tool-remove": () => `/cases/${id}/actors/${encodeURIComponent(anchor.key)}/delete`,
-      "tool-couple": () => `/cases/${id}/couplings`,
-      "tool-move": () => `/cases/${id}/actors/${encodeURIComponent(extra.key)}/move`,
-      "tool-state": () => `/cases/${id}/couplings/${encodeURIComponent(anchor.a)}/${encodeURIComponent(anchor.b)}`,
-      "tool-uncouple": () => `/cases/${id}/couplings/${encodeURIComponent(anchor.a)}/${encodeURIComponent(anchor.b)}/delete`,
-      "tool-agreement": () => `/cases/${id}/agreements`,
-      "tool-undo": () => `/cases/${id}/undo`,
-    };
+    const params = { ...anchor, ...extra };
+    const route = form.dataset.route.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(params[name]));
     form.querySelector("[name=version]").value = String(shownVersion());
     const csrf = document.querySelector("#workspace input[name=csrf]");
     if (csrf) form.querySelector("[name=csrf]").value = csrf.value;
-    htmx.ajax("POST", routes[form.id](), { source: form, target: "#workspace", swap: "outerHTML" });
+    htmx.ajax("POST", route, { source: form, target: "#workspace", swap: "outerHTML" });
   }
 
   function couplePicked() {
