@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 from app import live
 from app import models as m
 from app.accounts import ROLES, SCOPES
+from app.audit import audit
 from app.auth import Principal
-from app.cases import audit
 from app.errors import N_, Conflict, Forbidden, NotFound, ServiceError
 from app.graph.text import TEXT_CODES, text_problem
 from app.security import hash_password, hash_token, new_token
@@ -418,7 +418,7 @@ def audit_log(session: Session, admin: Admin, query: AuditQuery,
               limit: int = 500) -> list[m.AuditEntry]:
     """Audit entries the admin may read (:func:`visible_to`), newest first; the search
     itself is audited with its criteria (a name searched for is erased with a case it
-    names, :func:`app.cases.forget_case`)."""
+    names, :func:`app.audit.forget_case`)."""
     stmt = select(m.AuditEntry).where(visible_to(admin))
     if query.case_id is not None:
         stmt = stmt.where(m.AuditEntry.case_id == query.case_id)
