@@ -152,6 +152,7 @@ def _cmd_user_create(args: argparse.Namespace) -> None:
             raise ServiceError("De to adgangskoder er ikke ens.")
     db = _database()
     with db.session() as session:
+        # The admin pages' rules; the audit entry names the system (who ran it is the OS's).
         user = accounts.create_user(session, args.username, password, args.team, args.role)
         print(f"Bruger oprettet: {user.username} ({args.role} i {args.team})")
         if args.site_admin:
