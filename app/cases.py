@@ -1,10 +1,17 @@
-"""The service layer: the only place that reads or changes cases, commits, writes events
-and writes the audit log.
+"""The case service: reading, searching and changing cases, their history and versions,
+and the batch recount (:func:`recount_all`).
 
-Every change follows one path (:func:`_change`): check access and the version the
-caller saw, build the new graph document, validate it as a whole with the
+Every change to a case's network follows one path (:func:`_change`): check access and the
+version the caller saw, build the new graph document, validate it as a whole with the
 Kuvertmodel's own rules, store it, write one event, write one audit entry, commit.
-Anything refused on the way leaves the database as it was.
+Anything refused on the way leaves the database as it was. This is the only module that
+writes events (``kuvert import`` and ``populate`` load them in bulk).
+
+It is not the only one that commits: every service commits its own work (accounts,
+admin, case_filters, embeds, retention, sessions, snapshots, sso, transfer, …), while
+routes and the HTTP glue (``app.routes``, ``app.web``) never do. Other modules read
+cases too: the API's hot reads (``app.reads``) and retention's purge of closed cases
+(``app.retention``). The audit log is :mod:`app.audit`.
 """
 
 from __future__ import annotations
