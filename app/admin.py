@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, delete, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
-from app import live
+from app import accounts, live
 from app import models as m
-from app.accounts import ROLES, SCOPES
+from app.accounts import SCOPES, Invalid, check_role
+from app.audit import audit
 from app.auth import Principal
-from app.cases import audit
-from app.errors import N_, Conflict, Forbidden, NotFound, ServiceError
+from app.errors import N_, Conflict, Forbidden, NotFound
 from app.graph.text import TEXT_CODES, text_problem
-from app.security import hash_password, hash_token, new_token
+from app.security import hash_token, new_token
 
 __all__ = [
     "KINDS",
@@ -50,16 +49,6 @@ __all__ = [
 ]
 
 KINDS = ("sector", "profession", "organisation", "panel")
-MIN_PASSWORD = 10
-_USERNAME = re.compile(r"^[\w.@+-]{1,100}$")
-
-
-class Invalid(ServiceError):
-    """A form value that cannot be used; nothing was changed."""
-
-    status = 422
-    code = "invalid_input"
-    message = N_("Oplysningerne kunne ikke bruges.")
 
 
 def _check_text(value: str) -> None:
@@ -201,33 +190,12 @@ def _managed_user(session: Session, admin: Admin, user_id: int) -> m.User:
     return user
 
 
-def _check_role(role: str) -> None:
-    if role not in ROLES:
-        raise Invalid(N_("Vælg en af rollerne: læser, redaktør, koordinator, administrator."))
-
-
 def create_user(session: Session, admin: Admin, username: str, password: str,
                 team_id: int, role: str) -> m.User:
-    """A new active user with one role in one of the admin's teams."""
-    _team(admin, team_id)
-    username = username.strip()
-    if not _USERNAME.match(username):
-        raise Invalid(N_("Brugernavnet skal være 1-100 tegn: bogstaver, tal og . _ - @ +, "
-                         "uden mellemrum."))
-    if len(password) < MIN_PASSWORD:
-        raise Invalid(N_("Adgangskoden skal være mindst %(n)s tegn."), params={"n": MIN_PASSWORD})
-    _check_role(role)
-    if session.scalar(select(m.User.id).where(m.User.username == username)) is not None:
-        raise Conflict(N_("Brugernavnet «%(name)s» er allerede i brug."),
-                       params={"name": username})
-    user = m.User(username=username, password_hash=hash_password(password))
-    user.memberships.append(m.Membership(team_id=team_id, role=role))
-    session.add(user)
-    session.flush()
-    audit(session, admin.principal, "admin:user_created", team_id=team_id,
-          detail=f"user={username} role={role}")
-    session.commit()
-    return user
+    """A new active user in one of the admin's teams, by the rules of
+    :func:`app.accounts.create_user`."""
+    return accounts.create_user(session, username, password, _team(admin, team_id), role,
+                                by=admin.principal)
 
 
 def _keeps_an_admin(session: Session, team_id: int, leaving: int) -> bool:
@@ -244,7 +212,7 @@ def change_role(session: Session, admin: Admin, user_id: int, team_id: int, role
     """Give the user another role in one of the admin's teams."""
     user = _managed_user(session, admin, user_id)
     _team(admin, team_id)
-    _check_role(role)
+    check_role(role)
     membership = next((ms for ms in user.memberships if ms.team_id == team_id), None)
     if membership is None:
         raise NotFound(N_("Brugeren er ikke med i det team."))
@@ -418,7 +386,7 @@ def audit_log(session: Session, admin: Admin, query: AuditQuery,
               limit: int = 500) -> list[m.AuditEntry]:
     """Audit entries the admin may read (:func:`visible_to`), newest first; the search
     itself is audited with its criteria (a name searched for is erased with a case it
-    names, :func:`app.cases.forget_case`)."""
+    names, :func:`app.audit.forget_case`)."""
     stmt = select(m.AuditEntry).where(visible_to(admin))
     if query.case_id is not None:
         stmt = stmt.where(m.AuditEntry.case_id == query.case_id)

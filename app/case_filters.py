@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app import read_audit
+from app.audit import audit
 from app.auth import Principal
-from app.cases import audit, page_of, visible_cases
+from app.cases import page_of, visible_cases
 from app.errors import N_, ServiceError
 from app.graph.classify import Level, Thresholds, prototype_of
 from app.graph.document import TARGET_GROUPS

@@ -15,11 +15,16 @@ from alembic import command
 from alembic.config import Config
 from tqdm import tqdm
 
-from app import accounts, admin, demo, retention, transfer
+from app import accounts, admin, cases, demo, retention, transfer
+from app import models as m
 from app.auth import SYSTEM
+from app.backup import backup, restore
+from app.checks import check, load_settings
 from app.config import ROOT, get_settings
 from app.db import Database
 from app.errors import ServiceError
+from app.observability import log_config
+from app.populate import populate
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -69,8 +74,6 @@ def _cmd_check(args: argparse.Namespace) -> None:
 
 def _problems(workers: int | None) -> list[str]:
     """Print each problem of the configuration on its own line (stderr); return them."""
-    from app.checks import check, load_settings
-
     settings, problems = load_settings()
     if settings is not None:
         problems = check(settings, workers=workers)
@@ -101,9 +104,6 @@ def serve_options(workers: int = 1) -> dict[str, Any]:
 def _cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from app.checks import load_settings
-    from app.observability import log_config
-
     settings, _ = load_settings()
     in_production = settings is None or settings.environment == "production"
     if in_production and _problems(args.workers):
@@ -120,16 +120,12 @@ def _cmd_serve(args: argparse.Namespace) -> None:
 
 
 def _cmd_backup(args: argparse.Namespace) -> None:
-    from app.backup import backup
-
     target = Path(args.file)
     backup(get_settings().database_url, target)
     print(f"Sikkerhedskopi skrevet til {target}")
 
 
 def _cmd_restore(args: argparse.Namespace) -> None:
-    from app.backup import restore
-
     if not args.yes:
         raise ServiceError("Gendannelse erstatter alle data i databasen. Stop Kuvert, og "
                            "kør igen med --yes.")
@@ -152,6 +148,7 @@ def _cmd_user_create(args: argparse.Namespace) -> None:
             raise ServiceError("De to adgangskoder er ikke ens.")
     db = _database()
     with db.session() as session:
+        # The admin pages' rules; the audit entry names the system (who ran it is the OS's).
         user = accounts.create_user(session, args.username, password, args.team, args.role)
         print(f"Bruger oprettet: {user.username} ({args.role} i {args.team})")
         if args.site_admin:
@@ -250,8 +247,6 @@ def _positive(value: str) -> int:
 def _cmd_populate(args: argparse.Namespace) -> None:
     import time
 
-    from app.populate import populate
-
     db = _database()
     started = time.perf_counter()
     with _bar(args.cases, "forløb") as bar:
@@ -270,9 +265,6 @@ def _cmd_populate(args: argparse.Namespace) -> None:
 
 def _cmd_reclassify(args: argparse.Namespace) -> None:
     from sqlalchemy import func, select
-
-    from app import cases
-    from app import models as m
 
     db = _database()
     with db.session() as session:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-if TYPE_CHECKING:
-    from app.graph.classify import Thresholds
+from app.graph.classify import Thresholds
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -186,8 +185,6 @@ class Settings(BaseSettings):
 
     @property
     def thresholds(self) -> Thresholds:
-        from app.graph.classify import Thresholds
-
         return Thresholds(
             professions_level1=self.professions_level1,
             professions_level2=self.professions_level2,

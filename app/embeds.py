@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app import cases, live
 from app import models as m
+from app.audit import audit
 from app.auth import Principal
 from app.config import Settings
 from app.errors import N_, NotFound, ServiceError
@@ -64,7 +65,7 @@ def create_link(session: Session, who: Principal, case_id: int, days: int, max_d
                        pseudonymised=pseudonymised, created_by=who.name,
                        expires_at=datetime.now(UTC) + timedelta(days=days))
     session.add(link)
-    cases.audit(session, who, "embed_created", case_id=case.id, team_id=case.team_id,
+    audit(session, who, "embed_created", case_id=case.id, team_id=case.team_id,
                 detail=f"days={days} pseudonymised={pseudonymised}")
     session.commit()
     return NewLink(link, token)
@@ -84,7 +85,7 @@ def revoke_link(session: Session, who: Principal, case_id: int, link_id: int) ->
         raise NotFound(N_("Linket findes ikke."))
     if link.revoked_at is None:
         link.revoked_at = datetime.now(UTC)
-    cases.audit(session, who, "embed_revoked", case_id=case.id, team_id=case.team_id,
+    audit(session, who, "embed_revoked", case_id=case.id, team_id=case.team_id,
                 detail=f"embed={link.id}")
     live.end_streams(session, "revoked", embed_id=link.id)
     session.commit()
@@ -111,7 +112,7 @@ def open_link(session: Session, token: str, action: str | None = "read") -> Embe
     if case is None:
         raise NotFound(N_("Linket findes ikke."))
     if action is not None:
-        cases.audit(session, _viewer(link), action, case_id=case.id, team_id=case.team_id)
+        audit(session, _viewer(link), action, case_id=case.id, team_id=case.team_id)
         session.commit()
     doc = cases.document_of(case)
     return Embedded(link, case, pseudonymise(doc) if link.pseudonymised else doc)
@@ -142,7 +143,7 @@ def _signature(settings: Settings, link_id: int, entry_id: int) -> str:
 
 def start_view(session: Session, shown: Embedded) -> m.AuditEntry:
     """Audit one view of an embed; its duration is added when the view ends."""
-    entry = cases.audit(session, _viewer(shown.link), "embed_view", case_id=shown.case.id,
+    entry = audit(session, _viewer(shown.link), "embed_view", case_id=shown.case.id,
                         team_id=shown.case.team_id)
     session.commit()
     return entry

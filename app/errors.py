@@ -1,6 +1,6 @@
 """Errors of the service layer, each with an HTTP status, a stable code and Danish words.
 
-Routes never build error responses themselves: ``app.handlers`` turns these (and
+Routes never build error responses themselves: ``app.web.error_handlers`` turns these (and
 the graph library's own errors) into JSON, in the request's language.
 """
 

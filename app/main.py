@@ -12,11 +12,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from app import handlers, retention, streams
+from app import retention, streams
 from app.config import ROOT, Settings, get_settings
 from app.db import Database
 from app.i18n import Language
-from app.limits import BodyLimit
 from app.live import PostgresListener
 from app.observability import RequestId
 from app.read_audit import ReadAudit
@@ -39,7 +38,9 @@ from app.routes import (
     pages_sso,
     vendor,
 )
-from app.web import SecurityHeaders
+from app.web import error_handlers
+from app.web.body_limit import BodyLimit
+from app.web.headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = Database(settings.database_url)
     app.state.streams = streams.Streams(app.state.db, settings)
     app.state.read_audit = ReadAudit(app.state.db.engine)
-    handlers.install(app)
+    error_handlers.install(app)
     for module in (health, api_render, api_cases, api_network, api_stateless, api_history,
                    api_embeds, pages_auth, pages_cases, pages_case, pages_history, pages_admin,
                    pages_embed, pages_about, vendor):

@@ -1,9 +1,11 @@
 """The database tables, as SQLAlchemy 2 typed models.
 
 Only Alembic creates these tables (``migrations/``); a test checks the two agree.
-A case's network is stored as rows (actors, couplings, agreements) so that the
-database itself keeps keys unique and couplings pointing at real actors; the
-graph document is built from them on read.
+A case's network is also stored as rows (actors, couplings, agreements) so that the
+database itself keeps keys unique and couplings pointing at real actors. The graph
+document is read from the event that made the case's current version
+(``Event.document``, see ``app.cases.document_of``), never rebuilt from the rows; tests
+rebuild it (``app.cases.rows_document``) only to prove the rows agree with the history.
 """
 
 from __future__ import annotations

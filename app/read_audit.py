@@ -41,7 +41,7 @@ _Item = tuple[dict[str, Any], asyncio.AbstractEventLoop | None,
 def row(principal: str, channel: str, action: str, case_id: int | None,
         team_id: int | None, detail: str | None = None, *,
         term: str | None = None) -> dict[str, Any]:
-    """One audit row, as :func:`app.cases.audit` would write it, stamped now."""
+    """One audit row, as :func:`app.audit.audit` would write it, stamped now."""
     return {"at": datetime.now(UTC), "principal": principal, "channel": channel,
             "action": action, "case_id": case_id, "team_id": team_id,
             "detail": detail[:2000] if detail else None,

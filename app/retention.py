@@ -14,8 +14,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app import models as m
+from app.audit import audit, forget_case
 from app.auth import Principal
-from app.cases import audit, forget_case
 from app.config import Settings
 
 PURGER = Principal(name="system:purge", team_ids=frozenset(), channel="cli")
@@ -50,7 +50,7 @@ def purge_closed_cases(session: Session, settings: Settings, apply: bool,
     """Closed cases past their retention; erased (history and all) only with ``apply``.
 
     As with a deletion, the audit entries that could name the citizen lose their free
-    text (:func:`app.cases.forget_case`); who did what when stays until the audit
+    text (:func:`app.audit.forget_case`); who did what when stays until the audit
     retention."""
     stale = stale_closed_cases(session, settings, now)
     if apply:

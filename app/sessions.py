@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from app import live
 from app import models as m
+from app.audit import audit
 from app.auth import Principal
-from app.cases import audit
 from app.config import Settings
 from app.errors import N_, NotAuthenticated, ServiceError
 from app.security import check_password, hash_token, new_secret

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app import cases
 from app import models as m
+from app.audit import audit
 from app.auth import Principal
 from app.errors import N_, Conflict, NotFound, ServiceError
 from app.graph.document import GraphDocument
@@ -129,7 +130,7 @@ def create_snapshot(session: Session, who: Principal, case_id: int, name: str) -
     row = m.Snapshot(case_id=case.id, name=name, version=case.version,
                      document=cases.dump(cases.document_of(case)), created_by=who.name)
     session.add(row)
-    cases.audit(session, who, "create_snapshot", case_id=case.id, team_id=case.team_id,
+    audit(session, who, "create_snapshot", case_id=case.id, team_id=case.team_id,
                 detail=name)
     try:
         session.commit()

@@ -21,8 +21,9 @@ from sqlalchemy import Date, DateTime, Integer, Table, delete, func, select, tex
 from sqlalchemy.orm import Session
 
 from app import models as m
+from app.audit import audit
 from app.auth import SYSTEM
-from app.cases import audit, recount_all
+from app.cases import recount_all
 from app.db import Base
 from app.errors import Conflict
 from app.graph.classify import normalise

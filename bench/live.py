@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python bench/live.py``. 20 logged-in event streams are open on
 demo case 1; 30 times, a REST client changes the case (PATCH of an actor's label
 with If-Match) and the time from sending the change to the ``changed`` event in
-each stream is noted. Target (DESIGN §10): p95 ≤ 250 ms.
+each stream is noted. Target (``TARGET_P95_MS``): p95 ≤ 250 ms.
 
 Three set-ups: one ``kuvert serve`` on SQLite, one on PostgreSQL, and two separate
 ``kuvert serve`` processes on one PostgreSQL database with the streams spread over

@@ -1,7 +1,7 @@
 """Kuvert with 100,000 cases: search, the prototype filter, a big case page, reclassify.
 
 Run: ``.venv/bin/python bench/scale.py`` (or ``main()`` from ``bench/run.py``).
-Target (DESIGN §10): with 100,000 cases in the database, case search p95 ≤ 50 ms.
+Target (``SEARCH_TARGET_MS``): with 100,000 cases in the database, case search p95 ≤ 50 ms.
 The cases belong to 40 teams of 2,500; the target is judged on what a caseworker
 does, searching their own team's cases. Searching all 100,000 at once (a principal
 of every team, which no role in Kuvert is) is measured and reported beside it.

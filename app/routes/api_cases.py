@@ -7,17 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 
 from app import cases, reads
-from app.deps import (
-    BearerDep,
-    CaseId,
-    IfMatchDep,
-    PrincipalDep,
-    SessionDep,
-    SettingsDep,
-    VersionQuery,
-    etag,
-    expected,
-)
 from app.graph.analyse import Analysis, analyse
 from app.graph.classify import Classification, classify
 from app.graph.document import GraphDocument
@@ -30,6 +19,17 @@ from app.schemas import (
     CasePublic,
     GraphWrite,
     History,
+)
+from app.web.deps import (
+    BearerDep,
+    CaseId,
+    IfMatchDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    VersionQuery,
+    etag,
+    expected,
 )
 
 router = APIRouter(prefix="/api/v1/cases", tags=["borgerforløb"])

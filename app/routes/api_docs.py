@@ -26,7 +26,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from app.config import ROOT
 from app.errors import N_, NotFound
-from app.web import CSP
+from app.web.headers import CSP
 
 __all__ = ["VERSION", "add_examples", "install"]
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import embeds
-from app.deps import CaseId, PrincipalDep, RowId, SessionDep, SettingsDep
 from app.routes.api_cases import _ERRORS, _WRITE_ERRORS
 from app.schemas import UtcDateTime
+from app.web.deps import CaseId, PrincipalDep, RowId, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/cases/{case_id}/embeds", tags=["indlejring"])
 

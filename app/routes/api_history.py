@@ -8,12 +8,12 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from app import snapshots
-from app.deps import CaseId, PrincipalDep, SessionDep, SettingsDep
 from app.graph.classify import Classification, classify
 from app.graph.compare import Comparison, compare
 from app.routes.api_cases import _BODY_ERRORS, _ERRORS, _error
 from app.schemas import UtcDateTime
 from app.snapshots import Side, SnapshotPublic
+from app.web.deps import CaseId, PrincipalDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/cases/{case_id}", tags=["historik"])
 

@@ -7,7 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 
 from app import cases
-from app.deps import (
+from app.graph.document import Actor, Coupling
+from app.routes.api_cases import _WRITE_ERRORS
+from app.schemas import ActorCreate, ActorPatch, CouplingCreate, CouplingPatch
+from app.web.deps import (
     CaseId,
     IfMatchDep,
     PrincipalDep,
@@ -16,9 +19,6 @@ from app.deps import (
     etag,
     expected,
 )
-from app.graph.document import Actor, Coupling
-from app.routes.api_cases import _WRITE_ERRORS
-from app.schemas import ActorCreate, ActorPatch, CouplingCreate, CouplingPatch
 
 router = APIRouter(prefix="/api/v1/cases/{case_id}", tags=["aktører og koblinger"])
 

@@ -18,7 +18,12 @@ from app import cases, diagram, reads
 from app.auth import Principal, principal_for_token
 from app.config import Settings
 from app.db import Database
-from app.deps import (
+from app.errors import N_, ServiceError
+from app.graph.document import GraphDocument, IsoDate, parse_document
+from app.graph.export import from_graphml
+from app.routes.api_cases import _BODY_ERRORS, _ERRORS, _WRITE_ERRORS, _error
+from app.schemas import CaseCreated
+from app.web.deps import (
     BearerDep,
     CaseId,
     PrincipalDep,
@@ -27,12 +32,7 @@ from app.deps import (
     VersionQuery,
     etag,
 )
-from app.errors import N_, ServiceError
-from app.graph.document import GraphDocument, IsoDate, parse_document
-from app.graph.export import from_graphml
-from app.handlers import error_body
-from app.routes.api_cases import _BODY_ERRORS, _ERRORS, _WRITE_ERRORS, _error
-from app.schemas import CaseCreated
+from app.web.error_handlers import error_body
 
 router = APIRouter(prefix="/api/v1", tags=["diagram og eksport"])
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from app.deps import PrincipalDep, SessionDep, SettingsDep
 from app.graph.analyse import Analysis, analyse
 from app.graph.classify import Classification, classify
 from app.graph.document import GraphDocument
 from app.models import CatalogueEntry
 from app.routes.api_cases import _BODY_ERRORS, _ERRORS
+from app.web.deps import PrincipalDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["beregning"])
 

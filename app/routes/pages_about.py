@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Request
 from fastapi.responses import Response
 
-from app.deps import SessionDep, SettingsDep
 from app.errors import NotAuthenticated
 from app.sessions import WebLogin, current_login
-from app.web import page
+from app.web.deps import SessionDep, SettingsDep
+from app.web.pages import page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
 

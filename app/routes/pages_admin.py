@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 
 from app import admin as service
 from app import i18n
-from app.deps import RowId, SessionDep
 from app.errors import N_, ServiceError
 from app.graph.text import check_text
 from app.schemas import DB_INT_MAX
 from app.sessions import WebLogin
-from app.template_globals import path_for
-from app.web import CsrfLoginDep, LoginDep, page
+from app.web.deps import RowId, SessionDep
+from app.web.pages import CsrfLoginDep, LoginDep, page
+from app.web.template_globals import path_for
 
 router = APIRouter(prefix="/admin", tags=["sider"], include_in_schema=False)
 

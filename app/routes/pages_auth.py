@@ -9,12 +9,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from app import i18n, sessions
 from app.config import Settings
-from app.deps import SessionDep, SettingsDep
 from app.errors import N_, ServiceError
 from app.security import new_secret, same
 from app.sso import people
-from app.template_globals import path_for
-from app.web import LOGIN_CSRF_COOKIE, SESSION_COOKIE, CsrfLoginDep, page
+from app.web.deps import SessionDep, SettingsDep
+from app.web.pages import LOGIN_CSRF_COOKIE, SESSION_COOKIE, CsrfLoginDep, page
+from app.web.template_globals import path_for
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
 

@@ -24,7 +24,6 @@ from app import cases, diagram, edits, i18n, live, streams
 from app import models as m
 from app.cases import Expected
 from app.config import Settings
-from app.deps import CaseId, SessionDep, SettingsDep
 from app.edits import Edit
 from app.errors import ServiceError, StaleVersion
 from app.graph import meaning
@@ -33,8 +32,9 @@ from app.graph.document import GraphDocument
 from app.graph.edit import ACTOR_FIELDS
 from app.graph.errors import N_, DocumentInvalid, Problem
 from app.graph.svg import legend_samples
-from app.template_globals import path_for
-from app.web import CsrfLoginDep, LoginDep, fragment, page
+from app.web.deps import CaseId, SessionDep, SettingsDep
+from app.web.pages import CsrfLoginDep, LoginDep, fragment, page
+from app.web.template_globals import path_for
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
 

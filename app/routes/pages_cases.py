@@ -11,13 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from app import case_filters, cases, diagram, i18n, reports
-from app.deps import CaseId, SessionDep, SettingsDep
 from app.graph.classify import classify
 from app.graph.document import parse_document
 from app.graph.pseudonym import pseudonymise as pseudonymised
 from app.schemas import DB_INT_MAX
-from app.template_globals import path_for
-from app.web import CsrfLoginDep, LoginDep, page
+from app.web.deps import CaseId, SessionDep, SettingsDep
+from app.web.pages import CsrfLoginDep, LoginDep, page
+from app.web.template_globals import path_for
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
 

@@ -15,8 +15,8 @@ from markupsafe import Markup
 
 from app import diagram, embeds, i18n, streams
 from app.config import Settings
-from app.deps import SessionDep, SettingsDep
-from app.web import fragment, page
+from app.web.deps import SessionDep, SettingsDep
+from app.web.pages import fragment, page
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
 

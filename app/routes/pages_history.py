@@ -13,15 +13,15 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from app import i18n, snapshots
-from app.deps import CaseId, SessionDep, SettingsDep
 from app.errors import N_, Conflict
 from app.graph.classify import Classification, classify
 from app.graph.compare import compare
 from app.graph.errors import DocumentInvalid, Problem
 from app.graph.svg import render_svg
 from app.snapshots import Overview, Side
-from app.template_globals import path_for
-from app.web import CsrfLoginDep, LoginDep, fragment, page, templates
+from app.web.deps import CaseId, SessionDep, SettingsDep
+from app.web.pages import CsrfLoginDep, LoginDep, fragment, page, templates
+from app.web.template_globals import path_for
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
 

@@ -13,15 +13,15 @@ from starlette.middleware.sessions import SessionMiddleware
 from app import i18n
 from app.config import Settings
 from app.db import Database
-from app.deps import SessionDep, SettingsDep
 from app.errors import N_, NotFound
 from app.routes.pages_auth import _safe_next, show_login
 from app.sso import oidc, people
 from app.sso.errors import InvalidLogout, SignOnRefused, SignOnUnavailable
 from app.sso.mapping import identify
 from app.sso.saml import SamlSignOn
-from app.template_globals import path_for
-from app.web import SESSION_COOKIE, page
+from app.web.deps import SessionDep, SettingsDep
+from app.web.pages import SESSION_COOKIE, page
+from app.web.template_globals import path_for
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from app import live, sessions
 from app import models as m
+from app.audit import audit
 from app.auth import Principal
-from app.cases import audit
 from app.errors import ServiceError
 from app.security import hash_token
 from app.sso.errors import AccountDeactivated, NoAccess, SignOnRefused, UsernameTaken

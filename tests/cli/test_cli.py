@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from app import models as m
+from app.db import Database
 from tests.conftest import _backends, empty_database
 
 KUVERT = str(Path(sys.executable).with_name("kuvert"))
@@ -56,6 +59,49 @@ def test_team_user_token_create(url: str) -> None:
     exported = _run(url, "export").stdout
     assert secret not in exported  # only its hash is kept
     assert "en-lang-adgangskode" not in exported
+
+
+def _audit_of_user_created(url: str) -> list[tuple[str, str | None, int | None]]:
+    db = Database(url)
+    try:
+        with db.session() as session:
+            return [(e.principal, e.detail, e.team_id) for e in session.scalars(
+                select(m.AuditEntry).where(m.AuditEntry.action == "admin:user_created"))]
+    finally:
+        db.dispose()
+
+
+def test_user_create_is_audited_as_the_system(url: str) -> None:
+    assert _run(url, "team", "create", "Unge Nord").returncode == 0
+    user = _run(url, "user", "create", "--team", "Unge Nord", "--username", "anna",
+                "--password", "en-lang-adgangskode", "--role", "editor")
+    assert user.returncode == 0, user.stderr
+    [(principal, detail, team_id)] = _audit_of_user_created(url)
+    assert principal == "system:cli" and detail == "user=anna role=editor"
+    assert team_id is not None
+
+
+@pytest.mark.parametrize(("username", "password", "says"), [
+    ("anna andersen", "en-lang-adgangskode", "Brugernavnet skal være 1-100 tegn"),
+    ("anna", "kort", "Adgangskoden skal være mindst 10 tegn."),
+])
+def test_user_create_refuses_what_the_admin_pages_refuse(url: str, username: str,
+                                                         password: str, says: str) -> None:
+    assert _run(url, "team", "create", "Unge Nord").returncode == 0
+    result = _run(url, "user", "create", "--team", "Unge Nord", "--username", username,
+                  "--password", password, "--role", "editor")
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("Fejl: ") and says in result.stderr
+    assert _audit_of_user_created(url) == []
+
+
+def test_user_create_refuses_a_taken_username(url: str) -> None:
+    assert _run(url, "team", "create", "Unge Nord").returncode == 0
+    args = ("user", "create", "--team", "Unge Nord", "--username", "anna",
+            "--password", "en-lang-adgangskode", "--role", "editor")
+    assert _run(url, *args).returncode == 0
+    again = _run(url, *args)
+    assert again.returncode == 1 and "«anna» er allerede i brug" in again.stderr
 
 
 def test_user_create_refuses_unknown_team(url: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.routes.api_docs import REDOC_STYLE_HASHES, VERSION
-from app.web import CSP
+from app.web.headers import CSP
 from bench.serving import KuvertServer
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -15,8 +15,8 @@ from starlette.requests import Request
 
 import app.routes
 from app.config import ROOT
-from app.template_globals import path_for
-from app.web import templates
+from app.web.pages import templates
+from app.web.template_globals import path_for
 
 TEMPLATES = ROOT / "templates"
 #: An attribute that holds an address and starts with a path written out by hand

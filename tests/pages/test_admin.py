@@ -114,6 +114,25 @@ def test_create_user_who_can_then_log_in(admin: TestClient, db: Database, api: A
     with TestClient(_app(settings)) as c:
         assert log_in(c, username, "ti-tegn-mindst").status_code == 303
     assert "admin:user_created" in _actions(db, f"user:{admin.username}")
+    with db.session() as session:
+        entry = session.scalar(select(m.AuditEntry).where(
+            m.AuditEntry.action == "admin:user_created",
+            m.AuditEntry.detail == f"user={username} role=editor"))
+        assert entry is not None
+        assert (entry.principal, entry.team_id) == (f"user:{admin.username}",
+                                                   _team_id(db, api.team))
+
+
+def test_create_user_with_bad_username_is_refused(admin: TestClient, db: Database,
+                                                  api: Api) -> None:
+    response = _post(admin, "/admin/users", {"username": "anna andersen",
+                                             "password": "ti-tegn-mindst",
+                                             "team_id": _team_id(db, api.team),
+                                             "role": "editor"})
+    assert response.status_code == 422
+    assert "Brugernavnet skal være 1-100 tegn" in response.text
+    with db.session() as session:
+        assert session.scalar(select(m.User).where(m.User.username == "anna andersen")) is None
 
 
 def test_create_user_with_short_password_is_refused(admin: TestClient, db: Database,

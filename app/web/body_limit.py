@@ -6,7 +6,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.handlers import error_body
+from app.web.error_handlers import error_body
 
 
 class BodyLimit:

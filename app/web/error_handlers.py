@@ -21,6 +21,7 @@ from app.errors import ServiceError
 from app.graph.document import problems_from_errors
 from app.graph.errors import N_, DocumentInvalid, GraphError, Problem
 from app.i18n import gettext, ngettext, say, say_problems
+from app.web.pages import page
 
 _HTTP_WORDS = {
     400: ("bad_request", N_("Forespørgslen kunne ikke forstås.")),
@@ -56,8 +57,6 @@ def _respond(request: Request, status: int, body: dict[str, Any],
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
-    from app.web import page  # pages need templates; the API does not
-
     title = gettext(_TITLES.get(status, N_("Der opstod en fejl")))
     return page(request, "error.html", {"title": title,
                                         "message": body["error"]["message"]},
