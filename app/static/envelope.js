@@ -227,6 +227,16 @@
     return option ? { ...option.dataset } : {};
   }
 
+  // The side panel's add form fills in the same way; what the person set there is kept
+  // per form element (a successful add draws a new, empty form).
+  const chosenBeside = new WeakMap();
+
+  function chosenIn(form) {
+    if (form.id === "tool-add") return chosen;
+    if (!chosenBeside.has(form)) chosenBeside.set(form, new Set());
+    return chosenBeside.get(form);
+  }
+
   function fillFromCatalogue(form) {
     const hint = { ...catalogueHint(form.querySelector("[name=profession]")),
                    ...catalogueHint(form.querySelector("[name=organisation]")) };
@@ -234,7 +244,7 @@
     for (const name of ["sector", "kind", "panel"]) {
       const field = form.querySelector(`[name=${name}]`);
       const value = hint[name];
-      if (!value || chosen.has(name) || field.value === value) continue;
+      if (!value || chosenIn(form).has(name) || field.value === value) continue;
       if (field.tagName === "SELECT") {
         const option = [...field.options].find((o) => o.value === value);
         if (!option) continue;
@@ -249,11 +259,11 @@
   }
 
   document.addEventListener("input", (e) => {
-    const form = e.target.closest?.("#tool-add");
+    const form = e.target.closest?.("#tool-add, #add-actor");
     if (!form) return;
     const name = e.target.name;
     if (name === "profession" || name === "organisation") fillFromCatalogue(form);
-    else if (["sector", "kind", "panel"].includes(name)) chosen.add(name);
+    else if (["sector", "kind", "panel"].includes(name)) chosenIn(form).add(name);
   });
 
   // --- selection ------------------------------------------------------------------------

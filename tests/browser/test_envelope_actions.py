@@ -604,3 +604,34 @@ def test_lene_story_on_the_envelope(browser: Browser, shared: Shared) -> None:
     print("LENE", figures)
     assert n.total <= 40, figures  # the issue's target
     assert scrolled == [0, 0]
+
+
+def test_side_panel_add_form_fills_from_the_catalogue(browser: Browser, shared: Shared) -> None:
+    """The side panel's add form, for those who map in forms: a profession picked from the
+    catalogue fills in sector and type as the envelope's own add form does, and a field
+    the person set first is left as they set it."""
+    case_id = new_case(shared)
+    page = open_case(browser, shared, case_id, viewport=VIEWPORT)
+    form = page.locator("#add-actor")
+    form.locator("[name=label]").fill("Dr. Holm")
+    form.locator("[name=profession]").press_sequentially("Egen læge")
+    expect(form.locator("[name=sector]")).to_have_value("sundhed")
+    expect(form.locator("[name=kind]")).to_have_value("professional")
+    expect(form.locator("[name=panel]")).to_have_value("organisationer")
+    expect(page.locator("#announce")).to_contain_text("Udfyldt fra kataloget")
+    form.locator("button[type=submit]").click()
+    settle(page, 2)
+    assert by_key(stored(shared, case_id))["dr.-holm"]["sector"] == "sundhed"
+
+    form = page.locator("#add-actor")
+    form.locator("[name=label]").fill("Gældsrådgiver")
+    form.locator("[name=panel]").select_option("afdelinger")
+    form.locator("[name=organisation]").press_sequentially("Forening")
+    expect(form.locator("[name=kind]")).to_have_value("volunteer")
+    expect(form.locator("[name=sector]")).to_have_value("civilsamfund")
+    expect(form.locator("[name=panel]")).to_have_value("afdelinger")
+    form.locator("button[type=submit]").click()
+    settle(page, 3)
+    added = by_key(stored(shared, case_id))["gældsrådgiver"]
+    assert (added["kind"], added["sector"], added["panel"]) == (
+        "volunteer", "civilsamfund", "afdelinger")
