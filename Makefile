@@ -69,5 +69,5 @@ messages: $(STAMP)
 	c = read_po(open(p, 'rb')); [c.add(t, auto_comments=['warning ' + k]) for k, t in W.items()]; \
 	write_po(open(p, 'wb'), c, sort_output=True, omit_header=False)"
 	@if [ -f app/locales/en/LC_MESSAGES/messages.po ]; then \
-	  $(BIN)/pybabel update -N -i app/locales/messages.pot -d app/locales -l en; \
+	  $(BIN)/pybabel update -N --ignore-obsolete -i app/locales/messages.pot -d app/locales -l en; \
 	else $(BIN)/pybabel init -i app/locales/messages.pot -d app/locales -l en; fi

@@ -28,12 +28,16 @@ from app.graph.layout import (
 )
 from app.graph.route import Route, route_couplings
 from app.graph.text_metrics import text_width, wrap_label
-from app.graph.words import DANISH, Words
+from app.graph.words import (
+    DANISH,
+    PROTOTYPE_NAMES,
+    STATE_NAMES,
+    TARGET_GROUP_NAMES,
+    Words,
+)
 
 __all__ = [
     "FONT_FAMILY",
-    "PROTOTYPE_NAMES",
-    "STATE_NAMES",
     "Frame",
     "legend_samples",
     "legend_svg",
@@ -44,16 +48,6 @@ __all__ = [
 
 FONT_FAMILY = "DejaVu Sans, Arial, Helvetica, sans-serif"
 
-PROTOTYPE_NAMES: dict[int, str] = {
-    1: N_("enkle problemstillinger"), 2: N_("svære problemstillinger"),
-    3: N_("meget komplekse problemstillinger"),
-}
-STATE_NAMES: dict[str, str] = {
-    "established": N_("etableret"), "needed": N_("skal etableres"), "weak": N_("svag"),
-    "strained": N_("anstrengt"),
-}
-_TARGET_GROUPS = {"boern": N_("børn"), "unge": N_("unge"), "voksne": N_("voksne"),
-                  "familie": N_("familie")}
 _WORDS = {
     "model": N_("Kuvertmodel"), "date": N_("Dato"), "target": N_("Målgruppe"),
     "coordinator": N_("Koordinator"), "no_coordinator": N_("ingen koordinator"),
@@ -629,7 +623,7 @@ def _title_parts(doc: GraphDocument, prototype: int | None, words: Words,
                  on: date | None) -> tuple[str, str, str]:
     w = {key: words(text) for key, text in _WORDS.items()}
     coord_label = doc.actor(doc.coordinator).label if doc.coordinator else w["no_coordinator"]
-    sub = [w["model"], f'{w["target"]}: {words(_TARGET_GROUPS[doc.target_group])}']
+    sub = [w["model"], f'{w["target"]}: {words(TARGET_GROUP_NAMES[doc.target_group])}']
     if on is not None:
         sub.append(f'{w["date"]}: {_date(on)}')
     sub.append(f'{w["coordinator"]}: {coord_label}')

@@ -11,7 +11,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["DANISH", "Words"]
+from app.graph.errors import N_
+
+__all__ = ["DANISH", "KIND_NAMES", "PROTOTYPE_NAMES", "STATE_NAMES", "TARGET_GROUP_NAMES",
+           "Words"]
+
+#: The document's vocabulary as a caseworker says it: one place for the drawing and the
+#: pages (``app.web.pages``), so both say a coupling's state with the same word.
+STATE_NAMES: dict[str, str] = {
+    "established": N_("etableret"), "needed": N_("skal etableres"), "weak": N_("svag"),
+    "strained": N_("anstrengt"),
+}
+KIND_NAMES: dict[str, str] = {
+    "citizen": N_("borger"), "professional": N_("fagperson"),
+    "organisation": N_("organisation"), "network": N_("netværk"), "volunteer": N_("frivillig"),
+}
+TARGET_GROUP_NAMES: dict[str, str] = {
+    "boern": N_("børn"), "unge": N_("unge"), "voksne": N_("voksne"), "familie": N_("familie"),
+}
+PROTOTYPE_NAMES: dict[int, str] = {
+    1: N_("enkle problemstillinger"), 2: N_("svære problemstillinger"),
+    3: N_("meget komplekse problemstillinger"),
+}
 
 
 def _as_is(text: str) -> str:

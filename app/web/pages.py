@@ -12,6 +12,7 @@ from app import i18n
 from app.config import ROOT
 from app.errors import N_, Forbidden
 from app.graph.analyse import WARNING_CODES
+from app.graph.words import KIND_NAMES, STATE_NAMES, TARGET_GROUP_NAMES
 from app.security import same
 from app.sessions import WebLogin, current_login
 from app.web import template_globals
@@ -25,13 +26,6 @@ templates = Jinja2Templates(directory=str(ROOT / "templates"))
 i18n.install_gettext(templates.env)
 
 
-STATE_NAMES = {"needed": N_("skal etableres"), "established": N_("etableret"),
-               "weak": N_("svag"), "strained": N_("anstrengt")}
-KIND_NAMES = {"citizen": N_("borger"), "professional": N_("fagperson"),
-              "organisation": N_("organisation"), "network": N_("netværk"),
-              "volunteer": N_("frivillig")}
-TARGET_GROUP_NAMES = {"boern": N_("børn"), "unge": N_("unge"), "voksne": N_("voksne"),
-                      "familie": N_("familie")}
 PANEL_NAMES = {"afdelinger": N_("Afdelinger"), "organisationer": N_("Organisationer"),
                "civilsamfund": N_("Civilsamfund"), "netvaerk": N_("Netværk")}
 templates.env.globals.update(state_names=STATE_NAMES, kind_names=KIND_NAMES,

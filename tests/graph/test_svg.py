@@ -16,13 +16,12 @@ from app.graph.document import GraphDocument
 from app.graph.examples import EXAMPLES
 from app.graph.svg import (
     _WORDS,
-    PROTOTYPE_NAMES,
-    STATE_NAMES,
     legend_svg,
     render_svg,
     render_template,
     title_lines,
 )
+from app.graph.words import PROTOTYPE_NAMES, STATE_NAMES
 from app.i18n import words_for
 from tests.graph.test_layout import documents, make_doc
 
