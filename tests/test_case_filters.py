@@ -21,7 +21,7 @@ from app.db import Database
 from app.graph.classify import DEFAULT_THRESHOLDS, Thresholds
 from app.graph.examples import claus_foer, claus_nu, prototype_1, prototype_2, prototype_3
 from app.web import templates
-from tests.conftest import Api
+from tests.helpers.clients import Api
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from app.cli import migrate, parser
-from bench.serving import KUVERT, KuvertServer
-from tests.conftest import POSTGRES, empty_database
+from tests.helpers.database import POSTGRES, empty_database
+from tests.helpers.server import KUVERT, KuvertServer
 
 ARRIVAL_SECONDS = 5.0
 

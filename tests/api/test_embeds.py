@@ -12,7 +12,7 @@ from app import models as m
 from app.config import Settings
 from app.graph.examples import prototype_3
 from app.main import create_app
-from tests.conftest import Api
+from tests.helpers.clients import Api
 
 
 def _embed(api: Api, case_id: int, **body: Any) -> Any:

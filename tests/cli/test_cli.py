@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _backends, empty_database
+from tests.helpers.database import backends, empty_database
 
 KUVERT = str(Path(sys.executable).with_name("kuvert"))
 
@@ -23,7 +23,7 @@ def _run(url: str, *args: str, input: str | None = None) -> subprocess.Completed
                           text=True, timeout=120, check=False)
 
 
-@pytest.fixture(params=_backends())
+@pytest.fixture(params=backends())
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> object:
     with empty_database(request.param, tmp_path) as u:
         assert _run(u, "migrate").returncode == 0

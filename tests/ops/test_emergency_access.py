@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import log_in
+from tests.helpers.clients import log_in
 
 KUVERT = str(Path(sys.executable).with_name("kuvert"))
 SIGN_ON = {"local_login": False, "oidc_issuer": "https://login.kommune.example",

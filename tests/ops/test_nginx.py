@@ -21,9 +21,9 @@ from app import accounts
 from app.cli import migrate
 from app.config import ROOT, Settings
 from app.db import Database
-from bench.serving import KuvertServer, free_port
+from tests.helpers.deploy import unit_environment
+from tests.helpers.server import KuvertServer, free_port
 from tests.ops.certs import self_signed
-from tests.ops.test_deploy_files import unit_environment
 
 SITE = ROOT / "docs" / "drift" / "nginx-kuvert.conf"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)

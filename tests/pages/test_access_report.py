@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from app.graph.examples import claus_nu
-from tests.conftest import Api
+from tests.helpers.clients import Api
 
 
 def test_access_report_lists_reads_changes_and_exports(api: Api, browser: TestClient) -> None:

@@ -23,7 +23,7 @@ from app.config import Settings
 from app.db import Database
 from app.errors import ServiceError
 from app.main import create_app
-from tests.conftest import PASSWORD, Api, log_in
+from tests.helpers.clients import PASSWORD, Api, log_in
 
 
 def _user(db: Database, team: str, role: str, prefix: str) -> str:

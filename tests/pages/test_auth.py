@@ -16,8 +16,7 @@ from app import accounts, security, sessions
 from app import models as m
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import PASSWORD, Api, log_in
-from tests.pages.test_proxies import client_address
+from tests.helpers.clients import PASSWORD, Api, client_address, log_in
 
 
 def _user(db: Any, team: str) -> str:

@@ -8,7 +8,7 @@ import re
 from fastapi.testclient import TestClient
 
 from app.config import Settings
-from tests.trust.test_access_matrix import app_routes
+from tests.helpers.routes import app_routes
 
 HUGE = str(2**31)
 ID = re.compile(r"\{(\w*_id)\}")

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app import models as m
 from app.db import Database
 from app.graph.examples import claus_foer
-from tests.conftest import Api
+from tests.helpers.clients import Api
 
 HX = {"HX-Request": "true"}
 BAD_VERSIONS = ["x", "1.5", "1e3", "nan", "\x00", "9" * 20, "", "0", "-1", " 1", "١"]

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from app.graph.examples import claus_foer, claus_nu
-from tests.conftest import Api
+from tests.helpers.clients import Api
 
 HX = {"HX-Request": "true"}
 

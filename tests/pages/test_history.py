@@ -13,8 +13,8 @@ from app import accounts
 from app.config import Settings
 from app.db import Database
 from app.graph.examples import claus_foer, claus_nu
-from tests.api.test_history import history_app
-from tests.conftest import Api, log_in
+from app.main import create_app
+from tests.helpers.clients import Api, log_in
 
 HX = {"HX-Request": "true"}
 
@@ -27,7 +27,7 @@ def _browser(settings: Settings, db: Database, team: str, role: str) -> Iterator
     username = f"user-{secrets.token_hex(4)}"
     with db.session() as session:
         accounts.create_user(session, username, "en-lang-adgangskode", team, role)
-    app = history_app(settings)
+    app = create_app(settings)
     with TestClient(app) as c:
         assert log_in(c, username).status_code == 303
         yield c

@@ -13,7 +13,7 @@ from app import models as m
 from app.graph.analyse import analyse
 from app.graph.classify import classify
 from app.graph.examples import claus_foer, claus_nu, prototype_3
-from tests.conftest import Api
+from tests.helpers.clients import Api
 
 
 def test_print_case_shows_envelope_actors_and_agreements(api: Api, browser: TestClient) -> None:

@@ -17,15 +17,10 @@ from app import accounts
 from app import models as m
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import PASSWORD, Api, log_in
+from tests.helpers.clients import PASSWORD, Api, client_address, log_in
 
 PROXY = "10.0.0.5"
 STRANGER = "198.51.100.7"  # connects directly, not a proxy
-
-
-def client_address() -> str:
-    """A client address of its own: throttles count per address for the whole run."""
-    return f"100.{64 + secrets.randbelow(64)}.{secrets.randbelow(256)}.{secrets.randbelow(256)}"
 
 
 def _behind_proxy(settings: Settings, **extra: Any) -> Settings:

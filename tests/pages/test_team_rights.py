@@ -28,7 +28,7 @@ from app.graph.errors import DocumentInvalid
 from app.graph.examples import claus_nu
 from app.main import create_app
 from app.schemas import CasePatch
-from tests.conftest import PASSWORD, Api, log_in
+from tests.helpers.clients import PASSWORD, Api, log_in
 
 
 def _team_id(db: Database, name: str) -> int:

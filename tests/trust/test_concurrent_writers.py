@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import html
 import itertools
-import os
 import re
 import secrets
-import subprocess
 import sys
 import threading
 import time
@@ -34,40 +32,12 @@ from app import models as m
 from app.cli import migrate
 from app.db import Database
 from app.graph.examples import claus_foer
-from bench.serving import KuvertServer
-from tests.conftest import PASSWORD, _backends, empty_database
+from tests.helpers.clients import PASSWORD
+from tests.helpers.database import backends, empty_database
+from tests.helpers.server import WAIT, KuvertServer, create_team_token, kuvert, live_server
 from tests.trust import figures
 
 KUVERT = str(Path(sys.executable).with_name("kuvert"))
-WAIT = 30.0  # seconds: the longest any single wait in these tests may take
-
-
-# --- a real server ---------------------------------------------------------------------
-
-
-def kuvert(url: str, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the ``kuvert`` command on the database at ``url``, as an operator would."""
-    env = {**os.environ, "KUVERT_DATABASE_URL": url}
-    return subprocess.run([KUVERT, *args], env=env, input=input, capture_output=True,
-                          text=True, timeout=120, check=False)
-
-
-def create_team_token(url: str, team: str) -> str:
-    """Create a team and a write token for it with the command line; returns the token."""
-    made = kuvert(url, "team", "create", team)
-    assert made.returncode == 0, made.stderr
-    token = kuvert(url, "token", "create", "--team", team, "--scope", "write")
-    assert token.returncode == 0, token.stderr
-    secret = token.stdout.strip().splitlines()[-1].split()[-1]
-    assert secret.startswith("kvt_")
-    return secret
-
-
-def live_server(url: str, log: Path) -> KuvertServer:
-    """A real server on ``url``'s database for these tests; the caller starts it."""
-    return KuvertServer(url, log=log, settings={"KUVERT_ENVIRONMENT": "test"}, startup=WAIT)
-
-
 # --- a case served live, with an API token and two web users ---------------------------
 
 
@@ -93,7 +63,7 @@ class Live:
         return r.json()["id"], r.json()["version"]
 
 
-@pytest.fixture(scope="module", params=_backends())
+@pytest.fixture(scope="module", params=backends())
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("live")

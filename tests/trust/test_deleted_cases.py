@@ -26,7 +26,7 @@ from app import models as m
 from app.config import Settings
 from app.db import Database
 from app.main import create_app
-from tests.conftest import PASSWORD, Api, log_in
+from tests.helpers.clients import PASSWORD, Api, log_in
 
 
 def _browser(settings: Settings, db: Database, team: str, role: str) -> Iterator[TestClient]:

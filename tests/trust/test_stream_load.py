@@ -38,10 +38,10 @@ from app.cli import migrate
 from app.db import Database
 from app.graph.examples import claus_foer
 from app.security import hash_token
-from bench.serving import KuvertServer
-from tests.conftest import PASSWORD, _backends, empty_database
+from tests.helpers.clients import PASSWORD
+from tests.helpers.database import backends, empty_database
+from tests.helpers.server import KuvertServer, create_team_token, kuvert
 from tests.trust import figures
-from tests.trust.test_concurrent_writers import create_team_token, kuvert
 
 WAIT = 30.0
 CASES = 3
@@ -75,7 +75,7 @@ def _server(url: str, log: Path, **settings: str) -> KuvertServer:
         "KUVERT_ENVIRONMENT": "test", "KUVERT_TEST_HOOKS": "true", **settings})
 
 
-@pytest.fixture(scope="module", params=_backends())
+@pytest.fixture(scope="module", params=backends())
 def prepared(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
              ) -> Iterator[tuple[str, str, str, str, list[str], Path]]:
     """A migrated database with a team, its write token and users (no server yet)."""
