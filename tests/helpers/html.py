@@ -8,7 +8,7 @@ from typing import Any
 import lxml.html
 from lxml.html import HtmlElement
 
-__all__ = ["HtmlElement", "all_text", "csrf_token", "one", "parse", "text_of"]
+__all__ = ["HtmlElement", "all_text", "csrf_token", "markup", "one", "parse", "text_of"]
 
 
 def parse(html: str | Any) -> HtmlElement:
@@ -28,6 +28,12 @@ def one(doc: HtmlElement | str | Any, css: str) -> HtmlElement:
 def text_of(element: HtmlElement) -> str:
     """The element's text with its descendants', whitespace folded as a browser shows it."""
     return " ".join(element.text_content().split())
+
+
+def markup(element: HtmlElement) -> str:
+    """The element as HTML again (attributes included): for checks that nothing, not even
+    a link or a data attribute, within it names something."""
+    return lxml.html.tostring(element, encoding="unicode")
 
 
 def all_text(doc: HtmlElement | str | Any, css: str) -> list[str]:

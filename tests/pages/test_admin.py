@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from app.config import Settings
 from app.db import Database
 from app.main import create_app
 from tests.helpers.clients import PASSWORD, Api, find_team_id, log_in, new_user, post_form
+from tests.helpers.html import csrf_token, one, parse, text_of
 
 
 def _app(settings: Settings) -> FastAPI:
@@ -47,7 +47,7 @@ def coordinator(settings: Settings, db: Database, api: Api) -> Iterator[TestClie
 
 def _csrf(client: TestClient, url: str = "/admin/users") -> str:
     html: str = client.get(url).text
-    return html.split('name="csrf" value="')[1].split('"')[0]
+    return csrf_token(html)
 
 
 def _user(db: Database, username: str) -> m.User:
@@ -186,9 +186,9 @@ def test_create_token_shows_it_once_then_revoke(admin: TestClient, db: Database,
                                               "name": "intranet", "scope": "read"})
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
-    found = re.search(r'value="(kvt_[A-Za-z0-9_-]+)"', response.text)
-    assert found is not None
-    secret = found.group(1)
+    shown = [v for v in parse(response).xpath("//@value") if str(v).startswith("kvt_")]
+    assert shown
+    secret = str(shown[0])
     listed = admin.get("/admin/tokens").text
     assert "intranet" in listed and secret[:8] in listed and secret not in listed
 
@@ -299,7 +299,7 @@ def test_admin_searches_and_exports_the_audit_log(admin: TestClient, api: Api,
     api.get(f"/api/v1/cases/{case_id}/graph")
     page = admin.get("/admin/audit", params={"case_id": case_id})
     assert page.status_code == 200
-    table = page.text.split('id="audit"')[1]
+    table = text_of(one(page, "#audit"))
     assert "create" in table and "read" in table
     exported = admin.get("/admin/audit.csv", params={"case_id": case_id, "action": "read"})
     lines = exported.text.strip().splitlines()

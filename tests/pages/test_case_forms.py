@@ -14,13 +14,14 @@ from app import models as m
 from app.db import Database
 from app.graph.examples import claus_foer
 from tests.helpers.clients import Api
+from tests.helpers.html import csrf_token
 
 HX = {"HX-Request": "true"}
 BAD_VERSIONS = ["x", "1.5", "1e3", "nan", "\x00", "9" * 20, "", "0", "-1", " 1", "١"]
 
 
 def _csrf(html: str) -> str:
-    return html.split('name="csrf" value="')[1].split('"')[0]
+    return csrf_token(html)
 
 
 def _forms(case_id: int) -> list[tuple[str, dict[str, str]]]:

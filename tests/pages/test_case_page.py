@@ -8,12 +8,13 @@ from fastapi.testclient import TestClient
 
 from app.graph.examples import claus_foer, claus_nu
 from tests.helpers.clients import Api
+from tests.helpers.html import csrf_token, one
 
 HX = {"HX-Request": "true"}
 
 
 def _csrf(html: str) -> str:
-    return html.split('name="csrf" value="')[1].split('"')[0]
+    return csrf_token(html)
 
 
 def _open(browser: TestClient, case_id: int) -> str:
@@ -74,10 +75,8 @@ def test_stale_form_shows_conflict_and_replays(api: Api, browser: TestClient) ->
     assert stale.status_code == 409
     assert 'id="conflict"' in stale.text
     assert "Oplysninger om forløbet ændret" in stale.text  # what the other person did
-    replay = stale.text.split('id="conflict"')[1].split("</form>")[0]
-    fields = dict(
-        (part.split('name="')[1].split('"')[0], part.split('value="')[1].split('"')[0])
-        for part in replay.split("<input")[1:])
+    replay = one(stale.text, "#conflict").cssselect("form")[0]
+    fields = {field.get("name"): field.get("value") for field in replay.cssselect("input")}
     assert fields["version"] == str(version + 1) and fields["state"] == "established"
     again = browser.post(f"/cases/{case_id}/couplings/uu/ydelse", headers=HX, data=fields)
     assert again.status_code == 200

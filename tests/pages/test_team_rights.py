@@ -7,7 +7,6 @@ in, and the form asks which when there is more than one.
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -29,6 +28,7 @@ from app.graph.examples import claus_nu
 from app.main import create_app
 from app.schemas import CasePatch
 from tests.helpers.clients import PASSWORD, Api, log_in
+from tests.helpers.html import csrf_token, one
 
 
 def _team_id(db: Database, name: str) -> int:
@@ -76,7 +76,7 @@ def browser_of(settings: Settings) -> Iterator[Callable[[str], TestClient]]:
 
 
 def _csrf(html: str) -> str:
-    return html.split('name="csrf" value="')[1].split('"')[0]
+    return csrf_token(html)
 
 
 def _version(db: Database, case_id: int) -> int | None:
@@ -257,10 +257,9 @@ def test_the_new_case_form_asks_for_the_team_when_there_are_several(
                                  third_name: "reader"}))
     listing = both.get("/cases")
     csrf = _csrf(listing.text)
-    chooser = re.search(r'<select id="new-team" name="team_id" required[^>]*>(.*?)</select>',
-                        listing.text, re.S)
-    assert chooser is not None
-    offered = {int(v) for v in re.findall(r'<option value="(\d+)"', chooser.group(1))}
+    chooser = one(listing, 'select#new-team[name="team_id"][required]')
+    offered = {int(o.get("value")) for o in chooser.cssselect("option")
+               if (o.get("value") or "").isdigit()}
     assert offered == {a, b}  # not the team where the user only reads
     asked = _new_case(both, csrf)
     assert asked.status_code == 422

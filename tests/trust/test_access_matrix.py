@@ -48,6 +48,7 @@ from app.graph.examples import claus_nu
 from app.main import create_app
 from app.security import hash_token, new_secret
 from tests.helpers.clients import PASSWORD, log_in
+from tests.helpers.html import csrf_token
 from tests.helpers.routes import app_routes
 from tests.trust import figures
 
@@ -357,7 +358,7 @@ class World:
 
 
 def _csrf_of(html: str) -> str:
-    return html.split('name="csrf" value="')[1].split('"')[0]
+    return csrf_token(html)
 
 
 @pytest.fixture(scope="module")

@@ -34,6 +34,7 @@ from app.db import Database
 from app.graph.examples import claus_foer
 from tests.helpers.clients import PASSWORD
 from tests.helpers.database import backends, empty_database
+from tests.helpers.html import csrf_token
 from tests.helpers.server import WAIT, KuvertServer, create_team_token, kuvert, live_server
 from tests.trust import figures
 
@@ -238,7 +239,7 @@ HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 def _log_in(browser: httpx.Client, username: str) -> None:
     """Log a browser's cookie jar in through the login form, with its CSRF cookie."""
     form = browser.get("/login")
-    csrf = html.unescape(form.text.split('name="csrf" value="')[1].split('"')[0])
+    csrf = csrf_token(form.text)
     r = browser.post("/login", data={"username": username, "password": PASSWORD,
                                      "csrf": csrf, "next": "/cases"})
     assert r.status_code == 303, r.text
@@ -265,7 +266,7 @@ def test_concurrent_form_edits_are_each_kept_once(live: Live) -> None:
                 _log_in(b, username)
                 page = b.get(f"/cases/{case_id}")
                 assert page.status_code == 200
-                csrf = html.unescape(page.text.split('name="csrf" value="')[1].split('"')[0])
+                csrf = csrf_token(page.text)
                 version = page.text.split('data-version="')[1].split('"')[0]
                 barrier.wait()
                 for j in range(FORM_EDITS):

@@ -16,6 +16,7 @@ from app.db import Database
 from app.graph.examples import prototype_1
 from app.main import create_app
 from tests.helpers.clients import Api, find_team_id, log_in, new_user, post_form
+from tests.helpers.html import csrf_token
 
 NINES = "9" * 30
 
@@ -90,7 +91,7 @@ def test_snapshot_names_are_checked_like_every_text(admin: TestClient, db: Datab
                                                     bad: str) -> None:
     case_id, _ = api.create(prototype_1())
     page = admin.get(f"/cases/{case_id}/history").text
-    csrf = page.split('name="csrf" value="')[1].split('"')[0]
+    csrf = csrf_token(page)
     answer = admin.post(f"/cases/{case_id}/snapshots", data={"csrf": csrf, "name": bad},
                         follow_redirects=False)
     assert answer.status_code == 422

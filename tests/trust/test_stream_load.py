@@ -40,6 +40,7 @@ from app.graph.examples import claus_foer
 from app.security import hash_token
 from tests.helpers.clients import PASSWORD
 from tests.helpers.database import backends, empty_database
+from tests.helpers.html import csrf_token
 from tests.helpers.server import KuvertServer, create_team_token, kuvert
 from tests.trust import figures
 
@@ -112,7 +113,7 @@ def _site(prepared: tuple[str, str, str, str, list[str], Path], server: KuvertSe
 def log_in(base: str, username: str) -> httpx.Cookies:
     with httpx.Client(base_url=base, timeout=WAIT, trust_env=False) as c:
         form = c.get("/login")
-        csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
+        csrf = csrf_token(form.text)
         answer = c.post("/login", data={"username": username, "password": PASSWORD,
                                         "csrf": csrf, "next": "/cases"})
         assert answer.status_code == 303, answer.text
