@@ -8,7 +8,8 @@ from typing import Any
 import lxml.html
 from lxml.html import HtmlElement
 
-__all__ = ["HtmlElement", "all_text", "csrf_token", "markup", "one", "parse", "text_of"]
+__all__ = ["HtmlElement", "all_text", "csrf_token", "has", "is_page", "markup", "one", "parse",
+           "text_of"]
 
 
 def parse(html: str | Any) -> HtmlElement:
@@ -23,6 +24,17 @@ def one(doc: HtmlElement | str | Any, css: str) -> HtmlElement:
     found = root.cssselect(css)
     assert len(found) == 1, f"{len(found)} elements match {css!r}"
     return found[0]
+
+
+def has(doc: HtmlElement | str | Any, css: str) -> bool:
+    """Whether any element matches ``css``."""
+    root = doc if isinstance(doc, HtmlElement) else parse(doc)
+    return bool(root.cssselect(css))
+
+
+def is_page(html: str | Any) -> bool:
+    """A whole page (its root is ``<html>``), not a fragment for htmx to swap in."""
+    return parse(html).tag == "html"
 
 
 def text_of(element: HtmlElement) -> str:

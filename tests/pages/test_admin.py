@@ -16,7 +16,7 @@ from app.config import Settings
 from app.db import Database
 from app.main import create_app
 from tests.helpers.clients import PASSWORD, Api, find_team_id, log_in, new_user, post_form
-from tests.helpers.html import csrf_token, one, parse, text_of
+from tests.helpers.html import csrf_token, has, one, parse, text_of
 
 
 def _app(settings: Settings) -> FastAPI:
@@ -68,7 +68,7 @@ def test_show_admin_pages(admin: TestClient, api: Api) -> None:
     for url in ("/admin", "/admin/users", "/admin/tokens", "/admin/catalogue"):
         response = admin.get(url)
         assert response.status_code == 200, url
-        assert "<h1>" in response.text and 'aria-current="page"' in response.text
+        assert has(response, "h1") and has(response, '[aria-current="page"]')
     assert api.team in admin.get("/admin").text
     assert admin.username in admin.get("/admin/users").text
 

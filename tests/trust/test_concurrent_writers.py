@@ -11,9 +11,7 @@ The helpers for a live server (:func:`live_server`, :func:`kuvert`) are shared w
 
 from __future__ import annotations
 
-import html
 import itertools
-import re
 import secrets
 import sys
 import threading
@@ -34,7 +32,7 @@ from app.db import Database
 from app.graph.examples import claus_foer
 from tests.helpers.clients import PASSWORD
 from tests.helpers.database import backends, empty_database
-from tests.helpers.html import csrf_token
+from tests.helpers.html import csrf_token, one, parse
 from tests.helpers.server import WAIT, KuvertServer, create_team_token, kuvert, live_server
 from tests.trust import figures
 
@@ -233,7 +231,6 @@ def test_concurrent_api_writers_lose_nothing_and_apply_nothing_twice(live: Live)
 
 
 BROWSERS, FORM_EDITS = 2, 15
-HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
 
 def _log_in(browser: httpx.Client, username: str) -> None:
@@ -247,8 +244,14 @@ def _log_in(browser: httpx.Client, username: str) -> None:
 
 def _replay_form(fragment: str) -> dict[str, str]:
     """The hidden fields of the conflict's "Gentag min ændring" form."""
-    section = fragment.split('<section id="conflict"', 1)[1].split("</form>", 1)[0]
-    return {name: html.unescape(value) for name, value in HIDDEN.findall(section)}
+    form = one(fragment, "section#conflict").cssselect("form")[0]
+    return {field.get("name"): field.get("value") or ""
+            for field in form.cssselect('input[type="hidden"][name]')}
+
+
+def _version(page: str) -> str:
+    """The version the page (or fragment) shows: its first ``data-version``."""
+    return str(parse(page).cssselect("[data-version]")[0].get("data-version"))
 
 
 def test_concurrent_form_edits_are_each_kept_once(live: Live) -> None:
@@ -267,7 +270,7 @@ def test_concurrent_form_edits_are_each_kept_once(live: Live) -> None:
                 page = b.get(f"/cases/{case_id}")
                 assert page.status_code == 200
                 csrf = csrf_token(page.text)
-                version = page.text.split('data-version="')[1].split('"')[0]
+                version = _version(page.text)
                 barrier.wait()
                 for j in range(FORM_EDITS):
                     label = f"Browser {n}, ændring {j}"
@@ -277,7 +280,7 @@ def test_concurrent_form_edits_are_each_kept_once(live: Live) -> None:
                         r = b.post(f"/cases/{case_id}/actors", data=form,
                                    headers={"HX-Request": "true"})
                         assert r.status_code in (200, 409), (r.status_code, r.text[:300])
-                        version = r.text.split('data-version="')[1].split('"')[0]
+                        version = _version(r.text)
                         if r.status_code == 200:
                             assert 'id="conflict"' not in r.text and 'id="problems"' not in r.text
                             with lock:
