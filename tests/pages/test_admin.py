@@ -84,8 +84,8 @@ def test_create_user_who_can_then_log_in(admin: TestClient, db: Database, api: A
                                          settings: Settings) -> None:
     username = f"ny-{secrets.token_hex(4)}"
     response = post_form(admin, "/admin/users", {"username": username, "password": "ti-tegn-mindst",
-                                             "team_id": find_team_id(db, api.team),
-                                             "role": "editor"})
+                                                 "team_id": find_team_id(db, api.team),
+                                                 "role": "editor"})
     assert response.status_code == 303 and response.headers["location"] == "/admin/users"
     user = _user(db, username)
     assert [(ms.team_id, ms.role) for ms in user.memberships] == [
@@ -100,8 +100,8 @@ def test_create_user_with_short_password_is_refused(admin: TestClient, db: Datab
                                                     api: Api) -> None:
     username = f"kort-{secrets.token_hex(4)}"
     response = post_form(admin, "/admin/users", {"username": username, "password": "kort",
-                                             "team_id": find_team_id(db, api.team),
-                                             "role": "editor"})
+                                                 "team_id": find_team_id(db, api.team),
+                                                 "role": "editor"})
     assert response.status_code == 422
     assert "Adgangskoden skal være mindst 10 tegn" in response.text
     assert f'value="{username}"' in response.text  # the form keeps what was typed
@@ -113,8 +113,8 @@ def test_create_user_with_taken_username_is_refused(admin: TestClient, db: Datab
                                                     api: Api) -> None:
     taken = new_user(db, api.team, "reader")
     response = post_form(admin, "/admin/users", {"username": taken, "password": PASSWORD,
-                                             "team_id": find_team_id(db, api.team),
-                                             "role": "editor"})
+                                                 "team_id": find_team_id(db, api.team),
+                                                 "role": "editor"})
     assert response.status_code == 409
     assert "allerede i brug" in response.text
 
@@ -123,7 +123,7 @@ def test_change_role(admin: TestClient, db: Database, api: Api) -> None:
     username = new_user(db, api.team, "editor")
     user = _user(db, username)
     response = post_form(admin, f"/admin/users/{user.id}/role",
-                     {"team_id": find_team_id(db, api.team), "role": "reader"})
+                         {"team_id": find_team_id(db, api.team), "role": "reader"})
     assert response.status_code == 303
     assert [ms.role for ms in _user(db, username).memberships] == ["reader"]
     assert "admin:role_changed" in _actions(db, f"user:{admin.username}")
@@ -133,7 +133,7 @@ def test_change_role_to_unknown_role_is_refused(admin: TestClient, db: Database,
                                                 api: Api) -> None:
     user = _user(db, new_user(db, api.team, "editor"))
     response = post_form(admin, f"/admin/users/{user.id}/role",
-                     {"team_id": find_team_id(db, api.team), "role": "superuser"})
+                         {"team_id": find_team_id(db, api.team), "role": "superuser"})
     assert response.status_code == 422
     assert [ms.role for ms in _user(db, user.username).memberships] == ["editor"]
 
@@ -141,7 +141,7 @@ def test_change_role_to_unknown_role_is_refused(admin: TestClient, db: Database,
 def test_last_admin_cannot_step_down(admin: TestClient, db: Database, api: Api) -> None:
     me = _user(db, admin.username)
     response = post_form(admin, f"/admin/users/{me.id}/role",
-                     {"team_id": find_team_id(db, api.team), "role": "editor"})
+                         {"team_id": find_team_id(db, api.team), "role": "editor"})
     assert response.status_code == 409
     assert "mindst én aktiv administrator" in response.text
     assert post_form(admin, f"/admin/users/{me.id}/deactivate").status_code == 409
@@ -183,7 +183,7 @@ def test_unlock_user(admin: TestClient, db: Database, api: Api, settings: Settin
 def test_create_token_shows_it_once_then_revoke(admin: TestClient, db: Database,
                                                 api: Api) -> None:
     response = post_form(admin, "/admin/tokens", {"team_id": find_team_id(db, api.team),
-                                              "name": "intranet", "scope": "read"})
+                                                  "name": "intranet", "scope": "read"})
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     shown = [v for v in parse(response).xpath("//@value") if str(v).startswith("kvt_")]
@@ -198,7 +198,7 @@ def test_create_token_shows_it_once_then_revoke(admin: TestClient, db: Database,
         token = session.scalar(select(m.ApiToken).where(m.ApiToken.prefix == secret[:8]))
         assert token is not None and token.scope == "read"
     assert post_form(admin, f"/admin/tokens/{token.id}/revoke",
-                 csrf=_csrf(admin, "/admin/tokens")).status_code == 303
+                     csrf=_csrf(admin, "/admin/tokens")).status_code == 303
     assert admin.get("/api/v1/cases", headers=cases).status_code == 401
     actions = _actions(db, f"user:{admin.username}")
     assert "admin:token_created" in actions and "admin:token_revoked" in actions
@@ -207,7 +207,7 @@ def test_create_token_shows_it_once_then_revoke(admin: TestClient, db: Database,
 def test_create_token_without_name_is_refused(admin: TestClient, db: Database,
                                               api: Api) -> None:
     response = post_form(admin, "/admin/tokens", {"team_id": find_team_id(db, api.team),
-                                              "name": "  ", "scope": "write"})
+                                                  "name": "  ", "scope": "write"})
     assert response.status_code == 422
     assert "Giv nøglen et navn" in response.text
 
@@ -215,7 +215,7 @@ def test_create_token_without_name_is_refused(admin: TestClient, db: Database,
 def test_add_and_remove_catalogue_entry(admin: TestClient, db: Database, api: Api) -> None:
     name = f"<b>Jobcenter {secrets.token_hex(3)}</b>"
     assert post_form(admin, "/admin/catalogue", {"kind": "organisation", "name": name,
-                                             "note": "Nord"}).status_code == 303
+                                                 "note": "Nord"}).status_code == 303
     page = admin.get("/admin/catalogue").text
     assert name not in page and name.replace("<", "&lt;").replace(">", "&gt;") in page
     assert name in api.get("/api/v1/catalogue").json()["organisation"]
@@ -276,10 +276,10 @@ def test_admin_of_one_team_cannot_manage_another_teams_users(
         assert post_form(admin, f"/admin/users/{stranger.id}/{action}").status_code == 404
     theirs = find_team_id(db, other_team.team)
     assert post_form(admin, f"/admin/users/{stranger.id}/role",
-                 {"team_id": theirs, "role": "admin"}).status_code == 404
+                     {"team_id": theirs, "role": "admin"}).status_code == 404
     created = post_form(admin, "/admin/users", {"username": f"snyd-{secrets.token_hex(3)}",
-                                            "password": PASSWORD, "team_id": theirs,
-                                            "role": "admin"})
+                                                "password": PASSWORD, "team_id": theirs,
+                                                "role": "admin"})
     assert created.status_code == 403
     token = post_form(admin, "/admin/tokens", {"team_id": theirs, "name": "snyd", "scope": "write"})
     assert token.status_code == 403
