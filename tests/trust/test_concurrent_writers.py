@@ -249,7 +249,7 @@ def _replay_form(fragment: str) -> dict[str, str]:
             for field in form.cssselect('input[type="hidden"][name]')}
 
 
-def _version(page: str) -> str:
+def _shown_version(page: str) -> str:
     """The version the page (or fragment) shows: its first ``data-version``."""
     return str(parse(page).cssselect("[data-version]")[0].get("data-version"))
 
@@ -270,7 +270,7 @@ def test_concurrent_form_edits_are_each_kept_once(live: Live) -> None:
                 page = b.get(f"/cases/{case_id}")
                 assert page.status_code == 200
                 csrf = csrf_token(page.text)
-                version = _version(page.text)
+                version = _shown_version(page.text)
                 barrier.wait()
                 for j in range(FORM_EDITS):
                     label = f"Browser {n}, ændring {j}"
@@ -280,7 +280,7 @@ def test_concurrent_form_edits_are_each_kept_once(live: Live) -> None:
                         r = b.post(f"/cases/{case_id}/actors", data=form,
                                    headers={"HX-Request": "true"})
                         assert r.status_code in (200, 409), (r.status_code, r.text[:300])
-                        version = _version(r.text)
+                        version = _shown_version(r.text)
                         if r.status_code == 200:
                             assert 'id="conflict"' not in r.text and 'id="problems"' not in r.text
                             with lock:
