@@ -1,23 +1,20 @@
 """Shared by the HTTP benchmarks: a throw-away database with the demo data, and real
-``kuvert serve`` processes on free loopback ports, always stopped afterwards."""
+``kuvert serve`` processes on free loopback ports, always stopped afterwards.
+
+The server class is the tests' (tests/helpers/server.py): one copy for both."""
 
 from __future__ import annotations
 
 import os
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -26,11 +23,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.cli import migrate
 from app.db import Database
 from app.demo import load_demo
+from tests.helpers.server import KUVERT, KuvertServer, free_port
+
+__all__ = ["KUVERT", "ROOT", "Demo", "KuvertServer", "demo_database", "free_port",
+           "kuvert_serve", "postgres_url"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-KUVERT = Path(sys.executable).with_name("kuvert")
 
 
 def postgres_url() -> str | None:
@@ -81,89 +81,6 @@ def demo_database(backend: str, admin_url: str | None = None) -> Iterator[Demo]:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class KuvertServer:
-    """``kuvert serve`` as a child process on a free loopback port: started, killed with
-    SIGKILL, stopped, started again. The benchmarks and every test that needs a real
-    server (browser, abuse, concurrent writers, crash safety, several processes) use it.
-
-    Only the settings given here reach it: a developer's own ``KUVERT_*`` variables
-    (say a PostgreSQL address or secure cookies) must not leak in. It runs in its own
-    process group, so stopping it stops its workers too.
-    """
-
-    def __init__(self, url: str, *, log: Path | None = None, workers: int = 1,
-                 settings: dict[str, str] | None = None, startup: float = 30.0) -> None:
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("KUVERT_")}
-        self.env |= {"KUVERT_DATABASE_URL": url, "KUVERT_HOST": "127.0.0.1",
-                     **(settings or {})}
-        self.log, self.workers, self.startup = log, workers, startup
-        self.process: subprocess.Popen[bytes] | None = None
-        self.port = 0
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> str:
-        """Start it and wait until ``/healthz`` answers; returns the base URL."""
-        assert self.process is None or self.process.poll() is not None, "already running"
-        self.port = free_port()
-        command = [str(KUVERT), "serve", "--port", str(self.port),
-                   "--workers", str(self.workers)]
-        with (self.log.open("ab") if self.log else open(os.devnull, "wb")) as out:
-            self.process = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=out,
-                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            start_new_session=True)
-        deadline = time.monotonic() + self.startup
-        while self.process.poll() is None and time.monotonic() < deadline:
-            try:  # straight to loopback, whatever proxy the environment names
-                if httpx.get(f"{self.base}/healthz", timeout=2,
-                             trust_env=False).status_code == 200:
-                    return self.base
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        why = (f"exited with {self.process.returncode}" if self.process.poll() is not None
-               else f"did not answer /healthz within {self.startup:.0f} s")
-        self.stop()
-        raise RuntimeError(f"kuvert serve {why}; its output:\n{self.tail()}")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no cleanup, exactly like a power cut of the process."""
-        assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def tail(self) -> str:
-        if self.log is None or not self.log.exists():
-            return "(not kept)"
-        return self.log.read_text(errors="replace")[-3000:]
-
-    def __enter__(self) -> KuvertServer:
-        self.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
 
 @contextmanager

@@ -16,7 +16,6 @@ envelope on screen measured inside the page.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -24,14 +23,10 @@ from playwright.sync_api import Page, expect
 from app.graph.document import parse_document
 from app.graph.layout import layout_document
 from app.graph.place import place_at
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS  # one definition for tests and bench
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "LENE_ACTORS", "LENE_COUPLINGS", "MEASURE_SCRIPT",
            "SETTLE_MS", "VIEWPORT", "Count", "map_lene", "measured", "settle", "spot"]
-
-#: Debian's Chromium and its flags, for the browser tests and the meeting benchmark.
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 #: The laptop screen of the issue's target ("no scrolling at 1536×864").
 VIEWPORT = {"width": 1536, "height": 864}

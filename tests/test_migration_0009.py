@@ -20,7 +20,7 @@ from sqlalchemy import Engine, text
 
 from app.cli import alembic_config
 from app.db import make_engine
-from tests.conftest import _backends, empty_database
+from tests.helpers.database import backends, empty_database
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 COUNTED = ["teams", "users", "memberships", "api_tokens", "cases", "actors", "couplings",
@@ -89,7 +89,7 @@ def _new_ids(engine: Engine) -> dict[str, int]:
     return {k: int(v) for k, v in ids.items()}
 
 
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", backends())
 def test_0009_keeps_the_data_and_never_reuses_an_id(backend: str, tmp_path: Path) -> None:
     with empty_database(backend, tmp_path) as url:
         config = alembic_config(url)

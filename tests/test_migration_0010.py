@@ -18,7 +18,7 @@ from app.cli import alembic_config
 from app.errors import Conflict
 from app.graph.cleanup import REDACTED
 from app.graph.document import GraphDocument
-from tests.conftest import _backends, empty_database
+from tests.helpers.database import backends, empty_database
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -77,7 +77,7 @@ def _fill(conn: sa.Connection) -> int:
     return 1
 
 
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", backends())
 def test_0010_renames_unsafe_keys_and_cleans_texts(backend: str, tmp_path: Path) -> None:
     with empty_database(backend, tmp_path) as url:
         config = alembic_config(url)

@@ -13,7 +13,7 @@ from alembic import command
 
 from app.cli import alembic_config
 from app.graph.meaning import NAMES, fold
-from tests.conftest import _backends, empty_database
+from tests.helpers.database import backends, empty_database
 
 ROOT = Path(__file__).resolve().parents[1]
 PANEL_WORDS = {"Afdelinger": "afdelinger", "Organisationer": "organisationer",
@@ -35,7 +35,7 @@ def test_migration_0011_names_are_placed_where_their_note_says() -> None:
             assert NAMES[fold(name)] == PANEL_WORDS[note.split(":")[0]], name
 
 
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", backends())
 def test_migration_0011_adds_names_and_keeps_an_admins_own(backend: str,
                                                            tmp_path: Path) -> None:
     entries = sa.table("catalogue_entries", sa.column("kind"), sa.column("name"),

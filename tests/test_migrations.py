@@ -12,10 +12,10 @@ from sqlalchemy import inspect
 
 from app.cli import alembic_config
 from app.db import Base, make_engine
-from tests.conftest import _backends, empty_database
+from tests.helpers.database import backends, empty_database
 
 
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", backends())
 def test_migrations_upgrade_downgrade_upgrade(backend: str, tmp_path: Path) -> None:
     with empty_database(backend, tmp_path) as url:
         config = alembic_config(url)
@@ -29,7 +29,7 @@ def test_migrations_upgrade_downgrade_upgrade(backend: str, tmp_path: Path) -> N
         engine.dispose()
 
 
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", backends())
 def test_models_and_migrations_do_not_drift(backend: str, tmp_path: Path) -> None:
     with empty_database(backend, tmp_path) as url:
         command.upgrade(alembic_config(url), "head")

@@ -20,10 +20,11 @@ from app.graph.classify import DEFAULT_THRESHOLDS, Thresholds, classify
 from app.graph.document import GraphDocument
 from app.graph.examples import claus_foer
 from app.populate import populate
-from tests.conftest import Api, _backends, empty_database
+from tests.helpers.clients import Api
+from tests.helpers.database import backends, empty_database
 
 
-@pytest.fixture(scope="module", params=_backends())
+@pytest.fixture(scope="module", params=backends())
 def populated(request: pytest.FixtureRequest,
               tmp_path_factory: pytest.TempPathFactory) -> object:
     """A fresh database with 300 generated cases in team ``bench``, made by the CLI."""

@@ -11,7 +11,7 @@ from app import models as m
 from app import retention
 from app.config import Settings
 from app.graph.examples import claus_nu, prototype_1
-from tests.conftest import Api
+from tests.helpers.clients import Api
 
 
 def test_purge_audit_keeps_recent_entries(db: Any, settings: Settings) -> None:

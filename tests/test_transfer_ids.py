@@ -22,7 +22,7 @@ from app.cli import migrate
 from app.db import Database
 from app.errors import Conflict
 from app.graph.examples import claus_nu
-from tests.conftest import _backends, empty_database
+from tests.helpers.database import backends, empty_database
 
 
 def _writer(team_id: int) -> Principal:
@@ -38,7 +38,7 @@ def _team(db: Database) -> int:
         return team.id
 
 
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", backends())
 def test_import_moves_every_id_counter_past_what_the_export_used(backend: str,
                                                                  tmp_path: Path) -> None:
     with empty_database(backend, tmp_path / "a") as source_url, \
@@ -73,7 +73,7 @@ def test_import_moves_every_id_counter_past_what_the_export_used(backend: str,
         target.dispose()
 
 
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", backends())
 def test_import_refuses_ids_the_database_has_used(backend: str, tmp_path: Path) -> None:
     with empty_database(backend, tmp_path) as url:
         migrate(url)

@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from app.cli import migrate, parser
-from bench.serving import KUVERT, KuvertServer
-from tests.conftest import POSTGRES, empty_database
+from tests.helpers.database import POSTGRES, empty_database
+from tests.helpers.html import csrf_token
+from tests.helpers.server import KUVERT, KuvertServer
 
 ARRIVAL_SECONDS = 5.0
 
@@ -28,7 +29,7 @@ def test_serve_takes_a_number_of_workers() -> None:
 def _log_in(client: httpx.Client) -> None:
     """As a browser: the form's CSRF cookie and hidden field, then the demo login."""
     form = client.get("/login")
-    csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
+    csrf = csrf_token(form.text)
     answer = client.post("/login", data={"username": "demo", "password": "kuvert-demo",
                                          "csrf": csrf, "next": "/cases"})
     assert answer.status_code == 303, answer.text

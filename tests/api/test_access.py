@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.graph.examples import claus_nu
-from tests.conftest import Api
+from tests.helpers.clients import Api
 
 CASE_READS = ["", "/graph", "/classification", "/analysis", "/history"]
 

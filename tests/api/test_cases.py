@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app import models as m
 from app.graph.examples import claus_foer, claus_nu, prototype_1, prototype_3
-from tests.conftest import Api
+from tests.helpers.clients import Api
 
 
 def _doc(example: Any) -> dict[str, Any]:

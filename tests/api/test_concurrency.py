@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 from app.graph.examples import claus_foer, claus_nu
-from tests.conftest import Api
+from tests.helpers.clients import Api
 
 
 def _doc(example: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from app.config import Settings
 from app.db import Database
 from app.graph.examples import claus_foer, claus_nu
 from app.main import create_app
-from tests.conftest import Api
+from tests.helpers.clients import Api
 
 
 def history_app(settings: Settings) -> FastAPI:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.graph.examples import claus_foer, claus_nu
-from tests.conftest import Api
+from tests.helpers.clients import Api
 
 
 def _graph(api: Api, case_id: int) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from app.db import Database
 from app.graph.examples import claus_foer, claus_nu
 from app.read_audit import ReadAudit, row
 from app.security import hash_token
-from tests.conftest import Api
+from tests.helpers.clients import Api
 
 
 def _audit(db: Database, case_id: int, action: str) -> list[m.AuditEntry]:

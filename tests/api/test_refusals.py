@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from app.graph.examples import claus_nu
-from tests.conftest import Api
+from tests.helpers.clients import Api
 
 
 def _doc() -> dict[str, Any]:

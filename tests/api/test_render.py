@@ -20,8 +20,8 @@ from app.graph.analyse import WARNING_CODES, analyse
 from app.graph.classify import classify
 from app.graph.examples import claus_foer, claus_nu, prototype_3
 from app.i18n import translations
-from tests.conftest import Api
-from tests.pdf_reading import label_sizes, last_lines, page_texts, squeeze
+from tests.helpers.clients import Api
+from tests.helpers.pdf import label_sizes, last_lines, page_texts, squeeze
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -11,7 +11,7 @@ import pytest
 from app.auth import principal_for_token
 from app.db import Database
 from app.routes import api_render
-from tests.conftest import Api
+from tests.helpers.clients import Api
 
 ENDPOINTS = ["/api/v1/render.svg", "/api/v1/render.pdf"]
 

@@ -21,19 +21,19 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from bench.serving import KUVERT
-from tests.browser.conftest import (
+from tests.helpers.browser import (
     DEMO_PASSWORD,
     ROOT,
     ConsoleLog,
-    _direct,
-    _open,
     artifact_path,
     axe,
     blocking,
     describe,
+    direct,
     log_in,
+    open_context,
 )
+from tests.helpers.server import KUVERT
 
 Screenshot = Callable[[Page, str], Path]
 
@@ -132,7 +132,7 @@ def api(base: str, token: str, method: str, path: str, body: object | None = Non
         headers["If-Match"] = f'"{if_match}"'
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(base + path, data=data, headers=headers, method=method)
-    with _direct.open(request, timeout=10) as response:
+    with direct.open(request, timeout=10) as response:
         answer: dict[str, object] = json.loads(response.read() or b"{}")
         return answer
 
@@ -155,7 +155,7 @@ def colleague(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> str
 @pytest.fixture
 def second_page(browser: Browser, live_server: str) -> Iterator[Page]:
     """A second, separate browser (own cookies), not yet logged in."""
-    context, fresh = _open(browser, live_server, ConsoleLog())
+    context, fresh = open_context(browser, live_server, ConsoleLog())
     yield fresh
     context.close()
 
@@ -432,7 +432,7 @@ def test_screenshots_for_artefacts_and_user_guide(
         browser: Browser, live_server: str, screenshot: Screenshot) -> None:
     """The case page and meeting mode as artefacts; with KUVERT_UPDATE_DOCS=1 also the
     four pictures in docs/img/ used by docs/brugervejledning.md (demo data, 1400×900)."""
-    context, page = _open(browser, live_server, ConsoleLog(), viewport=DOCS_VIEWPORT)
+    context, page = open_context(browser, live_server, ConsoleLog(), viewport=DOCS_VIEWPORT)
     pictures: dict[str, Path] = {}
     try:
         page.goto("/login")

@@ -14,12 +14,20 @@ from typing import Any
 from playwright.sync_api import Browser, Page, expect
 
 from bench import story
-from tests.browser import test_shared_editing as _shared_editing
-from tests.browser.conftest import DEMO_PASSWORD, artifact_path, axe, blocking, describe
-from tests.browser.test_shared_editing import Shared, api, open_as, settle
+from tests.helpers.browser import (
+    DEMO_PASSWORD,
+    Shared,
+    artifact_path,
+    axe,
+    blocking,
+    describe,
+    open_as,
+    settle,
+)
+from tests.helpers.browser import shared_api as api
 
-# The same live server (SQLite, and PostgreSQL when configured), one per test module.
-shared = _shared_editing.shared
+# ``shared`` (tests/browser/conftest.py): a live server (SQLite, and PostgreSQL when
+# configured), one per test module.
 
 VIEWPORT = story.VIEWPORT
 

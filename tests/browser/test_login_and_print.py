@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from app.graph.analyse import analyse
 from app.graph.classify import classify
 from app.graph.examples import claus_foer
-from tests.browser.conftest import (
+from tests.helpers.browser import (
     ConsoleLog,
     LiveApi,
     artifact_path,
@@ -23,8 +23,8 @@ from tests.browser.conftest import (
     describe,
     log_in,
 )
-from tests.graph.test_pdf import PRINTED
-from tests.pdf_reading import label_sizes, last_lines, page_texts, unbroken
+from tests.helpers.documents import PRINTED
+from tests.helpers.pdf import label_sizes, last_lines, page_texts, unbroken
 
 DEMO_CASES = ["Claus, 22 (før)", "Claus, 22 (nu)", "Maja, 34", "Sara, 17"]
 PRINT_LINK = "Udskriv Claus, 22 (nu)"

@@ -17,104 +17,30 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
-import subprocess
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
-from bench.serving import KUVERT, KuvertServer
-from tests.browser.conftest import (
+from tests.helpers.browser import (
     DEMO_PASSWORD,
-    ROOT,
-    ConsoleLog,
-    _direct,
-    _open,
+    SETTLE_MS,
+    SHARED_COLLEAGUE,
+    SHARED_COLLEAGUE_PASSWORD,
+    Shared,
     artifact_path,
-    log_in,
+    make_case,
+    open_as,
+    server_version,
+    settle,
+    shared_api,
 )
-from tests.conftest import _backends, empty_database
 
-COLLEAGUE, COLLEAGUE_PASSWORD = "kollega2", "kollega-kuvert-demo"
+COLLEAGUE, COLLEAGUE_PASSWORD = SHARED_COLLEAGUE, SHARED_COLLEAGUE_PASSWORD
 ROUNDS = 20
 DELAY_MS = 400
 VIEWPORT = {"width": 1536, "height": 864}
-SETTLE_MS = 10_000
-
-
-@dataclass
-class Shared:
-    base: str
-    token: str
-    backend: str
-
-
-@pytest.fixture(scope="module", params=_backends())
-def shared(request: pytest.FixtureRequest,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
-    """A live server with the demo data and a second editor in the demo team."""
-    tmp = tmp_path_factory.mktemp(f"shared-{request.param}")
-    with empty_database(request.param, tmp) as url:
-        server = KuvertServer(url, log=tmp / "server.log",
-                              settings={"KUVERT_DEMO_TOKEN_FILE": str(tmp / "token.txt"),
-                                        "KUVERT_ENVIRONMENT": "development"})
-        for command in (["migrate"], ["demo"],
-                        ["user", "create", "--team", "demo", "--username", COLLEAGUE,
-                         "--password", COLLEAGUE_PASSWORD, "--role", "editor"]):
-            done = subprocess.run([str(KUVERT), *command], env=server.env, cwd=ROOT,
-                                  capture_output=True, text=True, timeout=120, check=False)
-            assert done.returncode == 0, f"{command}: {done.stdout}\n{done.stderr}"
-        with server:
-            yield Shared(server.base, (tmp / "token.txt").read_text().strip(),
-                         request.param)
-
-
-def api(shared: Shared, method: str, path: str, body: object | None = None,
-        if_match: int | None = None) -> Any:
-    headers = {"Authorization": f"Bearer {shared.token}", "Content-Type": "application/json"}
-    if if_match is not None:
-        headers["If-Match"] = f'"{if_match}"'
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(shared.base + path, data=data, headers=headers,
-                                     method=method)
-    with _direct.open(request, timeout=10) as response:
-        return json.loads(response.read() or b"{}")
-
-
-def server_version(shared: Shared, case_id: int) -> int:
-    return int(api(shared, "GET", f"/api/v1/cases/{case_id}")["version"])
-
-
-def open_as(browser: Browser, shared: Shared, username: str, password: str,
-            **options: Any) -> tuple[BrowserContext, Page]:
-    context, page = _open(browser, shared.base, ConsoleLog(), **options)
-    log_in(page, username, password)
-    page.wait_for_url("**/cases")
-    return context, page
-
-
-def make_case(shared: Shared, actors: int = 3) -> int:
-    """A case through the API: the citizen, ``actors`` professionals, one coupling."""
-    doc = {"label": f"Fælles {secrets.token_hex(3)}", "target_group": "voksne",
-           "actors": [{"key": "borger", "kind": "citizen", "label": "Borgeren"}]
-           + [{"key": f"a{n}", "kind": "professional", "label": f"Fagperson {n}"}
-              for n in range(1, actors + 1)],
-           "couplings": [{"source": "a1", "target": "a2", "state": "needed"}]
-           if actors >= 2 else []}
-    created = api(shared, "POST", "/api/v1/cases", doc)
-    return int(created["id"])
-
-
-def settle(page: Page, version: int) -> None:
-    """Wait until the page has no request on its way and shows ``version``."""
-    page.wait_for_function("() => window.kuvertIdle && window.kuvertIdle()",
-                           timeout=SETTLE_MS)
-    expect(page.locator("#case-version")).to_have_text(str(version), timeout=SETTLE_MS)
-    page.wait_for_function("() => window.kuvertIdle()", timeout=SETTLE_MS)
 
 
 # --- 1. simultaneous conflicting edits -------------------------------------------------------
@@ -219,7 +145,7 @@ def run_rounds(shared: Shared, a: Page, b: Page, holders: list[Holder],
     for n in range(ROUNDS):
         kind = KINDS[n % len(KINDS)]
         start = server_version(shared, case_id)
-        doc = api(shared, "GET", f"/api/v1/cases/{case_id}/graph")
+        doc = shared_api(shared, "GET", f"/api/v1/cases/{case_id}/graph")
         tried = {who: _prepare(kind, page, who, n, doc) for who, page in (("a", a), ("b", b))}
         for holder in holders:
             holder.on = delayed
@@ -248,7 +174,7 @@ def run_rounds(shared: Shared, a: Page, b: Page, holders: list[Holder],
         a.wait_for_timeout(300)  # any late live refresh has landed too
         for page in (a, b):
             settle(page, server_version(shared, case_id))
-        events = [e for e in api(shared, "GET", f"/api/v1/cases/{case_id}/history")["events"]
+        events = [e for e in shared_api(shared, "GET", f"/api/v1/cases/{case_id}/history")["events"]
                   if e["version"] > start]
         figures.rounds += 1
         for who, page in (("a", a), ("b", b)):
@@ -270,12 +196,13 @@ def run_rounds(shared: Shared, a: Page, b: Page, holders: list[Holder],
             else:
                 figures.lost += 1
         version = server_version(shared, case_id)
-        doc = api(shared, "GET", f"/api/v1/cases/{case_id}/graph")
+        doc = shared_api(shared, "GET", f"/api/v1/cases/{case_id}/graph")
         for who, page in (("a", a), ("b", b)):
             settle(page, version)
             if not _holds(kind, page, doc, tried[who]):
                 figures.stale_values.append(f"round {n} {kind} page {who}")
-    labels = [x["label"] for x in api(shared, "GET", f"/api/v1/cases/{case_id}/graph")["actors"]]
+    graph = shared_api(shared, "GET", f"/api/v1/cases/{case_id}/graph")
+    labels = [x["label"] for x in graph["actors"]]
     figures.duplicates = sorted({x for x in labels if labels.count(x) > 1})
     return figures
 
@@ -345,7 +272,7 @@ def test_add_three_actors_in_a_row_with_keyboard_only(browser: Browser, shared: 
                 "professional" if n == 0 else "network")
             expect(page.locator("#announce")).to_have_text(f"Aktør tilføjet: {label}")
         kinds = {x["label"]: x["kind"]
-                 for x in api(shared, "GET", f"/api/v1/cases/{case_id}/graph")["actors"]}
+                 for x in shared_api(shared, "GET", f"/api/v1/cases/{case_id}/graph")["actors"]}
         assert kinds["Nabo"] == "network" and kinds["Frivillig ven"] == "network"
     finally:
         context.close()
@@ -372,7 +299,7 @@ def test_page_is_as_tall_as_its_content(browser: Browser, shared: Shared,
         expect(page.locator("#envelope svg")).to_be_visible()
         excess = page.evaluate(EXCESS)
         # A live refresh does not change that.
-        api(shared, "POST", f"/api/v1/cases/{case_id}/actors",
+        shared_api(shared, "POST", f"/api/v1/cases/{case_id}/actors",
             {"key": "ny", "kind": "network", "label": "Ny"},
             if_match=server_version(shared, case_id))
         settle(page, server_version(shared, case_id))
@@ -440,7 +367,7 @@ def test_refused_change_is_announced(browser: Browser, shared: Shared) -> None:
         case_id = make_case(shared)
         page.context.route(re.compile(r".*/events$"), lambda route: route.abort())
         page.goto(f"/cases/{case_id}")
-        api(shared, "POST", f"/api/v1/cases/{case_id}/actors",
+        shared_api(shared, "POST", f"/api/v1/cases/{case_id}/actors",
             {"key": "ny", "kind": "network", "label": "Ny"},
             if_match=server_version(shared, case_id))
         page.locator("#coordinator").select_option("a1")
@@ -467,7 +394,7 @@ def test_a_live_refresh_waits_for_the_button_under_the_persons_hand(
         page.locator("#actor-label").fill("Psykolog")
         page.locator("#add-actor button[type=submit]").hover()
         page.mouse.down()
-        api(shared, "POST", f"/api/v1/cases/{case_id}/actors",
+        shared_api(shared, "POST", f"/api/v1/cases/{case_id}/actors",
             {"key": "ny", "kind": "network", "label": "Ny"}, if_match=version)
         # The live update reaches the page while the button is held.
         page.wait_for_timeout(1_000)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app import models as m
 from app.db import Database
-from tests.conftest import _backends, empty_database
+from tests.helpers.database import backends, empty_database
 
 KUVERT = str(Path(sys.executable).with_name("kuvert"))
 
@@ -26,7 +26,7 @@ def _run(url: str, *args: str, input: str | None = None) -> subprocess.Completed
                           text=True, timeout=120, check=False)
 
 
-@pytest.fixture(params=_backends())
+@pytest.fixture(params=backends())
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> object:
     with empty_database(request.param, tmp_path) as u:
         assert _run(u, "migrate").returncode == 0

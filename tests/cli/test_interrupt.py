@@ -18,8 +18,8 @@ from app import transfer
 from app.cli import migrate
 from app.db import Database
 from app.populate import populate
-from tests.cli.test_cli import KUVERT
-from tests.conftest import _backends, empty_database
+from tests.helpers.database import backends, empty_database
+from tests.helpers.server import KUVERT
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_two_exports_of_the_same_data_are_the_same_text(filled: str) -> None:
     assert without_export_audits(first) == without_export_audits(second)
 
 
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", backends())
 def test_interrupted_import_leaves_the_database_empty(filled: str, backend: str,
                                                       tmp_path: Path) -> None:
     source = Database(filled)

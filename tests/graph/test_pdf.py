@@ -21,12 +21,11 @@ from app.diagram import (
     print_label_scale,
 )
 from app.graph import examples
-from app.graph.document import GraphDocument
 from app.graph.errors import GraphError
 from app.graph.pdf import HEADING_HEIGHT, MARGIN, PAPER_SIZES, PdfFailed, Section, svg_to_pdf
 from app.graph.svg import render_svg
-from bench.render import network
-from tests.pdf_reading import label_sizes, last_lines, page_texts
+from tests.helpers.documents import PRINTED
+from tests.helpers.pdf import label_sizes, last_lines, page_texts
 
 SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 800 400" width="800" height="400">
   <style>.strong { font-weight: bold; }</style>
@@ -216,18 +215,6 @@ def test_print_label_scale_never_prints_smaller(name: str) -> None:
         scale = print_label_scale(doc, box)
         assert label_points(doc, box, scale) >= label_points(doc, box)
         assert label_points(doc, box, scale) >= MIN_PRINT_LABEL_PT, name
-
-
-def thirty_actors() -> GraphDocument:
-    """The bench's 30-actor network (60 couplings), each label made unique by letters
-    rather than its number, so that no label word is also a ring mark's digit."""
-    data = network(30, 60).model_dump(mode="json", exclude_none=True)
-    for i, actor in enumerate(data["actors"][1:]):
-        actor["label"] = f"{actor['label'].rsplit(' ', 1)[0]} {chr(65 + i // 26)}{chr(97 + i % 26)}"
-    return GraphDocument.model_validate(data)
-
-
-PRINTED = {**examples.EXAMPLES, "30 actors": thirty_actors}
 
 
 @pytest.mark.parametrize("name", sorted(PRINTED))

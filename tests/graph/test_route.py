@@ -14,7 +14,7 @@ from app.graph.geometry import Box
 from app.graph.layout import Layout, layout_document
 from app.graph.route import Route, _Obstacles, route_couplings, route_stats
 from app.graph.svg import render_svg
-from tests.graph.test_layout import documents, make_doc
+from tests.helpers.documents import documents, make_doc
 
 NS = "{http://www.w3.org/2000/svg}"
 SLOW = settings(max_examples=40, deadline=None,

@@ -23,7 +23,7 @@ from app.graph.svg import (
 )
 from app.graph.words import PROTOTYPE_NAMES, STATE_NAMES
 from app.i18n import words_for
-from tests.graph.test_layout import documents, make_doc
+from tests.helpers.documents import documents, make_doc
 
 NS = "{http://www.w3.org/2000/svg}"
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,7 +188,7 @@ def test_render_svg_is_byte_identical() -> None:
 
 def test_render_svg_is_identical_across_hash_seeds() -> None:
     code = ("import sys, hashlib; from app.graph.svg import render_svg; "
-            "from tests.graph.test_layout import make_doc; "
+            "from tests.helpers.documents import make_doc; "
             "from app.graph.examples import prototype_3; "
             "doc = make_doc([{'kind': k, 'label': f'Aktør {i} æøå', 'ring': 1 + i % 3} "
             "for i, k in enumerate(['network', 'volunteer', 'professional', 'organisation'] * 15)],"

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from app.routes.api_docs import REDOC_STYLE_HASHES, VERSION
 from app.web.headers import CSP
-from bench.serving import KuvertServer
+from tests.helpers.server import KuvertServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 

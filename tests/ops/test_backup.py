@@ -15,7 +15,7 @@ from app import accounts
 from app import models as m
 from app.cli import migrate
 from app.db import Database
-from tests.conftest import _backends, empty_database
+from tests.helpers.database import backends, empty_database
 
 KUVERT = str(Path(sys.executable).with_name("kuvert"))
 
@@ -35,7 +35,7 @@ def _team_names(url: str) -> list[str]:
         db.dispose()
 
 
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", backends())
 def test_backup_and_restore_round_trip_while_writes_continue(backend: str,
                                                              tmp_path: Path) -> None:
     with empty_database(backend, tmp_path) as url, \

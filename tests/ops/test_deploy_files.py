@@ -11,17 +11,10 @@ from pathlib import Path
 import pytest
 
 from app.config import ROOT, Settings
+from tests.helpers.deploy import UNIT, unit_environment
 
-UNIT = ROOT / "docs" / "drift" / "kuvert.service"
 CONTAINERFILE = ROOT / "Containerfile"
 HERE = Path(sys.executable).parents[2]  # this checkout (where .venv is)
-
-
-def unit_environment() -> dict[str, str]:
-    """The KUVERT_* settings the systemd unit sets itself."""
-    return dict(line.removeprefix("Environment=").split("=", 1)
-                for line in UNIT.read_text(encoding="utf-8").splitlines()
-                if line.startswith("Environment="))
 
 
 def container_environment() -> dict[str, str]:

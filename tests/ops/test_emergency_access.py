@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import log_in
+from tests.helpers.clients import log_in
+from tests.helpers.html import has
 
 KUVERT = str(Path(sys.executable).with_name("kuvert"))
 SIGN_ON = {"local_login": False, "oidc_issuer": "https://login.kommune.example",
@@ -42,7 +43,7 @@ def test_command_line_is_the_way_in_when_local_login_is_off(settings: Settings) 
 
     off = create_app(settings.model_copy(update=SIGN_ON))
     with TestClient(off) as client:
-        assert 'name="password"' not in client.get("/login").text
+        assert not has(client.get("/login"), '[name="password"]')
         refused = client.post("/login", data={"username": admin, "csrf": "x",
                                               "password": "en-lang-nødadgangskode"})
         assert refused.status_code == 403 and "kuvert_session" not in refused.cookies

@@ -21,9 +21,10 @@ from app import accounts
 from app.cli import migrate
 from app.config import ROOT, Settings
 from app.db import Database
-from bench.serving import KuvertServer, free_port
+from tests.helpers.deploy import unit_environment
+from tests.helpers.html import csrf_token
+from tests.helpers.server import KuvertServer, free_port
 from tests.ops.certs import self_signed
-from tests.ops.test_deploy_files import unit_environment
 
 SITE = ROOT / "docs" / "drift" / "nginx-kuvert.conf"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -134,7 +135,7 @@ def test_login_over_https_through_nginx(nginx_in_front: tuple[str, Path, Path]) 
         form = browser.get(f"{base}/login")
         assert form.status_code == 200
         assert "Strict-Transport-Security" in form.headers
-        csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
+        csrf = csrf_token(form.text)
         # A client may not choose its own address: nginx overwrites X-Forwarded-For.
         answer = browser.post(f"{base}/login", data={
             "username": "anna", "password": "en-lang-adgangskode", "csrf": csrf,

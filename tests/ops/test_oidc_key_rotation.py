@@ -25,10 +25,17 @@ from authlib import jose
 from playwright.sync_api import Page, expect, sync_playwright
 
 from app.cli import migrate
-from bench.serving import KuvertServer
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LOCALE, TIMEOUT_MS
-from tests.sso.conftest import Relay, _relay_handler, provider_user, sso_settings, tamper
-from tests.sso.test_oidc_login import refused, sign_on
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, LOCALE, TIMEOUT_MS
+from tests.helpers.server import KuvertServer
+from tests.helpers.sso import (
+    Relay,
+    oidc_refused,
+    oidc_sign_on,
+    provider_user,
+    relay_handler,
+    sso_settings,
+    tamper,
+)
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is missing")
 
@@ -59,7 +66,7 @@ def kid_in_header(monkeypatch: pytest.MonkeyPatch) -> None:
 def setup(tmp_path: Path) -> Iterator[tuple[Relay, Any, str]]:
     with oidc_provider_mock.run_server_in_thread() as provider:
         relay = Relay(upstream=f"http://localhost:{provider.server_port}")
-        relay.server = ThreadingHTTPServer(("127.0.0.1", 0), _relay_handler(relay))
+        relay.server = ThreadingHTTPServer(("127.0.0.1", 0), relay_handler(relay))
         threading.Thread(target=relay.server.serve_forever, daemon=True).start()
         url = f"sqlite:///{tmp_path / 'kuvert.db'}"
         migrate(url)
@@ -75,7 +82,7 @@ def setup(tmp_path: Path) -> Iterator[tuple[Relay, Any, str]]:
 def _log_in(page: Page, relay: Relay, username: str) -> None:
     subject = provider_user(relay, {"preferred_username": username,
                                     "groups": ["kuvert-redaktoer"], "loa": "Substantiel"})
-    sign_on(page, subject)
+    oidc_sign_on(page, subject)
     expect(page).to_have_url(re.compile(r"/cases$"))
     expect(page.get_by_text(f"Logget ind som {username}")).to_be_visible()
 
@@ -129,8 +136,8 @@ def test_forged_tokens_fetch_the_keys_again_at_most_once(setup: tuple[Relay, Any
                 subject = provider_user(relay, {"preferred_username": name,
                                                 "groups": ["kuvert-redaktoer"],
                                                 "loa": "Substantiel"})
-                sign_on(page, subject)
-                refused(page, "underskrift passer ikke")
+                oidc_sign_on(page, subject)
+                oidc_refused(page, "underskrift passer ikke")
             assert relay.seen.count("/jwks") == fetched + 1
         finally:
             browser.close()

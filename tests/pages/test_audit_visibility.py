@@ -23,7 +23,8 @@ from app.config import Settings
 from app.db import Database
 from app.errors import ServiceError
 from app.main import create_app
-from tests.conftest import PASSWORD, Api, log_in
+from tests.helpers.clients import PASSWORD, Api, log_in
+from tests.helpers.html import HtmlElement, all_text, csrf_token, markup, one, text_of
 
 
 def _user(db: Database, team: str, role: str, prefix: str) -> str:
@@ -51,10 +52,16 @@ def _browser(settings: Settings, username: str, clients: list[TestClient]) -> Te
     return c
 
 
-def _shown(client: TestClient, **params: str) -> str:
+def _shown(client: TestClient, **params: str) -> HtmlElement:
+    """The audit log table of the search ``params``."""
     page = client.get("/admin/audit", params=params)
     assert page.status_code == 200, page.text
-    return page.text.split('id="audit"')[1]
+    return one(page, "#audit")
+
+
+def _body(table: HtmlElement) -> str:
+    """The table's rows below its heading, as HTML (attributes included)."""
+    return "".join(markup(row) for row in table.xpath(".//tr[not(ancestor::thead)]"))
 
 
 def _fail_logins(db: Database, settings: Settings, username: str, times: int) -> None:
@@ -79,7 +86,7 @@ def test_admins_see_their_users_team_less_entries_and_site_admins_the_rest(
     _fail_logins(db, settings, outsider, 1)
     _fail_logins(db, settings, unknown, 1)
     catalogue_name = f"Jobcenter {secrets.token_hex(3)}"
-    csrf = admin_a.get("/admin/catalogue").text.split('name="csrf" value="')[1].split('"')[0]
+    csrf = csrf_token(admin_a.get("/admin/catalogue").text)
     assert admin_a.post("/admin/catalogue", data={"csrf": csrf, "kind": "organisation",
                                                   "name": catalogue_name},
                         follow_redirects=False).status_code == 303
@@ -87,14 +94,13 @@ def test_admins_see_their_users_team_less_entries_and_site_admins_the_rest(
         {"key": "b", "kind": "citizen", "label": "B"}]})
 
     # Team A's admin: their own team's users, not team B's, not the unknown name.
-    table = _shown(admin_a, principal=member)
-    for action in ("<td>login</td>", "<td>login_failed</td>", "<td>account_locked</td>",
-                   "<td>login_locked</td>"):
-        assert action in table, action
-    assert outsider not in _shown(admin_a, principal=outsider)
-    assert unknown not in _shown(admin_a, principal=unknown)
-    assert catalogue_name in _shown(admin_a, action="admin:catalogue")
-    assert "admin:audit_search" in _shown(admin_a, action="admin:audit_search")
+    cells = all_text(_shown(admin_a, principal=member), "td")
+    for action in ("login", "login_failed", "account_locked", "login_locked"):
+        assert action in cells, action
+    assert outsider not in markup(_shown(admin_a, principal=outsider))
+    assert unknown not in markup(_shown(admin_a, principal=unknown))
+    assert catalogue_name in text_of(_shown(admin_a, action="admin:catalogue"))
+    assert "admin:audit_search" in text_of(_shown(admin_a, action="admin:audit_search"))
 
     # A site admin with no admin role anywhere: the page opens, shows what belongs to
     # no one's team, and still not another team's case data.
@@ -102,10 +108,10 @@ def test_admins_see_their_users_team_less_entries_and_site_admins_the_rest(
     with db.session() as session:
         admin.set_site_admin(session, SYSTEM, site, True)
     site_browser = _browser(settings, site, logged_in)
-    assert unknown in _shown(site_browser, principal=unknown)
-    assert "<td>login_failed</td>" in _shown(site_browser, principal=unknown)
-    assert catalogue_name in _shown(site_browser, action="admin:catalogue")
-    assert str(case_id) not in _shown(site_browser, case_id=str(case_id)).split("</thead>")[1]
+    assert unknown in text_of(_shown(site_browser, principal=unknown))
+    assert "login_failed" in all_text(_shown(site_browser, principal=unknown), "td")
+    assert catalogue_name in text_of(_shown(site_browser, action="admin:catalogue"))
+    assert str(case_id) not in _body(_shown(site_browser, case_id=str(case_id)))
     assert site_browser.get("/admin/users").status_code == 200  # no team: nobody listed
 
     # A reader who is no site admin still gets 403.

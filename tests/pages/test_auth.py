@@ -16,8 +16,8 @@ from app import accounts, security, sessions
 from app import models as m
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import PASSWORD, Api, log_in
-from tests.pages.test_proxies import client_address
+from tests.helpers.clients import PASSWORD, Api, client_address, log_in
+from tests.helpers.html import csrf_token, one
 
 
 def _user(db: Any, team: str) -> str:
@@ -90,7 +90,7 @@ def test_repeated_failures_lock_the_account(settings: Settings, db: Any, api: Ap
 
 def _error(html: str) -> str:
     """The login page's error message."""
-    return html.split('<p class="error" role="alert">')[1].split("</p>")[0]
+    return one(html, 'p.error[role="alert"]').text_content()
 
 
 def test_unknown_wrong_locked_and_deactivated_answer_alike(settings: Settings, db: Any,
@@ -163,7 +163,7 @@ def test_every_login_runs_the_hasher_once(settings: Settings, db: Any, api: Api,
 
 def test_log_out_ends_the_session_on_the_server(browser: TestClient) -> None:
     page = browser.get("/cases")
-    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+    csrf = csrf_token(page.text)
     cookie = browser.cookies.get("kuvert_session")
     assert browser.post("/logout", data={"csrf": csrf},
                         follow_redirects=False).status_code == 303

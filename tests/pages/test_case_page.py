@@ -7,13 +7,14 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from app.graph.examples import claus_foer, claus_nu
-from tests.conftest import Api
+from tests.helpers.clients import Api
+from tests.helpers.html import csrf_token, has, is_page, one, parse, text_of
 
 HX = {"HX-Request": "true"}
 
 
 def _csrf(html: str) -> str:
-    return html.split('name="csrf" value="')[1].split('"')[0]
+    return csrf_token(html)
 
 
 def _open(browser: TestClient, case_id: int) -> str:
@@ -25,13 +26,13 @@ def _open(browser: TestClient, case_id: int) -> str:
 def test_show_case_full_page_and_fragment(api: Api, browser: TestClient) -> None:
     case_id, _ = api.create(claus_foer())
     html = _open(browser, case_id)
-    assert "<html" in html and 'id="workspace"' in html and 'sse-connect=' in html
+    assert is_page(html) and has(html, "#workspace") and has(html, "[sse-connect]")
     assert "citizen_coordinates" in html  # the warning is listed
-    assert 'src="/static/vendor/htmx.min.js"' in html
+    assert has(html, 'script[src="/static/vendor/htmx.min.js"]')
     fragment = browser.get(f"/cases/{case_id}/workspace", headers=HX)
     assert fragment.status_code == 200
-    assert fragment.text.lstrip().startswith('<div id="workspace"')
-    assert "<html" not in fragment.text
+    assert parse(fragment).tag == "div" and parse(fragment).get("id") == "workspace"
+    assert not is_page(fragment) and not has(fragment, "html")
     assert fragment.headers["vary"] == "HX-Request"
 
 
@@ -42,7 +43,7 @@ def test_add_actor_with_htmx_returns_workspace(api: Api, browser: TestClient) ->
         "csrf": _csrf(html), "version": str(version), "label": "Mor", "kind": "network",
         "panel": "netvaerk", "ring": "1"})
     assert response.status_code == 200, response.text
-    assert 'id="case-version">2<' in response.text
+    assert text_of(one(response, "#case-version")) == "2"
     graph = api.get(f"/api/v1/cases/{case_id}/graph").json()
     assert graph["actors"][-1] == {"key": "mor", "kind": "network", "label": "Mor",
                                    "panel": "netvaerk", "ring": 1}
@@ -72,12 +73,10 @@ def test_stale_form_shows_conflict_and_replays(api: Api, browser: TestClient) ->
     stale = browser.post(f"/cases/{case_id}/couplings/uu/ydelse", headers=HX, data={
         "csrf": _csrf(html), "version": str(version), "state": "established"})
     assert stale.status_code == 409
-    assert 'id="conflict"' in stale.text
+    assert has(stale, "#conflict")
     assert "Oplysninger om forløbet ændret" in stale.text  # what the other person did
-    replay = stale.text.split('id="conflict"')[1].split("</form>")[0]
-    fields = dict(
-        (part.split('name="')[1].split('"')[0], part.split('value="')[1].split('"')[0])
-        for part in replay.split("<input")[1:])
+    replay = one(stale.text, "#conflict").cssselect("form")[0]
+    fields = {field.get("name"): field.get("value") for field in replay.cssselect("input")}
     assert fields["version"] == str(version + 1) and fields["state"] == "established"
     again = browser.post(f"/cases/{case_id}/couplings/uu/ydelse", headers=HX, data=fields)
     assert again.status_code == 200
@@ -93,7 +92,7 @@ def test_invalid_form_shows_problem_and_changes_nothing(api: Api, browser: TestC
         "csrf": _csrf(html), "version": str(version), "label": "Mor 010203-1234",
         "kind": "network"})
     assert response.status_code == 422
-    assert 'id="problems"' in response.text and "CPR" in response.text
+    assert has(response, "#problems") and "CPR" in response.text
     assert api.get(f"/api/v1/cases/{case_id}").json()["version"] == version
 
 
@@ -151,15 +150,15 @@ def test_vendor_htmx_is_served_by_the_app(client: TestClient) -> None:
 def test_meeting_mode_is_the_case_page_with_shortcuts(api: Api, browser: TestClient) -> None:
     case_id, _ = api.create(claus_nu())
     html = browser.get(f"/cases/{case_id}/meeting").text
-    assert '<body class="meeting">' in html
-    assert 'id="shortcuts"' in html and 'id="workspace"' in html
-    assert f'href="/cases/{case_id}/meeting"' in browser.get(f"/cases/{case_id}").text
+    assert one(html, "body").get("class") == "meeting"
+    assert has(html, "#shortcuts") and has(html, "#workspace")
+    assert has(browser.get(f"/cases/{case_id}"), f'[href="/cases/{case_id}/meeting"]')
 
 
 def test_change_actor_details_and_clear_a_field(api: Api, browser: TestClient) -> None:
     case_id, version = api.create(claus_foer())
     html = _open(browser, case_id)
-    assert 'id="actor-details-2" data-key="uu"' in html
+    assert one(html, "#actor-details-2").get("data-key") == "uu"
     response = browser.post(f"/cases/{case_id}/actors/uu", headers=HX, data={
         "csrf": _csrf(html), "version": str(version), "label": "UU-vejleder Ib",
         "profession": "UU-vejleder", "sector": "uddannelse", "organisation": "",
@@ -186,16 +185,16 @@ def test_case_page_in_english_explains_warnings(api: Api, browser: TestClient) -
 def test_central_warning_stands_at_the_top_before_not_now(api: Api, browser: TestClient) -> None:
     before, _ = api.create(claus_foer())
     now, _ = api.create(claus_nu())
-    assert 'id="central-warning"' in _open(browser, before)
+    assert has(_open(browser, before), "#central-warning")
     assert "3 steder" in _open(browser, before)
-    assert 'id="central-warning"' not in _open(browser, now)
+    assert not has(_open(browser, now), "#central-warning")
 
 
 def test_move_actor_is_recorded_as_a_move(api: Api, browser: TestClient) -> None:
     """The envelope's drag (or arrow keys) posts panel and ring to the move route."""
     case_id, version = api.create(claus_nu())
     html = _open(browser, case_id)
-    assert 'id="envelope-tools"' in html and 'id="tool-add"' in html
+    assert has(html, "#envelope-tools") and has(html, "#tool-add")
     response = browser.post(f"/cases/{case_id}/actors/uu/move", headers=HX, data={
         "csrf": _csrf(html), "version": str(version), "panel": "netvaerk", "ring": "3"})
     assert response.status_code == 200, response.text

@@ -17,15 +17,11 @@ from app import accounts
 from app import models as m
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import PASSWORD, Api, log_in
+from tests.helpers.clients import PASSWORD, Api, client_address, log_in
+from tests.helpers.html import csrf_token
 
 PROXY = "10.0.0.5"
 STRANGER = "198.51.100.7"  # connects directly, not a proxy
-
-
-def client_address() -> str:
-    """A client address of its own: throttles count per address for the whole run."""
-    return f"100.{64 + secrets.randbelow(64)}.{secrets.randbelow(256)}.{secrets.randbelow(256)}"
 
 
 def _behind_proxy(settings: Settings, **extra: Any) -> Settings:
@@ -42,7 +38,7 @@ def _failed_from(db: Any, username: str) -> list[str | None]:
 
 def _fail(client: TestClient, username: str, headers: dict[str, str]) -> int:
     form = client.get("/login", headers=headers)
-    csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
+    csrf = csrf_token(form.text)
     return client.post("/login", headers=headers, follow_redirects=False, data={
         "username": username, "password": "forkert-forkert", "csrf": csrf}).status_code
 
@@ -109,7 +105,7 @@ def test_https_from_the_proxy_makes_cookies_secure(settings: Settings, db: Any, 
                     base_url="http://kuvert.test") as c:
         form = c.get("/login", headers=https)
         assert ("secure" in form.headers["set-cookie"].lower()) is secure
-        csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
+        csrf = csrf_token(form.text)
         # over plain http the test client would hold a Secure cookie back; the browser
         # (on https) sends it
         c.cookies.set("kuvert_login_csrf", form.cookies.get("kuvert_login_csrf") or "")

@@ -7,7 +7,6 @@ in, and the form asks which when there is more than one.
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -28,7 +27,8 @@ from app.graph.errors import DocumentInvalid
 from app.graph.examples import claus_nu
 from app.main import create_app
 from app.schemas import CasePatch
-from tests.conftest import PASSWORD, Api, log_in
+from tests.helpers.clients import PASSWORD, Api, log_in
+from tests.helpers.html import csrf_token, has, one
 
 
 def _team_id(db: Database, name: str) -> int:
@@ -76,7 +76,7 @@ def browser_of(settings: Settings) -> Iterator[Callable[[str], TestClient]]:
 
 
 def _csrf(html: str) -> str:
-    return html.split('name="csrf" value="')[1].split('"')[0]
+    return csrf_token(html)
 
 
 def _version(db: Database, case_id: int) -> int | None:
@@ -226,7 +226,7 @@ def test_reader_in_a_editor_in_b_on_the_pages(db: Database, api: Api, other_team
     mixed = browser_of(_user(db, {api.team: "reader", other_team.team: "editor"}))
     listing = mixed.get("/cases")
     csrf = _csrf(listing.text)
-    assert 'id="new-case"' in listing.text and 'name="team_id"' not in listing.text
+    assert has(listing, "#new-case") and not has(listing, '[name="team_id"]')
     created = _new_case(mixed, csrf)  # no question: B is the only team it writes in
     assert created.status_code == 303
     assert _team_of(db, created.headers["location"]) == _team_id(db, other_team.team)
@@ -242,8 +242,8 @@ def test_reader_in_a_editor_in_b_on_the_pages(db: Database, api: Api, other_team
     assert mixed.post(f"/cases/{in_a}/snapshots", data=snapshot).status_code == 403
     assert mixed.post(f"/cases/{in_b}/snapshots", data=snapshot).status_code == 303
     # the snapshot form is offered where it can be used
-    assert 'id="snapshot-form"' not in mixed.get(f"/cases/{in_a}/history").text
-    assert 'id="snapshot-form"' in mixed.get(f"/cases/{in_b}/history").text
+    assert not has(mixed.get(f"/cases/{in_a}/history"), "#snapshot-form")
+    assert has(mixed.get(f"/cases/{in_b}/history"), "#snapshot-form")
 
 
 def test_the_new_case_form_asks_for_the_team_when_there_are_several(
@@ -257,10 +257,9 @@ def test_the_new_case_form_asks_for_the_team_when_there_are_several(
                                  third_name: "reader"}))
     listing = both.get("/cases")
     csrf = _csrf(listing.text)
-    chooser = re.search(r'<select id="new-team" name="team_id" required[^>]*>(.*?)</select>',
-                        listing.text, re.S)
-    assert chooser is not None
-    offered = {int(v) for v in re.findall(r'<option value="(\d+)"', chooser.group(1))}
+    chooser = one(listing, 'select#new-team[name="team_id"][required]')
+    offered = {int(o.get("value")) for o in chooser.cssselect("option")
+               if (o.get("value") or "").isdigit()}
     assert offered == {a, b}  # not the team where the user only reads
     asked = _new_case(both, csrf)
     assert asked.status_code == 422
@@ -277,5 +276,5 @@ def test_a_reader_everywhere_gets_no_form_and_cannot_create(
         db: Database, api: Api, browser_of: Callable[[str], TestClient]) -> None:
     reading = browser_of(_user(db, {api.team: "reader"}))
     listing = reading.get("/cases")
-    assert 'id="new-case"' not in listing.text
+    assert not has(listing, "#new-case")
     assert _new_case(reading, _csrf(listing.text)).status_code == 403

@@ -10,44 +10,22 @@ or unsigned token from a provider that, like any real one, signs what it issues.
 
 from __future__ import annotations
 
-import base64
-import json
-import secrets
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
 import oidc_provider_mock
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
-from sqlalchemy import select
 
-from app import models as m
-from app.db import Database
-from bench.serving import KuvertServer
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LOCALE, NO_CHROMIUM, ON_CI, TIMEOUT_MS
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, LOCALE, NO_CHROMIUM, ON_CI, TIMEOUT_MS
+from tests.helpers.server import KuvertServer
+from tests.helpers.sso import AuditLog, Relay, relay_handler, sso_settings
 from tests.sso.saml_idp import SamlIdp, key_and_certificate
 
 HERE = Path(__file__).resolve().parent
-
-CLIENT_ID = "kuvert"
-CLIENT_SECRET = "en-hemmelighed-kun-til-test"
-TEAM = "Jobcenter Vest"
-ROLE_MAP = [
-    {"value": "kuvert-laeser", "team": TEAM, "role": "reader"},
-    {"value": "kuvert-redaktoer", "team": TEAM, "role": "editor"},
-    {"value": "kuvert-admin", "team": "Kuvert-administration", "role": "admin"},
-]
-
-
-# OIOSAML 3 and ADFS attribute names: mapped by the settings above, no code knows them.
-OIOSAML_EMAIL = "https://data.gov.dk/model/core/eid/email"
-OIOSAML_LOA = "https://data.gov.dk/concept/core/nsis/loa"
-ADFS_GROUPS = "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -63,78 +41,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # --- the OpenID Connect provider, behind a relay that can alter the ID token -------------
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def tamper(id_token: str) -> str:
-    """The provider's signed token with one claim changed afterwards: the signature stays."""
-    header, payload, signature = id_token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["groups"] = ["kuvert-admin"]
-    return f"{header}.{_b64(json.dumps(claims).encode())}.{signature}"
-
-
-def unsign(id_token: str) -> str:
-    """The provider's token re-sent as ``alg: none`` without a signature."""
-    _header, payload, _signature = id_token.split(".")
-    return f"{_b64(json.dumps({'alg': 'none', 'typ': 'JWT'}).encode())}.{payload}."
-
-
-@dataclass
-class Relay:
-    """An HTTP relay in front of the provider. ``alter`` (None, ``tamper`` or ``unsign``)
-    is applied to the ID token of the next token answers."""
-
-    upstream: str
-    alter: Any = None
-    server: ThreadingHTTPServer | None = None
-    seen: list[str] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-
-def _relay_handler(relay: Relay) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_args: Any) -> None:
-            pass
-
-        def _pass(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            headers = {k: v for k, v in self.headers.items()
-                       if k.lower() not in ("content-length", "connection", "accept-encoding")}
-            answer = httpx.request(self.command, relay.upstream + self.path, headers=headers,
-                                   content=body, trust_env=False, follow_redirects=False)
-            content = answer.content
-            if self.path.startswith("/oauth2/token") and relay.alter and answer.is_success:
-                data = answer.json()
-                data["id_token"] = relay.alter(data["id_token"])
-                content = json.dumps(data).encode()
-            relay.seen.append(self.path)
-            self.send_response(answer.status_code)
-            for key, value in answer.headers.items():
-                if key.lower() not in ("content-length", "connection", "content-encoding",
-                                       "transfer-encoding"):
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(content)))
-            self.end_headers()
-            self.wfile.write(content)
-
-        do_GET = do_POST = do_PUT = _pass
-
-    return Handler
-
-
 @pytest.fixture(scope="session")
 def oidc_provider() -> Iterator[Relay]:
     """The provider on its own port, and the relay everyone (Kuvert, Chromium) talks to."""
     with oidc_provider_mock.run_server_in_thread() as provider:
         relay = Relay(upstream=f"http://localhost:{provider.server_port}")
-        relay.server = ThreadingHTTPServer(("127.0.0.1", 0), _relay_handler(relay))
+        relay.server = ThreadingHTTPServer(("127.0.0.1", 0), relay_handler(relay))
         thread = threading.Thread(target=relay.server.serve_forever, daemon=True)
         thread.start()
         yield relay
@@ -142,30 +54,7 @@ def oidc_provider() -> Iterator[Relay]:
         relay.server.server_close()
 
 
-def provider_user(relay: Relay, claims: dict[str, Any]) -> str:
-    """A new person at the provider with these claims; returns their subject."""
-    sub = f"person-{secrets.token_hex(4)}"
-    answer = httpx.put(f"{relay.url}/users/{sub}", json=claims, trust_env=False)
-    assert answer.status_code == 204, answer.text
-    return sub
-
-
 # --- Kuvert, configured for the providers ------------------------------------------------
-
-
-def sso_settings(issuer: str) -> dict[str, str]:
-    return {
-        "KUVERT_ENVIRONMENT": "development",
-        "KUVERT_SECRET_KEY": secrets.token_hex(32),
-        "KUVERT_OIDC_ISSUER": issuer,
-        "KUVERT_OIDC_CLIENT_ID": CLIENT_ID,
-        "KUVERT_OIDC_CLIENT_SECRET": CLIENT_SECRET,
-        "KUVERT_SSO_GROUP_ATTRIBUTES": json.dumps(["groups", ADFS_GROUPS]),
-        "KUVERT_SSO_USERNAME_ATTRIBUTES": json.dumps(["preferred_username", OIOSAML_EMAIL]),
-        "KUVERT_SSO_ROLE_MAP": json.dumps(ROLE_MAP),
-        "KUVERT_SSO_ASSURANCE_ATTRIBUTES": json.dumps(["loa", OIOSAML_LOA]),
-        "KUVERT_SSO_MIN_ASSURANCE": "Substantiel",
-    }
 
 
 @pytest.fixture(scope="session")
@@ -192,25 +81,6 @@ def kuvert(database_url: str, oidc_provider: Relay, saml_idp: SamlIdp,
         (folder / "sp-metadata.xml").write_bytes(metadata.content)
         saml_idp.trust(folder / "sp-metadata.xml")
         yield server.base
-
-
-@dataclass
-class AuditLog:
-    """The audit entries the server wrote, read straight from its database."""
-
-    database_url: str
-
-    def entries(self, subject: str) -> list[tuple[str, str]]:
-        db = Database(self.database_url)
-        try:
-            with db.session() as session:
-                rows = session.execute(
-                    select(m.AuditEntry.action, m.AuditEntry.detail)
-                    .where(m.AuditEntry.detail.contains(f"subject={subject}"))
-                    .order_by(m.AuditEntry.id)).all()
-        finally:
-            db.dispose()
-        return [(action, detail or "") for action, detail in rows]
 
 
 @pytest.fixture

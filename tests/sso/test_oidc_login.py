@@ -14,9 +14,15 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.sso.conftest import AuditLog, Relay, provider_user, tamper, unsign
-
-BUTTON = "Log ind med kommunens login (OpenID Connect)"
+from tests.helpers.sso import (
+    AuditLog,
+    Relay,
+    oidc_refused,
+    oidc_sign_on,
+    provider_user,
+    tamper,
+    unsign,
+)
 
 
 @pytest.fixture
@@ -33,25 +39,10 @@ def person(relay: Relay, **claims: object) -> tuple[str, str]:
     return provider_user(relay, claims), username
 
 
-def sign_on(page: Page, subject: str) -> None:
-    """Click the sign-on button and log in at the provider as ``subject``."""
-    page.goto("/login")
-    page.get_by_role("link", name=BUTTON).click()
-    page.get_by_placeholder("sub").fill(subject)
-    page.get_by_role("button", name="Authorize").click()
-
-
-def refused(page: Page, message: str) -> None:
-    expect(page).to_have_url(re.compile(r"/login/oidc/callback"))
-    expect(page.get_by_role("alert")).to_contain_text(message)
-    page.goto("/cases")
-    expect(page).to_have_url(re.compile(r"/login\?next="))
-
-
 def test_sign_on_with_editor_group_opens_case_list(page: Page, relay: Relay,
                                                    audit_log: AuditLog) -> None:
     subject, username = person(relay)
-    sign_on(page, subject)
+    oidc_sign_on(page, subject)
     expect(page).to_have_url(re.compile(r"/cases$"))
     expect(page.get_by_text(f"Logget ind som {username}")).to_be_visible()
     expect(page.get_by_role("button", name="Opret forløb")).to_be_visible()
@@ -63,12 +54,12 @@ def test_sign_on_with_editor_group_opens_case_list(page: Page, relay: Relay,
 def test_sign_on_follows_role_change_at_next_login(page: Page, relay: Relay,
                                                    audit_log: AuditLog) -> None:
     subject, username = person(relay, groups=["kuvert-laeser"])
-    sign_on(page, subject)
+    oidc_sign_on(page, subject)
     expect(page).to_have_url(re.compile(r"/cases$"))
     expect(page.get_by_role("button", name="Opret forløb")).to_have_count(0)
     page.get_by_role("button", name="Log ud").click()
     provider_user_again(relay, subject, username, ["kuvert-redaktoer", "kuvert-admin"])
-    sign_on(page, subject)
+    oidc_sign_on(page, subject)
     expect(page).to_have_url(re.compile(r"/cases$"))
     expect(page.get_by_role("link", name="Administration")).to_be_visible()
 
@@ -85,11 +76,11 @@ def test_sign_on_without_group_is_refused_and_ends_sessions(
         browser_pair: tuple[Page, Page], relay: Relay, audit_log: AuditLog) -> None:
     first, second = browser_pair
     subject, username = person(relay)
-    sign_on(first, subject)
+    oidc_sign_on(first, subject)
     expect(first).to_have_url(re.compile(r"/cases$"))
     provider_user_again(relay, subject, username, ["en-helt-anden-gruppe"])
-    sign_on(second, subject)
-    refused(second, "ikke i en gruppe eller rolle, der giver adgang til Kuvert")
+    oidc_sign_on(second, subject)
+    oidc_refused(second, "ikke i en gruppe eller rolle, der giver adgang til Kuvert")
     first.goto("/cases")  # the session opened before the group went is gone too
     expect(first).to_have_url(re.compile(r"/login\?next="))
     assert ("login_refused" in [a for a, _ in audit_log.entries(subject)])
@@ -106,8 +97,8 @@ def test_sign_on_with_bad_id_token_is_refused(page: Page, relay: Relay, audit_lo
                                               reason: str) -> None:
     """The provider itself signs these tokens (claims given to it for the person)."""
     subject, _ = person(relay, **claims)
-    sign_on(page, subject)
-    refused(page, message)
+    oidc_sign_on(page, subject)
+    oidc_refused(page, message)
     assert_refusal_audited(audit_log, reason)
 
 
@@ -121,16 +112,16 @@ def test_sign_on_with_altered_id_token_is_refused(page: Page, relay: Relay, audi
     """The provider's real token, altered on its way to Kuvert (by the relay)."""
     subject, _ = person(relay)
     relay.alter = alter
-    sign_on(page, subject)
-    refused(page, message)
+    oidc_sign_on(page, subject)
+    oidc_refused(page, message)
     assert_refusal_audited(audit_log, reason)
 
 
 def test_sign_on_with_too_low_assurance_is_refused(page: Page, relay: Relay,
                                                    audit_log: AuditLog) -> None:
     subject, _ = person(relay, loa="Lav")
-    sign_on(page, subject)
-    refused(page, "kræver sikringsniveau Substantiel (NSIS), men du loggede ind på niveau Lav")
+    oidc_sign_on(page, subject)
+    oidc_refused(page, "kræver sikringsniveau Substantiel (NSIS), men du loggede ind på niveau Lav")
     assert "code=sso_assurance_too_low" in audit_log.entries(subject)[-1][1]
 
 
@@ -140,7 +131,7 @@ def test_sign_on_callback_used_twice_is_refused(page: Page, relay: Relay,
     callbacks: list[str] = []
     page.on("request", lambda r: callbacks.append(r.url) if "/login/oidc/callback" in r.url
             else None)
-    sign_on(page, subject)
+    oidc_sign_on(page, subject)
     expect(page).to_have_url(re.compile(r"/cases$"))
     page.context.clear_cookies()
     page.goto(callbacks[0])
@@ -156,7 +147,7 @@ def assert_refusal_audited(audit_log: AuditLog, reason: str) -> None:
 def test_log_out_ends_session_at_provider(page: Page, relay: Relay,
                                           audit_log: AuditLog) -> None:
     subject, _ = person(relay)
-    sign_on(page, subject)
+    oidc_sign_on(page, subject)
     expect(page).to_have_url(re.compile(r"/cases$"))
     relay.seen.clear()
     page.get_by_role("button", name="Log ud").click()

@@ -8,32 +8,11 @@ docstring); every refusal shows a Danish alert and leaves an audit entry.
 from __future__ import annotations
 
 import re
-import secrets
 
 from playwright.sync_api import Page, expect
 
-from tests.sso.conftest import ADFS_GROUPS, OIOSAML_EMAIL, OIOSAML_LOA, AuditLog
-from tests.sso.saml_idp import Person, SamlIdp
-
-BUTTON = "Log ind med kommunens login (SAML)"
-
-
-def person(idp: SamlIdp, groups: tuple[str, ...] = ("kuvert-laeser",), loa: str = "Substantial",
-           fault: str = "") -> str:
-    """A caseworker at the IdP; returns the username (also the NameID)."""
-    username = f"sb{secrets.token_hex(4)}@kommune.dk"
-    idp.people[username] = Person(
-        attributes={OIOSAML_EMAIL: [username], ADFS_GROUPS: list(groups), OIOSAML_LOA: [loa]},
-        fault=fault)
-    return username
-
-
-def sign_on(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_role("link", name=BUTTON).click()
-    page.get_by_label("Brugernavn").fill(username)
-    page.get_by_role("button", name="Log ind hos kommunen").click()
-    page.get_by_role("button", name="Fortsæt til Kuvert").click()
+from tests.helpers.sso import AuditLog, saml_person, saml_sign_on
+from tests.sso.saml_idp import SamlIdp
 
 
 def refused(page: Page, message: str) -> None:
@@ -51,8 +30,8 @@ def last_refusal(audit_log: AuditLog) -> str:
 
 def test_saml_sign_on_maps_adfs_group_to_reader(page: Page, saml_idp: SamlIdp,
                                                  audit_log: AuditLog) -> None:
-    username = person(saml_idp)
-    sign_on(page, username)
+    username = saml_person(saml_idp)
+    saml_sign_on(page, username)
     expect(page).to_have_url(re.compile(r"/cases$"))
     expect(page.get_by_text(f"Logget ind som {username}")).to_be_visible()
     expect(page.get_by_role("button", name="Opret forløb")).to_have_count(0)  # reader
@@ -62,8 +41,8 @@ def test_saml_sign_on_maps_adfs_group_to_reader(page: Page, saml_idp: SamlIdp,
 
 def test_saml_replayed_answer_is_refused(page: Page, saml_idp: SamlIdp,
                                          audit_log: AuditLog) -> None:
-    username = person(saml_idp)
-    sign_on(page, username)
+    username = saml_person(saml_idp)
+    saml_sign_on(page, username)
     expect(page).to_have_url(re.compile(r"/cases$"))
     page.context.clear_cookies()
     page.goto(f"{saml_idp.url}/last")  # the same signed answer, posted again
@@ -82,22 +61,22 @@ def test_saml_faulty_answers_are_refused(page: Page, saml_idp: SamlIdp,
     reasons = {"tamper": "signature"}
     for fault, message in cases:
         page.context.clear_cookies()
-        sign_on(page, person(saml_idp, fault=fault))
+        saml_sign_on(page, saml_person(saml_idp, fault=fault))
         refused(page, message)
         assert f"reason={reasons.get(fault, fault)}" in last_refusal(audit_log), fault
 
 
 def test_saml_missing_group_is_refused(page: Page, saml_idp: SamlIdp,
                                        audit_log: AuditLog) -> None:
-    username = person(saml_idp, groups=("en-helt-anden-gruppe",))
-    sign_on(page, username)
+    username = saml_person(saml_idp, groups=("en-helt-anden-gruppe",))
+    saml_sign_on(page, username)
     refused(page, "ikke i en gruppe eller rolle, der giver adgang til Kuvert")
     assert "code=sso_no_access" in [d for a, d in audit_log.entries(username)][-1]
 
 
 def test_saml_low_assurance_is_refused(page: Page, saml_idp: SamlIdp,
                                        audit_log: AuditLog) -> None:
-    username = person(saml_idp, loa="Low")
-    sign_on(page, username)
+    username = saml_person(saml_idp, loa="Low")
+    saml_sign_on(page, username)
     refused(page, "kræver sikringsniveau Substantiel (NSIS), men du loggede ind på niveau Low")
     assert "code=sso_assurance_too_low" in [d for a, d in audit_log.entries(username)][-1]

@@ -21,15 +21,14 @@ from app import models as m
 from app.config import Settings
 from app.db import Database
 from app.sso.saml import SamlSignOn
-from tests.sso.conftest import AuditLog
+from tests.helpers.sso import AuditLog, saml_person, saml_sign_on
 from tests.sso.saml_idp import SamlIdp
-from tests.sso.test_saml_login import person, sign_on
 
 
 def signed_in(page: Page, idp: SamlIdp, username: str = "") -> str:
     """Sign on through the IdP (a new caseworker unless ``username`` is given)."""
-    username = username or person(idp)
-    sign_on(page, username)
+    username = username or saml_person(idp)
+    saml_sign_on(page, username)
     expect(page.get_by_text(f"Logget ind som {username}")).to_be_visible()
     return username
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bench.serving import KUVERT, KuvertServer
+from tests.helpers.server import KUVERT, KuvertServer
 
 
 @pytest.fixture(scope="module")

@@ -37,10 +37,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from argon2 import PasswordHasher
-from fastapi import routing
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from starlette.routing import Mount
 
 from app import accounts
 from app import models as m
@@ -49,7 +47,9 @@ from app.db import Database
 from app.graph.examples import claus_nu
 from app.main import create_app
 from app.security import hash_token, new_secret
-from tests.conftest import PASSWORD, log_in
+from tests.helpers.clients import PASSWORD, log_in
+from tests.helpers.html import csrf_token
+from tests.helpers.routes import app_routes
 from tests.trust import figures
 
 # --- the callers -----------------------------------------------------------------------
@@ -283,32 +283,6 @@ SSE = {("GET", "/cases/{case_id}/events"), ("GET", "/embed/{token}/events")}
 SKIPS: dict[tuple[tuple[str, str], str], str] = {}
 
 
-# --- the app's routes, flattened -------------------------------------------------------
-
-
-def app_routes(settings: Settings) -> set[tuple[str, str]]:
-    """(METHOD, path template) of every route of the app, the static mount as STATIC.
-
-    FastAPI's own ``/openapi.json`` is left out (``test_openapi_is_public`` covers it).
-    """
-    app = create_app(settings)
-    found: set[tuple[str, str]] = set()
-    try:
-        for context in routing.iter_route_contexts(app.routes):
-            route = getattr(context, "original_route", context)
-            path = str(getattr(context, "path", None) or getattr(route, "path", ""))
-            if isinstance(route, Mount):
-                found.add(("GET", path.rstrip("/") + "/{path}"))
-                continue
-            if path == app.openapi_url:
-                continue
-            methods = getattr(context, "methods", None) or getattr(route, "methods", None)
-            assert methods, f"a route without methods: {route!r}"
-            found |= {(str(method), path) for method in methods}
-    finally:
-        app.state.db.dispose()
-    return found
-
 
 # --- the world the checks run in -------------------------------------------------------
 
@@ -384,7 +358,7 @@ class World:
 
 
 def _csrf_of(html: str) -> str:
-    return html.split('name="csrf" value="')[1].split('"')[0]
+    return csrf_token(html)
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,8 @@ The helpers for a live server (:func:`live_server`, :func:`kuvert`) are shared w
 
 from __future__ import annotations
 
-import html
 import itertools
-import os
-import re
 import secrets
-import subprocess
 import sys
 import threading
 import time
@@ -34,40 +30,13 @@ from app import models as m
 from app.cli import migrate
 from app.db import Database
 from app.graph.examples import claus_foer
-from bench.serving import KuvertServer
-from tests.conftest import PASSWORD, _backends, empty_database
+from tests.helpers.clients import PASSWORD
+from tests.helpers.database import backends, empty_database
+from tests.helpers.html import csrf_token, one, parse
+from tests.helpers.server import WAIT, KuvertServer, create_team_token, kuvert, live_server
 from tests.trust import figures
 
 KUVERT = str(Path(sys.executable).with_name("kuvert"))
-WAIT = 30.0  # seconds: the longest any single wait in these tests may take
-
-
-# --- a real server ---------------------------------------------------------------------
-
-
-def kuvert(url: str, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the ``kuvert`` command on the database at ``url``, as an operator would."""
-    env = {**os.environ, "KUVERT_DATABASE_URL": url}
-    return subprocess.run([KUVERT, *args], env=env, input=input, capture_output=True,
-                          text=True, timeout=120, check=False)
-
-
-def create_team_token(url: str, team: str) -> str:
-    """Create a team and a write token for it with the command line; returns the token."""
-    made = kuvert(url, "team", "create", team)
-    assert made.returncode == 0, made.stderr
-    token = kuvert(url, "token", "create", "--team", team, "--scope", "write")
-    assert token.returncode == 0, token.stderr
-    secret = token.stdout.strip().splitlines()[-1].split()[-1]
-    assert secret.startswith("kvt_")
-    return secret
-
-
-def live_server(url: str, log: Path) -> KuvertServer:
-    """A real server on ``url``'s database for these tests; the caller starts it."""
-    return KuvertServer(url, log=log, settings={"KUVERT_ENVIRONMENT": "test"}, startup=WAIT)
-
-
 # --- a case served live, with an API token and two web users ---------------------------
 
 
@@ -93,7 +62,7 @@ class Live:
         return r.json()["id"], r.json()["version"]
 
 
-@pytest.fixture(scope="module", params=_backends())
+@pytest.fixture(scope="module", params=backends())
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("live")
@@ -262,13 +231,12 @@ def test_concurrent_api_writers_lose_nothing_and_apply_nothing_twice(live: Live)
 
 
 BROWSERS, FORM_EDITS = 2, 15
-HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
 
 def _log_in(browser: httpx.Client, username: str) -> None:
     """Log a browser's cookie jar in through the login form, with its CSRF cookie."""
     form = browser.get("/login")
-    csrf = html.unescape(form.text.split('name="csrf" value="')[1].split('"')[0])
+    csrf = csrf_token(form.text)
     r = browser.post("/login", data={"username": username, "password": PASSWORD,
                                      "csrf": csrf, "next": "/cases"})
     assert r.status_code == 303, r.text
@@ -276,8 +244,14 @@ def _log_in(browser: httpx.Client, username: str) -> None:
 
 def _replay_form(fragment: str) -> dict[str, str]:
     """The hidden fields of the conflict's "Gentag min ændring" form."""
-    section = fragment.split('<section id="conflict"', 1)[1].split("</form>", 1)[0]
-    return {name: html.unescape(value) for name, value in HIDDEN.findall(section)}
+    form = one(fragment, "section#conflict").cssselect("form")[0]
+    return {field.get("name"): field.get("value") or ""
+            for field in form.cssselect('input[type="hidden"][name]')}
+
+
+def _shown_version(page: str) -> str:
+    """The version the page (or fragment) shows: its first ``data-version``."""
+    return str(parse(page).cssselect("[data-version]")[0].get("data-version"))
 
 
 def test_concurrent_form_edits_are_each_kept_once(live: Live) -> None:
@@ -295,8 +269,8 @@ def test_concurrent_form_edits_are_each_kept_once(live: Live) -> None:
                 _log_in(b, username)
                 page = b.get(f"/cases/{case_id}")
                 assert page.status_code == 200
-                csrf = html.unescape(page.text.split('name="csrf" value="')[1].split('"')[0])
-                version = page.text.split('data-version="')[1].split('"')[0]
+                csrf = csrf_token(page.text)
+                version = _shown_version(page.text)
                 barrier.wait()
                 for j in range(FORM_EDITS):
                     label = f"Browser {n}, ændring {j}"
@@ -306,7 +280,7 @@ def test_concurrent_form_edits_are_each_kept_once(live: Live) -> None:
                         r = b.post(f"/cases/{case_id}/actors", data=form,
                                    headers={"HX-Request": "true"})
                         assert r.status_code in (200, 409), (r.status_code, r.text[:300])
-                        version = r.text.split('data-version="')[1].split('"')[0]
+                        version = _shown_version(r.text)
                         if r.status_code == 200:
                             assert 'id="conflict"' not in r.text and 'id="problems"' not in r.text
                             with lock:

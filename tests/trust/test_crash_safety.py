@@ -33,10 +33,9 @@ from app.cli import migrate
 from app.db import Database
 from app.graph.document import GraphDocument
 from app.graph.examples import claus_foer
-from bench.serving import KuvertServer
-from tests.conftest import _backends, empty_database
+from tests.helpers.database import backends, empty_database
+from tests.helpers.server import WAIT, KuvertServer, create_team_token, kuvert, live_server
 from tests.trust import figures
-from tests.trust.test_concurrent_writers import WAIT, create_team_token, kuvert, live_server
 
 Doc = dict[str, Any]
 KILLS, ACKS_BEFORE_KILL = 3, 30
@@ -190,7 +189,7 @@ def _settle_in_flight(stream: Stream, version: int, doc: Doc) -> bool:
     return applied
 
 
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", backends())
 def test_kill_9_mid_stream_loses_no_acknowledged_write(backend: str, tmp_path: Path) -> None:
     rng = random.Random(f"kill-9-{backend}")
     started = time.monotonic()
@@ -233,7 +232,7 @@ def test_kill_9_mid_stream_loses_no_acknowledged_write(backend: str, tmp_path: P
                    f"({time.monotonic() - started:.0f} s)")
 
 
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", backends())
 def test_backup_after_kill_9_restores_identically(backend: str, tmp_path: Path) -> None:
     started = time.monotonic()
     with empty_database(backend, tmp_path) as url:

@@ -26,7 +26,8 @@ from app import models as m
 from app.config import Settings
 from app.db import Database
 from app.main import create_app
-from tests.conftest import PASSWORD, Api, log_in
+from tests.helpers.clients import PASSWORD, Api, log_in
+from tests.helpers.html import markup, one
 
 
 def _browser(settings: Settings, db: Database, team: str, role: str) -> Iterator[TestClient]:
@@ -123,7 +124,7 @@ def test_a_deleted_case_leaves_nothing_to_the_next(
 
     html = browser_b.get(f"/cases/{b_id}/access-report")
     assert html.status_code == 200
-    table = html.text.split('id="access-report"')[1]
+    table = markup(one(html, "#access-report"))
     pdf = browser_b.get(f"/cases/{b_id}/access-report.pdf")
     assert pdf.status_code == 200
     for shown in (table, _pdf_text(pdf.content)):

@@ -37,7 +37,7 @@ from app.config import Settings
 from app.db import Database
 from app.graph.examples import prototype_2
 from app.main import create_app
-from tests.conftest import PASSWORD, Api, log_in
+from tests.helpers.clients import PASSWORD, Api, log_in
 from tests.trust import figures
 
 HOSTILE: list[str] = [

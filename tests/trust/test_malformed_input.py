@@ -15,15 +15,15 @@ from app.config import Settings
 from app.db import Database
 from app.graph.examples import prototype_1
 from app.main import create_app
-from tests.conftest import Api, log_in
-from tests.pages.test_admin import _new_user, _post, _team_id
+from tests.helpers.clients import Api, find_team_id, log_in, new_user, post_form
+from tests.helpers.html import csrf_token
 
 NINES = "9" * 30
 
 
 @pytest.fixture
 def admin(settings: Settings, db: Database, api: Api) -> Iterator[TestClient]:
-    username = _new_user(db, api.team, "admin", "admin")
+    username = new_user(db, api.team, "admin", "admin")
     app = create_app(settings)
     with TestClient(app, raise_server_exceptions=False) as c:
         assert log_in(c, username).status_code == 303
@@ -74,14 +74,14 @@ def _count(db: Database, model: type[m.Base], **where: object) -> int:
 @pytest.mark.parametrize("bad", ["Navn\x00", "Navn\u200b", "Navn\u202e", "010203\u20131234"])
 def test_admin_forms_refuse_what_the_api_refuses(admin: TestClient, db: Database, api: Api,
                                                  bad: str) -> None:
-    team_id = _team_id(db, api.team)
+    team_id = find_team_id(db, api.team)
     tokens = _count(db, m.ApiToken)
-    answer = _post(admin, "/admin/tokens", {"team_id": team_id, "name": bad, "scope": "read"})
+    answer = post_form(admin, "/admin/tokens", {"team_id": team_id, "name": bad, "scope": "read"})
     assert answer.status_code == 422 and _count(db, m.ApiToken) == tokens
     entries = _count(db, m.CatalogueEntry)
     name = f"Navn {secrets.token_hex(3)}"
     for data in ({"kind": "sector", "name": bad}, {"kind": "sector", "name": name, "note": bad}):
-        answer = _post(admin, "/admin/catalogue", data)
+        answer = post_form(admin, "/admin/catalogue", data)
         assert answer.status_code == 422, data
     assert _count(db, m.CatalogueEntry) == entries
 
@@ -91,7 +91,7 @@ def test_snapshot_names_are_checked_like_every_text(admin: TestClient, db: Datab
                                                     bad: str) -> None:
     case_id, _ = api.create(prototype_1())
     page = admin.get(f"/cases/{case_id}/history").text
-    csrf = page.split('name="csrf" value="')[1].split('"')[0]
+    csrf = csrf_token(page)
     answer = admin.post(f"/cases/{case_id}/snapshots", data={"csrf": csrf, "name": bad},
                         follow_redirects=False)
     assert answer.status_code == 422

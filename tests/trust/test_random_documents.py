@@ -28,7 +28,7 @@ from app.graph.document import (
     looks_like_cpr,
 )
 from app.graph.examples import claus_foer
-from tests.conftest import Api
+from tests.helpers.clients import Api
 from tests.trust import figures
 
 Doc = dict[str, Any]

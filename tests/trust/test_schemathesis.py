@@ -34,7 +34,7 @@ from app.config import Settings
 from app.graph.examples import claus_foer, claus_nu, prototype_3
 from app.main import create_app
 from app.schemas import DB_INT_MAX
-from tests.conftest import Api
+from tests.helpers.clients import Api
 from tests.trust import figures
 
 # The document the app serves. Building it needs no database, so this app's lifespan

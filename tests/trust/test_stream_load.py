@@ -38,10 +38,11 @@ from app.cli import migrate
 from app.db import Database
 from app.graph.examples import claus_foer
 from app.security import hash_token
-from bench.serving import KuvertServer
-from tests.conftest import PASSWORD, _backends, empty_database
+from tests.helpers.clients import PASSWORD
+from tests.helpers.database import backends, empty_database
+from tests.helpers.html import csrf_token
+from tests.helpers.server import KuvertServer, create_team_token, kuvert
 from tests.trust import figures
-from tests.trust.test_concurrent_writers import create_team_token, kuvert
 
 WAIT = 30.0
 CASES = 3
@@ -75,7 +76,7 @@ def _server(url: str, log: Path, **settings: str) -> KuvertServer:
         "KUVERT_ENVIRONMENT": "test", "KUVERT_TEST_HOOKS": "true", **settings})
 
 
-@pytest.fixture(scope="module", params=_backends())
+@pytest.fixture(scope="module", params=backends())
 def prepared(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
              ) -> Iterator[tuple[str, str, str, str, list[str], Path]]:
     """A migrated database with a team, its write token and users (no server yet)."""
@@ -112,7 +113,7 @@ def _site(prepared: tuple[str, str, str, str, list[str], Path], server: KuvertSe
 def log_in(base: str, username: str) -> httpx.Cookies:
     with httpx.Client(base_url=base, timeout=WAIT, trust_env=False) as c:
         form = c.get("/login")
-        csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
+        csrf = csrf_token(form.text)
         answer = c.post("/login", data={"username": username, "password": PASSWORD,
                                         "csrf": csrf, "next": "/cases"})
         assert answer.status_code == 303, answer.text
