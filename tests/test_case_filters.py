@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
+from starlette.requests import Request
 
 from app import accounts
 from app import models as m
@@ -145,9 +147,11 @@ def test_parse_filters_from_the_form() -> None:
             parse_filters(**bad)
 
 
-def test_filter_form_keeps_the_choices_and_escapes_names() -> None:
+def test_filter_form_keeps_the_choices_and_escapes_names(client: TestClient) -> None:
+    # The form's address comes from the router, through the page's request.
+    request = Request({"type": "http", "app": client.app, "headers": []})
     html = templates.get_template("cases/_filters.html").render(
-        filters=CaseFilters(q='"><script>', target_group="unge", prototype=2,
+        request=request, filters=CaseFilters(q='"><script>', target_group="unge", prototype=2,
                             coordinator=False, team_id=7),
         teams=[(7, "<b>Team Nord</b>"), (8, "Team Syd")])
     assert "<script>" not in html and "&lt;b&gt;Team Nord&lt;/b&gt;" in html
@@ -155,5 +159,5 @@ def test_filter_form_keeps_the_choices_and_escapes_names() -> None:
         assert has(html, f'option[value="{value}"][selected]'), value
     assert has(html, '[for="filter-team"]') and has(html, '[for="filter-prototype"]')
     one_team = templates.get_template("cases/_filters.html").render(
-        filters=CaseFilters(), teams=[(7, "Team Nord")])
+        request=request, filters=CaseFilters(), teams=[(7, "Team Nord")])
     assert not has(one_team, '[name="team"]') and not has(one_team, "[selected]")
