@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, bindparam, cast, delete, func, select, update
+from sqlalchemy import Select, Text, bindparam, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session, object_session
 
 from app import edits, live
@@ -120,22 +120,25 @@ def _store(session: Session, case: m.Case, doc: GraphDocument) -> None:
     case.target_group = doc.target_group
     case.coordinator_key = doc.coordinator
     case.profession_count, case.sector_count = counts(doc.actors)
-    actors: dict[str, m.Actor] = {}
-    for i, a in enumerate(doc.actors):
-        row = m.Actor(case_id=case.id, position=i, **a.model_dump())
-        actors[a.key] = row
-        session.add(row)
-    for i, c in enumerate(doc.couplings):
-        coupling = m.Coupling(
-            case_id=case.id, position=i, source=actors[c.source], target=actors[c.target],
-            state=c.state, topic=c.topic,
-        )
-        coupling.agreements = [
-            m.Agreement(position=j, who=actors[g.who], what=g.what, due=g.due)
-            for j, g in enumerate(c.agreements)
-        ]
-        session.add(coupling)
-    session.flush()
+    # Three bulk inserts (ids back in order) instead of one ORM object per row: the
+    # unit of work was a quarter of an edit's time at 30 actors.
+    actor_ids = dict(zip((a.key for a in doc.actors), session.scalars(
+        insert(m.Actor).returning(m.Actor.id, sort_by_parameter_order=True),
+        [{"case_id": case.id, "position": i, **a.model_dump()}
+         for i, a in enumerate(doc.actors)]), strict=True))
+    if not doc.couplings:
+        return
+    coupling_ids = session.scalars(
+        insert(m.Coupling).returning(m.Coupling.id, sort_by_parameter_order=True),
+        [{"case_id": case.id, "position": i, "source_id": actor_ids[c.source],
+          "target_id": actor_ids[c.target], "state": c.state, "topic": c.topic}
+         for i, c in enumerate(doc.couplings)]).all()
+    agreements = [{"coupling_id": coupling_id, "position": j, "who_id": actor_ids[g.who],
+                   "what": g.what, "due": g.due}
+                  for coupling_id, c in zip(coupling_ids, doc.couplings, strict=True)
+                  for j, g in enumerate(c.agreements)]
+    if agreements:
+        session.execute(insert(m.Agreement), agreements)
 
 
 # --- reading ---------------------------------------------------------------------------
