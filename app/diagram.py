@@ -13,6 +13,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Generic, Literal, TypeVar
@@ -173,12 +174,14 @@ def envelope_svg(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
 MM = 72 / 25.4
 #: The smallest actor label on paper, in points (issue 12: A4, ≥ 8 pt).
 MIN_PRINT_LABEL_PT = 8.0
-#: Where the print page (templates/cases/print.html, app/static/print.css) draws the
-#: envelope on A4 landscape: 277 × 172 mm, in points, under a two-line heading; the PDF
+#: Where the print page (templates/cases/print.html, app/static/print.css and
+#: print-a3.css) draws the envelope on landscape paper, in points: the page less 10 mm
+#: margins and an 18 mm two-line heading (A4: 277 × 172 mm, A3: 400 × 259 mm); the PDF
 #: uses its whole page under its heading. On paper the envelope is drawn alone (its
 #: title block is that heading, its legend is printed on page two), so it has the page's
 #: whole width.
-PRINT_PAGE_BOX = (277 * MM, 172 * MM)
+PRINT_PAGE_BOXES: dict[Paper, tuple[float, float]] = {
+    "a4": (277 * MM, 172 * MM), "a3": (400 * MM, 259 * MM)}
 _SIZE = re.compile(r'<svg [^>]*?width="([\d.]+)" height="([\d.]+)"')
 
 
@@ -197,12 +200,19 @@ def label_points(doc: GraphDocument, box: tuple[float, float], label_scale: floa
 def print_label_scale(doc: GraphDocument, box: tuple[float, float],
                       minimum: float = MIN_PRINT_LABEL_PT) -> float:
     """How much larger than on screen the labels must be for the smallest to print at
-    ``minimum`` points in ``box``; 1 if they already do.
+    ``minimum`` points in ``box``; 1 if they already do. See :func:`print_label_fit`."""
+    return print_label_fit(doc, box, minimum)[0]
+
+
+def print_label_fit(doc: GraphDocument, box: tuple[float, float],
+                    minimum: float = MIN_PRINT_LABEL_PT) -> tuple[float, float]:
+    """The label scale for paper and the smallest label's size in points at that scale.
 
     Larger labels may make the envelope grow, which shrinks everything on paper again,
     so the scale grows by what is still missing for a few rounds, then a few small steps
     are tried (larger labels in an envelope that keeps its size); a network too crowded
-    to reach ``minimum`` gets the scale that came closest. Remembered per document and box.
+    to reach ``minimum`` gets the scale that came closest, and the print page offers A3.
+    Remembered per document and box.
     """
     key = (hashlib.blake2b(doc.model_dump_json().encode(), digest_size=20).digest(), box,
            minimum)
@@ -224,21 +234,37 @@ def print_label_scale(doc: GraphDocument, box: tuple[float, float],
         got = label_points(doc, box, 1 + 0.03 * step)
         if got > best_pt:
             best, best_pt = round(1 + 0.03 * step, 3), got
-    _label_scales.put(key, best)
-    return best
+    _label_scales.put(key, (best, best_pt))
+    return best, best_pt
 
 
-_label_scales: _SvgCache[float] = _SvgCache(size=256)
+_label_scales: _SvgCache[tuple[float, float]] = _SvgCache(size=256)
+
+
+@dataclass(frozen=True, slots=True)
+class PrintedEnvelope:
+    """The envelope for paper and how small its smallest name prints there (points)."""
+
+    svg: str
+    smallest_label_pt: float
+
+    @property
+    def readable(self) -> bool:
+        """Whether every name prints at :data:`MIN_PRINT_LABEL_PT` or more."""
+        return self.smallest_label_pt >= MIN_PRINT_LABEL_PT
 
 
 def print_svg(doc: GraphDocument, settings: Settings, box: tuple[float, float], *,
-              lang: Lang = "da", on: date | None = None, pseudonymised: bool = False) -> str:
+              lang: Lang = "da", on: date | None = None,
+              pseudonymised: bool = False) -> PrintedEnvelope:
     """The envelope for paper: as :func:`envelope_svg` without the title block and the
     legend (:func:`print_heading`, :func:`print_legend`), with labels scaled so that the
     smallest prints at :data:`MIN_PRINT_LABEL_PT` in ``box`` where the network allows."""
     shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
-    return envelope_svg(doc, settings, lang=lang, on=on, pseudonymised=pseudonymised,
-                        label_scale=print_label_scale(shown, box), frame="envelope")
+    scale, smallest = print_label_fit(shown, box)
+    return PrintedEnvelope(envelope_svg(doc, settings, lang=lang, on=on,
+                                        pseudonymised=pseudonymised, label_scale=scale,
+                                        frame="envelope"), round(smallest, 1))
 
 
 def print_heading(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
@@ -298,7 +324,7 @@ def envelope_pdf(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
     allows, then the classification's reasons and the warnings."""
     width, height = PAPER_SIZES[paper]
     svg = print_svg(doc, settings, (width - 2 * MARGIN, height - 2 * MARGIN - HEADING_HEIGHT),
-                    lang=lang, on=on, pseudonymised=pseudonymised)
+                    lang=lang, on=on, pseudonymised=pseudonymised).svg
     title = prepare(doc, pseudonymised=pseudonymised, lang=lang).label
     return svg_to_pdf(svg, paper=paper, title=title,
                       heading=print_heading(doc, settings, lang=lang, on=on,

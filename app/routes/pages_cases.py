@@ -70,14 +70,19 @@ async def create_case(request: Request, session: SessionDep, login: CsrfLoginDep
 
 @router.get("/cases/{case_id}/print", name="page.print_case")
 def print_case(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
-               case_id: CaseId, pseudonymise: bool = False) -> Response:
-    """The printable page: the envelope first, then who is who and who does what by when."""
+               case_id: CaseId, pseudonymise: bool = False,
+               paper: Annotated[diagram.Paper, Query()] = "a4") -> Response:
+    """The printable page: the envelope first, then who is who and who does what by when.
+
+    Set for landscape A4; a network too large for every name to print at 8 pt there gets
+    a note pointing to the same page set for A3 (``paper=a3``)."""
     case, doc = cases.read_document(session, login.principal, case_id,
                                     "print:pseudonymised" if pseudonymise else "print")
     shown = pseudonymised(doc) if pseudonymise else doc
     lang = i18n.current.get()
-    svg = diagram.print_svg(doc, settings, diagram.PRINT_PAGE_BOX, on=case.updated_at.date(),
-                            pseudonymised=pseudonymise, lang=lang)
+    printed = diagram.print_svg(doc, settings, diagram.PRINT_PAGE_BOXES[paper],
+                                on=case.updated_at.date(), pseudonymised=pseudonymise,
+                                lang=lang)
     labels = {a.key: a.label for a in shown.actors}
     return page(request, "cases/print.html", {
         "case": case,
@@ -87,7 +92,10 @@ def print_case(request: Request, session: SessionDep, settings: SettingsDep, log
         # Reasons and warnings name actors; the shown ones only, when pseudonymised.
         "reasons": diagram.reason_texts(classify(shown, settings.thresholds), lang),
         "warnings": diagram.warning_texts(diagram.analysis_of(shown), labels, lang),
-        "svg": Markup(svg),  # built by our renderer, which escapes every text it draws
+        "svg": Markup(printed.svg),  # built by our renderer, which escapes every text it draws
+        "paper": paper,
+        "smallest_label_pt": printed.smallest_label_pt,
+        "offer_a3": paper == "a4" and not printed.readable,
         "legend": Markup(diagram.print_legend(doc, lang=lang)),
         "printed": datetime.now(UTC).date(),
         "pseudonymise": pseudonymise,

@@ -13,10 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from babel.numbers import format_decimal
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from starlette.requests import Request
 
+from app import i18n
 from app.errors import N_
 from app.graph import document
 
@@ -90,9 +92,16 @@ def _path_for(context: Context, name: str, query: Query = None, /, **params: Any
     return path_for(context["request"], name, query, **params)
 
 
+def _format_decimal(number: float) -> str:
+    """A number as the page's language writes it ("7,2" in Danish, "7.2" in English)."""
+    return format_decimal(number, locale=i18n.current.get())
+
+
 def install(env: Environment) -> None:
-    """Make ``path_for`` and the option lists globals of the page templates."""
-    env.globals.update(path_for=_path_for, actor_kinds=ADDABLE_KINDS,
+    """Make ``path_for``, number formatting and the option lists globals of the page
+    templates."""
+    env.globals.update(path_for=_path_for, format_decimal=_format_decimal,
+                       actor_kinds=ADDABLE_KINDS,
                        coupling_states=document.COUPLING_STATES, panels=document.PANELS,
                        target_groups=document.TARGET_GROUPS,
                        rings=document.RINGS, ring_names=RING_NAMES)

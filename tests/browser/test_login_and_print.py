@@ -23,7 +23,7 @@ from tests.helpers.browser import (
     describe,
     log_in,
 )
-from tests.helpers.documents import PRINTED
+from tests.helpers.documents import PRINTED, sixty_actors
 from tests.helpers.pdf import label_sizes, last_lines, page_texts, unbroken
 
 DEMO_CASES = ["Claus, 22 (før)", "Claus, 22 (nu)", "Maja, 34", "Sara, 17"]
@@ -209,6 +209,27 @@ def test_printed_crowded_case_has_labels_of_8_pt(logged_in_page: Page, live_api:
     assert min(sizes.values()) >= 8.0, sizes
     pages = page_texts(pdf)
     assert "Signaturforklaring" not in pages[0] and "Signaturforklaring" in pages[1]
+
+
+def test_printed_large_case_on_a3_has_labels_of_8_pt(logged_in_page: Page,
+                                                    live_api: LiveApi) -> None:
+    """60 actors cannot print at 8 pt on A4: the print page says so, and its A3 link gives
+    a page Chromium prints on landscape A3 with every name at 8 pt or more."""
+    page = logged_in_page
+    doc = sixty_actors()
+    case_id = live_api("POST", "/api/v1/cases", doc.model_dump(mode="json",
+                                                             exclude_none=True))["id"]
+    page.goto(f"/cases/{case_id}/print")
+    page.locator("#paper-hint").get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"/print\?paper=a3$"))
+    pdf = chromium_pdf(page, "60-actors-a3")
+    first = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
+    assert (round(float(first.width) / 72 * 25.4), round(float(first.height) / 72 * 25.4)) == (
+        420, 297)
+    actors = [a.label for a in doc.actors if a.kind != "citizen"]
+    sizes = label_sizes(pdf, actors)
+    assert set(sizes) == set(actors), set(actors) - set(sizes)
+    assert min(sizes.values()) >= 8.0, sizes
 
 
 def test_printed_case_never_ends_a_page_with_a_heading(logged_in_page: Page,

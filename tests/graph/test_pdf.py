@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from app.config import get_settings
 from app.diagram import (
     MIN_PRINT_LABEL_PT,
-    PRINT_PAGE_BOX,
+    PRINT_PAGE_BOXES,
     envelope_pdf,
     label_points,
     print_label_scale,
@@ -210,7 +210,7 @@ def test_print_label_scale_never_prints_smaller(name: str) -> None:
     label at least as large as the screen's drawing would, and at 8 pt where the
     layout can fit such labels."""
     doc = examples.EXAMPLES[name]()
-    for box in (PRINT_PAGE_BOX, (PAPER_SIZES["a4"][0] - 2 * MARGIN,
+    for box in (PRINT_PAGE_BOXES["a4"], (PAPER_SIZES["a4"][0] - 2 * MARGIN,
                                  PAPER_SIZES["a4"][1] - 2 * MARGIN - HEADING_HEIGHT)):
         scale = print_label_scale(doc, box)
         assert label_points(doc, box, scale) >= label_points(doc, box)

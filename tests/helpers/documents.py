@@ -1,6 +1,6 @@
 """Graph documents built for tests: ``make_doc`` from a list of actors, the Hypothesis
 strategy ``documents`` for any document up to 150 actors, and the documents the PDF tests
-print (the demo cases and a 30-actor network)."""
+print (the demo cases and 30- and 60-actor networks)."""
 
 from __future__ import annotations
 
@@ -63,13 +63,23 @@ def documents(draw: st.DrawFn, max_actors: int = 150) -> GraphDocument:
     return make_doc(actors, couplings, coordinator)
 
 
-def thirty_actors() -> GraphDocument:
-    """The bench's 30-actor network (60 couplings), each label made unique by letters
-    rather than its number, so that no label word is also a ring mark's digit."""
-    data = network(30, 60).model_dump(mode="json", exclude_none=True)
+def lettered_network(actors: int, couplings: int) -> GraphDocument:
+    """The bench's network of that size, each label made unique by letters rather than
+    its number, so that no label word is also a ring mark's digit."""
+    data = network(actors, couplings).model_dump(mode="json", exclude_none=True)
     for i, actor in enumerate(data["actors"][1:]):
         actor["label"] = f"{actor['label'].rsplit(' ', 1)[0]} {chr(65 + i // 26)}{chr(97 + i % 26)}"
     return GraphDocument.model_validate(data)
+
+
+def thirty_actors() -> GraphDocument:
+    """The bench's 30-actor network (60 couplings), lettered: the largest A4 holds at 8 pt."""
+    return lettered_network(30, 60)
+
+
+def sixty_actors() -> GraphDocument:
+    """The bench's 60-actor network (150 couplings), lettered: too many for 8 pt on A4."""
+    return lettered_network(60, 150)
 
 
 PRINTED = {**examples.EXAMPLES, "30 actors": thirty_actors}

@@ -14,6 +14,7 @@ from app.graph.analyse import analyse
 from app.graph.classify import classify
 from app.graph.examples import claus_foer, claus_nu, prototype_3
 from tests.helpers.clients import Api
+from tests.helpers.documents import sixty_actors, thirty_actors
 from tests.helpers.html import all_text, one, parse, text_of
 
 
@@ -113,3 +114,37 @@ def test_print_case_pseudonymised_names_no_one_in_warnings(api: Api, browser: Te
     warnings = html[html.index('<ul class="warnings">'):]
     assert "«" in warnings  # the warnings name actors, by their shown labels
     assert "Moster" not in warnings and "Søn, 15" not in warnings
+
+
+def test_print_page_offers_a3_when_a4_would_print_names_too_small(
+        api: Api, browser: TestClient) -> None:
+    """Up to about 30 actors every name prints at 8 pt on A4; a larger network cannot, so
+    the page says so and links to the same page set for landscape A3 (issue 12 item 4)."""
+    large, _ = api.create(sixty_actors())
+    page = parse(browser.get(f"/cases/{large}/print").text)
+    hint = one(page, "#paper-hint")
+    assert "A3" in text_of(hint) and "8 pt" in text_of(hint)
+    link = one(hint, "a")
+    assert link.get("href") == f"/cases/{large}/print?paper=a3"
+    assert not page.cssselect('link[href="/static/print-a3.css"]')
+
+    on_a3 = parse(browser.get(f"/cases/{large}/print", params={"paper": "a3"}).text)
+    assert on_a3.cssselect('link[href="/static/print-a3.css"]')
+    assert not on_a3.cssselect("#paper-hint")
+    assert "A3" in text_of(one(on_a3, ".print-head .no-print"))
+
+    small, _ = api.create(thirty_actors())
+    assert not parse(browser.get(f"/cases/{small}/print").text).cssselect("#paper-hint")
+
+
+def test_print_page_keeps_paper_and_pseudonym_together(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(sixty_actors())
+    page = parse(browser.get(f"/cases/{case_id}/print", params={"pseudonymise": "true"}).text)
+    assert one(page, "#paper-hint a").get("href") == (
+        f"/cases/{case_id}/print?pseudonymise=true&paper=a3")
+
+
+def test_print_page_refuses_an_unknown_paper(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(claus_nu())
+    response = browser.get(f"/cases/{case_id}/print", params={"paper": "letter"})
+    assert response.status_code == 422
