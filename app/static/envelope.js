@@ -254,6 +254,10 @@
         field.value = value;
         said.push(value);
       }
+      // Filled for the person's typing, so theirs like the typing: a live redraw keeps it
+      // (kuvert.js). Not an "input": that would mark it as set by hand, and the next
+      // profession could no longer fill it.
+      field.dispatchEvent(new CustomEvent("kuvert:filled", { bubbles: true }));
     }
     if (said.length) announce(fill(word("filled"), { what: said.join(", ") }));
   }

@@ -100,6 +100,7 @@ function words(name) {
 
 document.addEventListener("input", markDirty);
 document.addEventListener("change", markDirty);
+document.addEventListener("kuvert:filled", markDirty); // the catalogue, for their typing
 function markDirty(e) {
   const el = e.target;
   if (!el.id || el.type === "hidden" || !el.closest("#workspace form")) return;

@@ -643,3 +643,32 @@ def test_side_panel_add_form_fills_from_the_catalogue(browser: Browser, shared: 
     added = by_key(stored(shared, case_id))["gældsrådgiver"]
     assert (added["kind"], added["sector"], added["panel"]) == (
         "volunteer", "civilsamfund", "afdelinger")
+
+
+def test_catalogue_filled_fields_survive_a_colleagues_change(browser: Browser,
+                                                             shared: Shared) -> None:
+    """What the catalogue filled in for the person's typing is theirs as much as the
+    typing: a live redraw keeps both, so the form never pairs "Egen læge" with an empty
+    sector."""
+    case_id = new_case(shared)
+    page = open_case(browser, shared, case_id, viewport=VIEWPORT)
+    form = page.locator("#add-actor")
+    form.locator("[name=label]").fill("Dr. Holm")
+    form.locator("[name=profession]").press_sequentially("Egen læge")
+    expect(form.locator("[name=sector]")).to_have_value("sundhed")
+    api(shared, "PATCH", f"/api/v1/cases/{case_id}", {"label": "Lene, 45"},
+        if_match=version(shared, case_id))
+    settle(page, 2)
+    form = page.locator("#add-actor")
+    expect(form.locator("[name=profession]")).to_have_value("Egen læge")
+    expect(form.locator("[name=sector]")).to_have_value("sundhed")
+    expect(form.locator("[name=kind]")).to_have_value("professional")
+    expect(form.locator("[name=panel]")).to_have_value("organisationer")
+    # The form was drawn before the colleague's change: saving it asks first (issue 11),
+    # and repeating it sends what the form held, catalogue fields included.
+    form.locator("button[type=submit]").click()
+    page.locator("#conflict-repeat").click()
+    settle(page, 3)
+    added = by_key(stored(shared, case_id))["dr.-holm"]
+    assert (added["kind"], added["sector"], added["panel"]) == (
+        "professional", "sundhed", "organisationer")
