@@ -13,7 +13,6 @@ from markupsafe import Markup
 from app import case_filters, cases, diagram, i18n, reports
 from app.graph.classify import classify
 from app.graph.document import parse_document
-from app.graph.pseudonym import pseudonymise as pseudonymised
 from app.schemas import DB_INT_MAX
 from app.web.deps import CaseId, SessionDep, SettingsDep
 from app.web.pages import CsrfLoginDep, LoginDep, page
@@ -74,8 +73,8 @@ def print_case(request: Request, session: SessionDep, settings: SettingsDep, log
     """The printable page: the envelope first, then who is who and who does what by when."""
     case, doc = cases.read_document(session, login.principal, case_id,
                                     "print:pseudonymised" if pseudonymise else "print")
-    shown = pseudonymised(doc) if pseudonymise else doc
     lang = i18n.current.get()
+    shown = diagram.prepare(doc, pseudonymised=pseudonymise, lang=lang)
     svg = diagram.print_svg(doc, settings, diagram.PRINT_PAGE_BOX, on=case.updated_at.date(),
                             pseudonymised=pseudonymise, lang=lang)
     labels = {a.key: a.label for a in shown.actors}
