@@ -60,8 +60,11 @@ docs: $(STAMP)
 	 for n, f in (('claus-foer', claus_foer), ('claus-nu', claus_nu))]"
 
 # Collect the UI's texts and merge them into the English catalogue (translate the new ones).
+# N_ marks a text, NC_(context, text) one whose msgid also means something else elsewhere;
+# pgettext (a Babel default, named to be sure) says such a text where it is shown.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k NC_:1c,2 -k pgettext:1c,2 \
+	  --no-location --sort-output \
 	  -o app/locales/messages.pot .
 	@# The warnings' descriptions live in the pure library, which calls no gettext.
 	$(BIN)/python -c "from babel.messages.pofile import read_po, write_po; \

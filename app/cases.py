@@ -28,7 +28,7 @@ from app import edits, live
 from app import models as m
 from app.audit import audit, forget_case
 from app.auth import SYSTEM, Principal
-from app.edits import Edit, Summary
+from app.edits import Edit, Message, Summary
 from app.errors import N_, Conflict, Forbidden, NotFound, StaleVersion, VersionRequired
 from app.graph import edit as graph_edit
 from app.graph.classify import counts, normalise
@@ -315,15 +315,22 @@ def recount_all(session: Session, batch: int = 1000,
     return changed
 
 
-def history(session: Session, who: Principal, case_id: int) -> History:
+def event_public(event: m.Event, gettext: Callable[[str], str | None]) -> EventPublic:
+    """One event as the API and the history page show it, said with ``gettext``."""
+    return EventPublic(version=event.version, at=event.at, by=event.principal,
+                       kind=event.kind, summary=edits.summary_of(event, gettext))
+
+
+def history(session: Session, who: Principal, case_id: int,
+            gettext: Callable[[str], str | None] = edits.in_danish) -> History:
+    """Every change to the case, oldest first, its summaries said with ``gettext``
+    (the caller's language; Danish unless it says otherwise)."""
     case = read_case(session, who, case_id, "read_history")
     events = session.scalars(
         select(m.Event).where(m.Event.case_id == case.id).order_by(m.Event.version)
     )
-    return History(case_id=case.id, version=case.version, events=[
-        EventPublic(version=e.version, at=e.at, by=e.principal, kind=e.kind, summary=e.summary)
-        for e in events
-    ])
+    return History(case_id=case.id, version=case.version,
+                   events=[event_public(e, gettext) for e in events])
 
 
 def document_at(
@@ -373,17 +380,21 @@ def create_case(session: Session, who: Principal, team_id: int, doc: GraphDocume
     session.add(case)
     session.flush()
     _store(session, case, doc)
-    _event(session, who, case, "created", f"Borgerforløb oprettet: {doc.label}", doc)
+    _event(session, who, case, "created", edits.case_created(doc.label), doc)
     audit(session, who, "create", case_id=case.id, team_id=team_id)
     session.commit()
     return case
 
 
 def _event(
-    session: Session, who: Principal, case: m.Case, kind: str, summary: str, doc: GraphDocument
+    session: Session, who: Principal, case: m.Case, kind: str, summary: Message,
+    doc: GraphDocument,
 ) -> None:
+    """The history's row of the version just made: the summary as Danish words and as
+    the message that says it in another language."""
     session.add(m.Event(case_id=case.id, version=case.version, principal=who.name,
-                        kind=kind, summary=summary[:2000], document=dump(doc)))
+                        kind=kind, summary=summary.danish[:m.LONG],
+                        summary_message=summary.as_json(), document=dump(doc)))
 
 
 def _bump(session: Session, case: m.Case, expected: Expected) -> None:
@@ -444,8 +455,8 @@ def _change(
         _store(session, case, new)
         if also is not None:
             also(case)
-        words = summary if isinstance(summary, str) else summary(before, dump(new))
-        _event(session, who, case, kind, words, new)
+        said = summary if isinstance(summary, Message) else summary(before, dump(new))
+        _event(session, who, case, kind, said, new)
         audit(session, who, "update", case_id=case.id, team_id=case.team_id, detail=kind)
         live.announce_in_transaction(session, case.id, case.version)
         session.commit()
@@ -465,7 +476,7 @@ def apply_edit(
 
 def change_document(
     session: Session, who: Principal, case_id: int, expected: Expected, kind: str,
-    summary: str, edit: Callable[[Doc], Doc],
+    summary: Summary, edit: Callable[[Doc], Doc],
 ) -> tuple[m.Case, GraphDocument]:
     """Any edit of the network as a document (the web forms use this for small changes)."""
     return _change(session, who, case_id, expected, kind, summary, edit)
@@ -494,7 +505,7 @@ def replace_graph(
     session: Session, who: Principal, case_id: int, expected: Expected, doc: GraphDocument
 ) -> tuple[m.Case, GraphDocument]:
     return _change(session, who, case_id, expected, "graph_replaced",
-                   "Hele netværket erstattet", lambda _old: dump(doc))
+                   edits.graph_replaced(), lambda _old: dump(doc))
 
 
 def update_case(
@@ -526,7 +537,7 @@ def update_case(
             case.consent_scope = consent.scope
 
     case, _ = _change(session, who, case_id, expected, "case_updated",
-                      "Oplysninger om forløbet ændret: " + ", ".join(sorted(fields)), edit, facts)
+                      edits.case_changed(list(fields)), edit, facts)
     return case
 
 

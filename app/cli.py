@@ -1,5 +1,11 @@
 """The ``kuvert`` command: serve, check, migrate, backup/restore, demo data, teams, users,
-tokens, export/import."""
+tokens, export/import.
+
+What it tells the person at the terminal is Danish, marked for the catalogue, and said
+in the language of ``KUVERT_LANG`` (``da`` unless it says ``en``). ``kuvert check``
+stays Danish whatever it says: its lines name settings for the operations staff, in the
+words docs/drift.md uses (issue 13).
+"""
 
 from __future__ import annotations
 
@@ -15,16 +21,34 @@ from alembic import command
 from alembic.config import Config
 from tqdm import tqdm
 
-from app import accounts, admin, cases, demo, retention, transfer
+from app import accounts, admin, cases, demo, i18n, retention, transfer
 from app import models as m
 from app.auth import SYSTEM
 from app.backup import backup, restore
 from app.checks import check, load_settings
 from app.config import ROOT, get_settings
 from app.db import Database
-from app.errors import ServiceError
+from app.errors import N_, ServiceError
+from app.graph.errors import words
 from app.observability import log_config
 from app.populate import populate
+
+
+def _(template: str, /, **params: object) -> str:
+    """A line for whoever runs the command: the Danish ``template`` (a catalogue msgid)
+    said in the language ``KUVERT_LANG`` names, filled with ``params``."""
+    return words(i18n.gettext(template), params)
+
+
+def language() -> i18n.Lang:
+    """The language of the command's output: the setting ``lang`` (``KUVERT_LANG``).
+
+    Read leniently, like ``kuvert check`` reads the settings: a configuration with a
+    problem elsewhere must still be told about in the language asked for, and one that
+    cannot be read at all is told about in Danish.
+    """
+    settings, _found = load_settings()
+    return settings.lang if settings is not None else "da"
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -45,7 +69,7 @@ def _database() -> Database:
 
 def _cmd_migrate(_args: argparse.Namespace) -> None:
     migrate()
-    print("Databasen er opdateret til nyeste version.")
+    print(_("Databasen er opdateret til nyeste version."))
 
 
 def _cmd_demo(_args: argparse.Namespace) -> None:
@@ -54,22 +78,23 @@ def _cmd_demo(_args: argparse.Namespace) -> None:
         result = demo.load_demo(session)
     db.dispose()
     if result.created_cases:
-        print("Demodata indlæst: " + ", ".join(result.created_cases))
+        print(_("Demodata indlæst: %(cases)s", cases=", ".join(result.created_cases)))
     else:
-        print("Demodata var allerede indlæst.")
+        print(_("Demodata var allerede indlæst."))
     if result.token:
         path = get_settings().demo_token_file
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(result.token + "\n")
         os.chmod(path, 0o600)
-        print(f"API-token til team demo (gemt i {path}): {result.token}")
+        print(_("API-token til team demo (gemt i %(path)s): %(token)s", path=path,
+                token=result.token))
 
 
 def _cmd_check(args: argparse.Namespace) -> None:
     problems = _problems(args.workers)
     if problems:
         raise SystemExit(1)
-    print("Konfigurationen er klar til drift.")
+    print("Konfigurationen er klar til drift.")  # Danish always, as every check line
 
 
 def _problems(workers: int | None) -> list[str]:
@@ -104,10 +129,11 @@ def serve_options(workers: int = 1) -> dict[str, Any]:
 def _cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    settings, _ = load_settings()
+    settings, _found = load_settings()
     in_production = settings is None or settings.environment == "production"
     if in_production and _problems(args.workers):
-        print("Kuvert starter ikke: ret konfigurationen (se `kuvert check`).", file=sys.stderr)
+        print(_("Kuvert starter ikke: ret konfigurationen (se `kuvert check`)."),
+              file=sys.stderr)
         raise SystemExit(1)
     settings = get_settings()
     # An import string, so that every worker process builds its own app. Live updates
@@ -122,59 +148,70 @@ def _cmd_serve(args: argparse.Namespace) -> None:
 def _cmd_backup(args: argparse.Namespace) -> None:
     target = Path(args.file)
     backup(get_settings().database_url, target)
-    print(f"Sikkerhedskopi skrevet til {target}")
+    print(_("Sikkerhedskopi skrevet til %(file)s", file=target))
 
 
 def _cmd_restore(args: argparse.Namespace) -> None:
     if not args.yes:
-        raise ServiceError("Gendannelse erstatter alle data i databasen. Stop Kuvert, og "
-                           "kør igen med --yes.")
+        raise ServiceError(N_("Gendannelse erstatter alle data i databasen. Stop Kuvert, og "
+                              "kør igen med --yes."))
     restore(get_settings().database_url, Path(args.file))
-    print(f"Databasen er gendannet fra {args.file}. Kør `kuvert migrate`, før Kuvert startes.")
+    print(_("Databasen er gendannet fra %(file)s. Kør `kuvert migrate`, før Kuvert startes.",
+            file=args.file))
 
 
 def _cmd_team_create(args: argparse.Namespace) -> None:
     db = _database()
     with db.session() as session:
         team = accounts.create_team(session, args.name)
-        print(f"Team oprettet: {team.name} (id {team.id})")
+        print(_("Team oprettet: %(name)s (id %(id)s)", name=team.name, id=team.id))
 
 
 def _cmd_user_create(args: argparse.Namespace) -> None:
     password = args.password
     if password is None:
-        password = getpass.getpass("Adgangskode: ")
-        if getpass.getpass("Gentag adgangskode: ") != password:
-            raise ServiceError("De to adgangskoder er ikke ens.")
+        password = getpass.getpass(_("Adgangskode: "))
+        if getpass.getpass(_("Gentag adgangskode: ")) != password:
+            raise ServiceError(N_("De to adgangskoder er ikke ens."))
     db = _database()
     with db.session() as session:
         # The admin pages' rules; the audit entry names the system (who ran it is the OS's).
         user = accounts.create_user(session, args.username, password, args.team, args.role)
-        print(f"Bruger oprettet: {user.username} ({args.role} i {args.team})")
+        print(_("Bruger oprettet: %(name)s (%(role)s i %(team)s)", name=user.username,
+                role=args.role, team=args.team))
         if args.site_admin:
             admin.set_site_admin(session, SYSTEM, user.username, True)
-            print(f"{user.username} er nu også webstedsadministrator (ser log uden team).")
+            print(_("%(name)s er nu også webstedsadministrator (ser log uden team).",
+                    name=user.username))
 
 
 def _cmd_user_site_admin(args: argparse.Namespace) -> None:
     db = _database()
     with db.session() as session:
         user = admin.set_site_admin(session, SYSTEM, args.username, not args.off)
-        state = "er nu" if user.site_admin else "er ikke længere"
-        print(f"{user.username} {state} webstedsadministrator (ser log uden team).")
+        if user.site_admin:
+            print(_("%(name)s er nu webstedsadministrator (ser log uden team).",
+                    name=user.username))
+        else:
+            print(_("%(name)s er ikke længere webstedsadministrator (ser log uden team).",
+                    name=user.username))
 
 
 def _cmd_token_create(args: argparse.Namespace) -> None:
     db = _database()
     with db.session() as session:
         token = accounts.create_token(session, args.team, args.scope, args.name)
-    print("Gem tokenet nu; det kan ikke vises igen.")
-    print(f"Token ({args.scope}, team {args.team}): {token}")
+    print(_("Gem tokenet nu; det kan ikke vises igen."))
+    print(_("Token (%(scope)s, team %(team)s): %(token)s", scope=args.scope, team=args.team,
+            token=token))
 
 
-def _bar(total: int, unit: str = "rækker") -> tqdm[Any]:
+ROWS, CASES = N_("rækker"), N_("forløb")
+
+
+def _bar(total: int, unit: str = ROWS) -> tqdm[Any]:
     """A progress bar on the terminal (none when output goes to a file or a pipe)."""
-    return tqdm(total=total, unit=unit, disable=None, file=sys.stderr)
+    return tqdm(total=total, unit=_(unit), disable=None, file=sys.stderr)
 
 
 def _cmd_export(args: argparse.Namespace) -> None:
@@ -197,10 +234,10 @@ def _cmd_export(args: argparse.Namespace) -> None:
     except KeyboardInterrupt:
         if partial is not None:
             partial.unlink(missing_ok=True)
-        print("Afbrudt: ingen eksport er skrevet.", file=sys.stderr)
+        print(_("Afbrudt: ingen eksport er skrevet."), file=sys.stderr)
         raise SystemExit(130) from None
     if path is not None:
-        print(f"Eksporteret til {path}", file=sys.stderr)
+        print(_("Eksporteret til %(file)s", file=path), file=sys.stderr)
 
 
 def _private(path: str, flags: int) -> int:
@@ -216,9 +253,9 @@ def _cmd_import(args: argparse.Namespace) -> None:
         with db.session() as session, _bar(transfer.rows_in(data)) as bar:
             counts = transfer.import_all(session, data, bar.update)
     except KeyboardInterrupt:
-        print("Afbrudt: intet er indlæst (databasen er som før).", file=sys.stderr)
+        print(_("Afbrudt: intet er indlæst (databasen er som før)."), file=sys.stderr)
         raise SystemExit(130) from None
-    print("Indlæst: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    print(_("Indlæst: %(counts)s", counts=", ".join(f"{k} {v}" for k, v in counts.items())))
 
 
 def _cmd_purge(args: argparse.Namespace) -> None:
@@ -228,13 +265,14 @@ def _cmd_purge(args: argparse.Namespace) -> None:
         audit_gone = retention.purge_audit(session, settings)
         stale = retention.purge_closed_cases(session, settings, apply=args.apply)
     db.dispose()
-    print(f"Logposter ældre end {settings.audit_retention_days} dage slettet: {audit_gone}")
-    ids = ", ".join(str(s.case_id) for s in stale) or "ingen"
+    print(_("Logposter ældre end %(days)s dage slettet: %(n)s",
+            days=settings.audit_retention_days, n=audit_gone))
+    ids = ", ".join(str(s.case_id) for s in stale) or _("ingen")
     if args.apply:
-        print(f"Lukkede forløb slettet: {len(stale)} ({ids})")
+        print(_("Lukkede forløb slettet: %(n)s (%(ids)s)", n=len(stale), ids=ids))
     else:
-        print(f"Lukkede forløb der ville blive slettet: {len(stale)} ({ids}). "
-              "Kør med --apply for at slette dem.")
+        print(_("Lukkede forløb der ville blive slettet: %(n)s (%(ids)s). "
+                "Kør med --apply for at slette dem.", n=len(stale), ids=ids))
 
 
 def _positive(value: str) -> int:
@@ -249,18 +287,19 @@ def _cmd_populate(args: argparse.Namespace) -> None:
 
     db = _database()
     started = time.perf_counter()
-    with _bar(args.cases, "forløb") as bar:
+    with _bar(args.cases, CASES) as bar:
         result = populate(db.engine, args.cases, args.team or ["bench"], seed=args.seed,
                           progress=bar.update)
     db.dispose()
     took = time.perf_counter() - started
     if result.interrupted:
-        print(f"Afbrudt: {result.cases} af {args.cases} forløb blev skrevet "
-              "(den halve portion er rullet tilbage).", file=sys.stderr)
+        print(_("Afbrudt: %(done)s af %(asked)s forløb blev skrevet "
+                "(den halve portion er rullet tilbage).", done=result.cases, asked=args.cases),
+              file=sys.stderr)
         raise SystemExit(130)
-    print(f"{result.cases} forløb skrevet på {took:.1f} s "
-          f"(prototype 1/2/3: {result.by_prototype[1]}/{result.by_prototype[2]}/"
-          f"{result.by_prototype[3]}).")
+    print(_("%(n)s forløb skrevet på %(took)s s (prototype 1/2/3: %(p1)s/%(p2)s/%(p3)s).",
+            n=result.cases, took=f"{took:.1f}", p1=result.by_prototype[1],
+            p2=result.by_prototype[2], p3=result.by_prototype[3]))
 
 
 def _cmd_reclassify(args: argparse.Namespace) -> None:
@@ -269,16 +308,18 @@ def _cmd_reclassify(args: argparse.Namespace) -> None:
     db = _database()
     with db.session() as session:
         total = session.scalar(select(func.count()).select_from(m.Case)) or 0
-        with _bar(total, "forløb") as bar:
+        with _bar(total, CASES) as bar:
             try:
                 changed = cases.recount_all(session, args.batch, progress=bar.update)
             except KeyboardInterrupt:
                 bar.close()
-                print(f"Afbrudt efter {bar.n} af {total} forløb; de færdige portioner er "
-                      "gemt. Kør kommandoen igen for at gøre den færdig.", file=sys.stderr)
+                print(_("Afbrudt efter %(done)s af %(total)s forløb; de færdige portioner er "
+                        "gemt. Kør kommandoen igen for at gøre den færdig.", done=bar.n,
+                        total=total), file=sys.stderr)
                 raise SystemExit(130) from None
     db.dispose()
-    print(f"{total} forløb talt om; {changed} havde forkerte tal og er rettet.")
+    print(_("%(total)s forløb talt om; %(changed)s havde forkerte tal og er rettet.",
+            total=total, changed=changed))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -356,11 +397,14 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    told = i18n.current.set(language())
     try:
         args.func(args)
     except ServiceError as exc:
-        print(f"Fejl: {exc.message}", file=sys.stderr)
+        print(_("Fejl: %(message)s", message=i18n.say(exc)), file=sys.stderr)
         return 1
+    finally:
+        i18n.current.reset(told)
     return 0
 
 

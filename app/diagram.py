@@ -46,7 +46,7 @@ MEDIA_TYPES: dict[str, str] = {
 
 
 def prepare(doc: GraphDocument, *, pseudonymised: bool, lang: Lang = "da") -> GraphDocument:
-    return pseudonymise(doc, lang=lang) if pseudonymised else doc
+    return pseudonymise(doc, words=words_for(lang)) if pseudonymised else doc
 
 
 _SvgKey = Hashable

@@ -26,6 +26,7 @@ from app.errors import N_, NotFound, ServiceError
 from app.graph.document import GraphDocument
 from app.graph.pseudonym import pseudonymise
 from app.graph.text import TEXT_CODES, text_problem
+from app.graph.words import DANISH, Words
 from app.security import hash_token, new_secret
 
 
@@ -98,10 +99,12 @@ class Embedded:
     doc: GraphDocument
 
 
-def open_link(session: Session, token: str, action: str | None = "read") -> Embedded:
+def open_link(session: Session, token: str, action: str | None = "read",
+              words: Words = DANISH) -> Embedded:
     """The case behind a link, as the link may show it; unknown 404, expired/revoked 410.
 
     The use is audited as ``action``; None when it is part of a view already audited.
+    A pseudonymised case's role names are said with ``words`` (the viewer's language).
     """
     link = session.scalar(select(m.EmbedLink).where(m.EmbedLink.token_hash == hash_token(token)))
     if link is None:
@@ -115,7 +118,7 @@ def open_link(session: Session, token: str, action: str | None = "read") -> Embe
         audit(session, _viewer(link), action, case_id=case.id, team_id=case.team_id)
         session.commit()
     doc = cases.document_of(case)
-    return Embedded(link, case, pseudonymise(doc) if link.pseudonymised else doc)
+    return Embedded(link, case, pseudonymise(doc, words=words) if link.pseudonymised else doc)
 
 
 def _viewer(link: m.EmbedLink) -> Principal:

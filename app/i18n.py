@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from http.cookies import SimpleCookie
 from typing import Literal, Protocol
 
@@ -55,8 +55,16 @@ def translations(lang: Lang) -> NullTranslations:
 
 @cache
 def words_for(lang: Lang) -> Words:
-    """The pure library's words (legend, title block) in ``lang``, from the catalogue."""
-    return Words(lang, translations(lang).gettext)
+    """The pure library's words (legend, title block, pseudonyms) in ``lang``, from the
+    catalogue."""
+    catalogue = translations(lang)
+    return Words(lang, catalogue.gettext, partial(_in_context, catalogue))
+
+
+def _in_context(catalogue: NullTranslations, context: str, message: str) -> str:
+    """Babel types pgettext's answer loosely (``str | object``); it is the text said."""
+    said = catalogue.pgettext(context, message)
+    return said if isinstance(said, str) else message
 
 
 def gettext(message: str) -> str:
@@ -65,6 +73,13 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current.get()).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """A text whose msgid also means something else elsewhere, said as ``context`` means
+    it (marked ``NC_(context, message)`` or called as ``pgettext``; ``make messages``
+    reads both as ``:1c,2``)."""
+    return _in_context(translations(current.get()), context, message)
 
 
 @lru_cache(maxsize=4096)

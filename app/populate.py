@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Engine, Table, func, select, text
 from sqlalchemy.orm import Session
 
-from app import accounts
+from app import accounts, edits
 from app import models as m
 from app.cases import dump
 from app.db import Base
@@ -229,10 +229,11 @@ def _rows(doc: dict[str, Any], case_id: int, team_id: int, ref: str | None, at: 
                 "who_id": actor_ids[agreement["who"]], "what": agreement["what"],
                 "due": date.fromisoformat(due) if due else None,
             })
+    created = edits.case_created(doc["label"])
     out[m.Event].append({
         "id": ids.take(m.Event), "case_id": case_id, "version": 1, "at": at,
         "principal": PRINCIPAL, "kind": "created",
-        "summary": f"Borgerforløb oprettet: {doc['label']}", "document": doc,
+        "summary": created.danish, "summary_message": created.as_json(), "document": doc,
     })
     out[m.AuditEntry].append({
         "id": ids.take(m.AuditEntry), "at": at, "principal": PRINCIPAL, "team_id": team_id,

@@ -8,6 +8,7 @@ snapshot is a write, committed here together with its audit entry.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from app import cases
 from app import models as m
 from app.audit import audit
 from app.auth import Principal
+from app.edits import in_danish
 from app.errors import N_, Conflict, NotFound, ServiceError
 from app.graph.document import GraphDocument
 from app.graph.errors import DocumentInvalid, Problem
@@ -146,20 +148,22 @@ def list_snapshots(session: Session, who: Principal, case_id: int) -> list[Snaps
     return _snapshots(session, case)
 
 
-def overview_of(session: Session, case: m.Case) -> Overview:
-    """Every change and every snapshot of a case already read (and audited)."""
+def overview_of(session: Session, case: m.Case,
+                gettext: Callable[[str], str | None] = in_danish) -> Overview:
+    """Every change and every snapshot of a case already read (and audited); the
+    changes' summaries said with ``gettext`` (the reader's language)."""
     events = session.scalars(
         select(m.Event).where(m.Event.case_id == case.id).order_by(m.Event.version.desc())
     )
-    return Overview(case=case, snapshots=_snapshots(session, case), events=[
-        EventPublic(version=e.version, at=e.at, by=e.principal, kind=e.kind, summary=e.summary)
-        for e in events
-    ])
+    return Overview(case=case, snapshots=_snapshots(session, case),
+                    events=[cases.event_public(e, gettext) for e in events])
 
 
-def overview(session: Session, who: Principal, case_id: int) -> Overview:
+def overview(session: Session, who: Principal, case_id: int,
+             gettext: Callable[[str], str | None] = in_danish) -> Overview:
     """Every change to the case, newest first, and its snapshots."""
-    return overview_of(session, cases.read_case(session, who, case_id, "read_history"))
+    return overview_of(session, cases.read_case(session, who, case_id, "read_history"),
+                       gettext)
 
 
 def _side(session: Session, case: m.Case, ref: str) -> Side:

@@ -25,7 +25,7 @@ from app.audit import audit
 from app.auth import SYSTEM
 from app.cases import recount_all
 from app.db import Base
-from app.errors import Conflict
+from app.errors import N_, Conflict
 from app.graph.classify import normalise
 from app.graph.cleanup import clean_document, clean_text
 
@@ -135,14 +135,17 @@ def read_export(raw: str) -> dict[str, Any]:
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError) as exc:
-        detail = f": {exc}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise Conflict(f"Filen er ikke gyldig JSON{detail}.") from None
+        if isinstance(exc, json.JSONDecodeError):
+            raise Conflict(N_("Filen er ikke gyldig JSON: %(error)s."),
+                           params={"error": exc}) from None
+        raise Conflict(N_("Filen er ikke gyldig JSON.")) from None
     if not isinstance(data, dict):
-        raise Conflict("Filen er ikke en Kuvert-eksport.")
+        raise Conflict(N_("Filen er ikke en Kuvert-eksport."))
     for model in TABLES:
         rows = data.get(_name(model), [])
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise Conflict(f"Tabellen «{_name(model)}» i filen er ikke en liste af rækker.")
+            raise Conflict(N_("Tabellen «%(table)s» i filen er ikke en liste af rækker."),
+                           params={"table": _name(model)})
     return data
 
 
@@ -188,18 +191,19 @@ def import_all(session: Session, data: dict[str, Any],
     One transaction: an import that fails or is interrupted leaves the database empty.
     """
     if data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
-        raise Conflict("Filen er ikke en Kuvert-eksport (format kuvert-export, version 1).")
+        raise Conflict(N_("Filen er ikke en Kuvert-eksport (format kuvert-export, version 1)."))
     if session.scalar(select(func.count()).select_from(m.Team)) or session.scalar(
         select(func.count()).select_from(m.Case)
     ):
-        raise Conflict("Databasen indeholder allerede teams eller borgerforløb; "
-                       "indlæs kun i en tom database.")
+        raise Conflict(N_("Databasen indeholder allerede teams eller borgerforløb; "
+                          "indlæs kun i en tom database."))
     used = _merge(high_water(session), named_in_audit(session))
     for name in NEVER_REUSE:
         clash = [row["id"] for row in data.get(name, []) if int(row["id"]) <= used[name]]
         if clash:
-            raise Conflict(f"Eksporten har id'er, som databasen allerede har brugt ({name} "
-                           f"{min(clash)}); et id må aldrig gå til en anden række.")
+            raise Conflict(N_("Eksporten har id'er, som databasen allerede har brugt "
+                              "(%(table)s %(id)s); et id må aldrig gå til en anden række."),
+                           params={"table": name, "id": min(clash)})
     # The migration seeds the catalogue; the export carries the catalogue as it was.
     session.execute(delete(m.CatalogueEntry))
     data = clean_export(data)

@@ -19,24 +19,35 @@ from fastapi.testclient import TestClient
 import app
 from app.config import ROOT
 from app.errors import ServiceError
+from app.graph import pseudonym
 from app.graph.analyse import WARNING_CODES
 from app.graph.errors import GraphError
 from app.graph.examples import claus_foer
-from app.i18n import LOCALES, translations
+from app.i18n import LOCALES, translations, words_for
 from tests.helpers.html import all_text, parse
 
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+# As the Makefile's `make messages` reads them: a context is the first argument of NC_
+# and pgettext.
+KEYWORDS: dict[str, Any] = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None,
+                            "NC_": ((1, "c"), 2), "pgettext": ((1, "c"), 2)}
+
+Text = tuple[str | None, str]  # (context, msgid)
 
 
-def _texts() -> set[str]:
-    found: set[str] = set(WARNING_CODES.values())  # shown through _() by their code
+def _texts() -> set[Text]:
+    # shown through _() by their code
+    found: set[Text] = {(None, text) for text in WARNING_CODES.values()}
     for folder, method in (("app", "python"), ("templates", "jinja2")):
-        for _file, _line, message, _comments, _ctx in extract_from_dir(
+        for _file, _line, message, _comments, context in extract_from_dir(
             ROOT / folder, method_map=[("**.py" if method == "python" else "**.html", method)],
             keywords=KEYWORDS,
         ):
-            found.add(message[0] if isinstance(message, tuple) else message)
+            found.add((context, message[0] if isinstance(message, tuple) else message))
     return found
+
+
+def _named(texts: list[Text]) -> str:
+    return ", ".join(f"{text} ({context})" if context else text for context, text in texts)
 
 
 def _catalog(path: str, locale: str | None = None) -> Catalog:
@@ -45,21 +56,32 @@ def _catalog(path: str, locale: str | None = None) -> Catalog:
 
 
 def test_catalogue_template_lists_every_text() -> None:
-    listed = {m.id[0] if isinstance(m.id, tuple) else m.id for m in _catalog("messages.pot")}
-    missing = sorted(_texts() - listed)
-    assert missing == [], "run `make messages`: " + ", ".join(missing)
+    listed = {(m.context, m.id[0] if isinstance(m.id, tuple) else m.id)
+              for m in _catalog("messages.pot")}
+    missing = sorted(_texts() - listed, key=str)
+    assert missing == [], "run `make messages`: " + _named(missing)
 
 
 def test_every_ui_text_has_an_english_translation() -> None:
     catalog = _catalog("en/LC_MESSAGES/messages.po", "en")
-    translated = {}
+    translated: dict[Text, str] = {}
     for message in catalog:
         if message.id and "fuzzy" not in message.flags:
             key = message.id[0] if isinstance(message.id, tuple) else message.id
             value = message.string[0] if isinstance(message.string, tuple) else message.string
-            translated[key] = value
-    missing = sorted(t for t in _texts() if not translated.get(t))
-    assert missing == [], "run `make messages` and translate: " + ", ".join(missing)
+            translated[(message.context, key)] = value
+    missing = sorted((t for t in _texts() if not translated.get(t)), key=str)
+    assert missing == [], "run `make messages` and translate: " + _named(missing)
+
+
+def test_same_words_in_a_context_mean_something_else() -> None:
+    """The pseudonym "Borgerforløb" is one citizen's case; the menu's, all of them: one
+    msgid, two contexts, two English words, and the context is what the catalogue uses."""
+    english = translations("en")
+    assert english.gettext("Borgerforløb") == "Cases"
+    assert english.pgettext(pseudonym.CONTEXT, pseudonym.CASE) == "Citizen's case"
+    assert words_for("en").in_context(pseudonym.CONTEXT, pseudonym.CITIZEN) == "Citizen"
+    assert words_for("da").in_context(pseudonym.CONTEXT, pseudonym.CASE) == "Borgerforløb"
 
 
 def test_choose_english_then_danish(client: TestClient) -> None:

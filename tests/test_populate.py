@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from app import accounts, cases
+from app import accounts, cases, edits
 from app import models as m
 from app.auth import Principal
 from app.case_filters import search_cases_filtered
@@ -19,6 +19,7 @@ from app.db import Database
 from app.graph.classify import DEFAULT_THRESHOLDS, Thresholds, classify
 from app.graph.document import GraphDocument
 from app.graph.examples import claus_foer
+from app.i18n import translations
 from app.populate import populate
 from tests.helpers.clients import Api
 from tests.helpers.database import backends, empty_database
@@ -69,12 +70,15 @@ def test_populate_writes_the_prototypes_in_proportion(populated: Database) -> No
 
 def test_populated_rows_are_the_stored_documents(populated: Database) -> None:
     """Rows and event are what the service would have written for the same document."""
+    english = translations("en").gettext
     with populated.session() as session:
         for case in session.scalars(select(m.Case).order_by(m.Case.id).limit(40)):
             event = session.scalar(select(m.Event).where(m.Event.case_id == case.id))
             assert event is not None
             doc = GraphDocument.model_validate(cases.rows_document(case))
             assert cases.dump(doc) == event.document
+            assert event.summary == f"Borgerforløb oprettet: {case.label}"
+            assert edits.summary_of(event, english) == f"Case created: {case.label}"
             assert (case.profession_count, case.sector_count) == (
                 classify(doc).professions.count, classify(doc).sectors.count)
 

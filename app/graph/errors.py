@@ -11,11 +11,19 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-__all__ = ["N_", "DocumentInvalid", "GraphError", "Problem", "words"]
+__all__ = ["NC_", "N_", "DocumentInvalid", "GraphError", "Problem", "words"]
 
 
 def N_(message: str) -> str:
     """Marks a Danish text for the catalogue (``make messages``); translated where shown."""
+    return message
+
+
+def NC_(context: str, message: str) -> str:
+    """Marks a Danish text with a context for the catalogue (``make messages`` reads
+    ``NC_:1c,2``), for a text whose words also mean something else elsewhere: the
+    pseudonym "Borgerforløb" names one case, the menu's "Borgerforløb" all of them.
+    Said where shown with ``pgettext(context, message)``."""
     return message
 
 

@@ -25,31 +25,40 @@ point of the map, stays readable. So:
 
 The result is validated like any document (a pseudonymised document is a
 document), and the same document always gives the same pseudonyms.
+
+The role names are Danish, marked for the catalogue with a context (``NC_``), and said
+in the caller's language through the :class:`~app.graph.words.Words` it passes (the
+library reads no catalogue); the keys are made from them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from app.graph.document import LIMITS, GraphDocument, first_free, parse_document
+from app.graph.errors import NC_, words
+from app.graph.words import DANISH, Words
 
-__all__ = ["PSEUDONYMS", "pseudonymise"]
+__all__ = ["CASE", "CITIZEN", "CONTEXT", "NETWORK", "pseudonymise"]
 
-Lang = Literal["da", "en"]
+#: The catalogue's context of the role names: "Borgerforløb" here is one citizen's case
+#: (in English "Citizen's case"), where the menu's "Borgerforløb" is all of them ("Cases").
+CONTEXT = "pseudonym"
+CITIZEN = NC_("pseudonym", "Borger")
+NETWORK = NC_("pseudonym", "Netværk %(n)s")
+CASE = NC_("pseudonym", "Borgerforløb")
 
-#: Role names by language: citizen label and key, network label and key prefix,
-#: case label.
-PSEUDONYMS: dict[str, dict[str, str]] = {
-    "da": {"citizen": "Borger", "citizen_key": "borger", "network": "Netværk",
-           "network_key": "netvaerk", "case": "Borgerforløb"},
-    "en": {"citizen": "Citizen", "citizen_key": "citizen", "network": "Network",
-           "network_key": "network", "case": "Citizen's case"},
-}
+_PLAIN = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
 
 _PRIVATE_FIELDS = ("profession", "organisation", "contribution", "contact")
 _TEXT_FIELDS = ("label", "profession", "sector", "organisation", "contribution")
+
+
+def _said(say: Words, template: str, number: int) -> str:
+    """A numbered role name ("Netværk 2") in the language of ``say``."""
+    return words(say.in_context(CONTEXT, template), {"n": number})
 
 
 def _scrubber(names: dict[str, str]) -> Callable[[str], str]:
@@ -68,7 +77,21 @@ def _scrubber(names: dict[str, str]) -> Callable[[str], str]:
     return lambda text: pattern.sub(lambda m: lowered.get(m.group(0).casefold(), "…"), text)
 
 
-def pseudonymise(doc: GraphDocument, *, lang: Lang = "da") -> GraphDocument:
+def _key(label: str, taken: set[str]) -> str:
+    """A pseudonym's key, made from its role name in plain letters, as the keys of
+    pseudonyms have always been ("Netværk 1" is ``netvaerk-1``, "Citizen" ``citizen``);
+    unique among ``taken``, which gets it.
+
+    >>> _key("Netværk 1", {"netvaerk-1"})
+    'netvaerk-1-2'
+    """
+    base = re.sub(r"[^\w.-]+", "-", label.casefold().translate(_PLAIN)).strip("-.") or "aktoer"
+    key = first_free(base, taken)
+    taken.add(key)
+    return key
+
+
+def pseudonymise(doc: GraphDocument, *, words: Words = DANISH) -> GraphDocument:
     """A copy of ``doc`` where the citizen and network persons are known by role only.
 
     See the module docstring for exactly what is replaced, cleared, kept and
@@ -78,8 +101,9 @@ def pseudonymise(doc: GraphDocument, *, lang: Lang = "da") -> GraphDocument:
     ----------
     doc : GraphDocument
         The document to pseudonymise; it is not changed.
-    lang : {"da", "en"}
-        Language of the role names (``"Borger"``/``"Citizen"``).
+    words : Words
+        The language of the role names (``"Borger"``, or ``"Citizen"`` from the
+        English catalogue); the keys are made from them.
 
     Returns
     -------
@@ -94,29 +118,24 @@ def pseudonymise(doc: GraphDocument, *, lang: Lang = "da") -> GraphDocument:
     ('Borgerforløb', [('borger', 'Borger'), ('netvaerk-1', 'Netværk 1')])
     >>> [(c.source, c.target) for c in doc.couplings][:3]
     [('borger', 'uu'), ('borger', 'raadgiver'), ('borger', 'netvaerk-1')]
-    >>> pseudonymise(prototype_2(), lang="en").citizen.label
-    'Citizen'
+    >>> english = {"Borger": "Citizen"}
+    >>> pseudonymise(prototype_2(), words=Words("en", say_in=lambda _c, t: english.get(t))
+    ...              ).citizen.key
+    'citizen'
     """
-    words = PSEUDONYMS[lang]
     private = [a for a in doc.actors if a.kind in ("citizen", "network")]
     taken = {a.key for a in doc.actors} - {a.key for a in private}
-
-    def fresh(key: str) -> str:
-        candidate = first_free(key, taken)
-        taken.add(candidate)
-        return candidate
 
     new_key: dict[str, str] = {}
     new_label: dict[str, str] = {}
     number = 0
     for actor in private:
         if actor.kind == "citizen":
-            new_key[actor.key] = fresh(words["citizen_key"])
-            new_label[actor.key] = words["citizen"]
+            new_label[actor.key] = words.in_context(CONTEXT, CITIZEN)
         else:
             number += 1
-            new_key[actor.key] = fresh(f"{words['network_key']}-{number}")
-            new_label[actor.key] = f"{words['network']} {number}"
+            new_label[actor.key] = _said(words, NETWORK, number)
+        new_key[actor.key] = _key(new_label[actor.key], taken)
 
     scrub_text = _scrubber({a.label: new_label[a.key] for a in private})
 
@@ -149,7 +168,7 @@ def pseudonymise(doc: GraphDocument, *, lang: Lang = "da") -> GraphDocument:
 
     coordinator = doc.coordinator
     return parse_document({
-        "label": words["case"],
+        "label": words.in_context(CONTEXT, CASE),
         "target_group": doc.target_group,
         "actors": actors,
         "couplings": couplings,

@@ -39,22 +39,34 @@ def _as_is(text: str) -> str:
     return text
 
 
+def _as_is_in(_context: str, text: str) -> str:
+    return text
+
+
 @dataclass(frozen=True)
 class Words:
     """A language: its code (the drawing's ``lang`` attribute) and how to say a Danish
-    text in it.
+    text in it, with or without a context (``say_in(context, text)``, a pgettext, for
+    a text marked with ``NC_``).
 
     Examples
     --------
     >>> DANISH("Signaturforklaring"), Words("en", {"Bånd": "Bands"}.get)("Bånd")
     ('Signaturforklaring', 'Bands')
+    >>> DANISH.in_context("pseudonym", "Borger")
+    'Borger'
     """
 
     lang: str = "da"
     say: Callable[[str], str | None] = _as_is
+    say_in: Callable[[str, str], str | None] = _as_is_in
 
     def __call__(self, text: str) -> str:
         return self.say(text) or text
+
+    def in_context(self, context: str, text: str) -> str:
+        """``text`` as it is said in ``context`` (the ``NC_`` it was marked with)."""
+        return self.say_in(context, text) or text
 
 
 DANISH = Words()

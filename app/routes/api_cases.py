@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app import cases, reads
+from app import cases, i18n, reads
 from app.graph.analyse import Analysis, analyse
 from app.graph.classify import Classification, classify
 from app.graph.document import GraphDocument
@@ -158,6 +158,8 @@ def show_analysis(session: SessionDep, who: PrincipalDep, case_id: CaseId,
 
 
 @router.get("/{case_id}/history", response_model=History, responses=_ERRORS)
-def show_history(session: SessionDep, who: PrincipalDep, case_id: CaseId) -> History:
-    """Every change to the case: version, when, by whom, what."""
-    return cases.history(session, who, case_id)
+def show_history(session: SessionDep, who: PrincipalDep, case_id: CaseId,
+                 response: Response) -> History:
+    """Every change to the case: version, when, by whom, what (in the caller's language)."""
+    response.headers["Vary"] = "Accept-Language"
+    return cases.history(session, who, case_id, i18n.gettext)

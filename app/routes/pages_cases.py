@@ -13,7 +13,6 @@ from markupsafe import Markup
 from app import case_filters, cases, diagram, i18n, reports
 from app.graph.classify import classify
 from app.graph.document import parse_document
-from app.graph.pseudonym import pseudonymise as pseudonymised
 from app.schemas import DB_INT_MAX
 from app.web.deps import CaseId, SessionDep, SettingsDep
 from app.web.pages import CsrfLoginDep, LoginDep, page
@@ -78,8 +77,8 @@ def print_case(request: Request, session: SessionDep, settings: SettingsDep, log
     a note pointing to the same page set for A3 (``paper=a3``)."""
     case, doc = cases.read_document(session, login.principal, case_id,
                                     "print:pseudonymised" if pseudonymise else "print")
-    shown = pseudonymised(doc) if pseudonymise else doc
     lang = i18n.current.get()
+    shown = diagram.prepare(doc, pseudonymised=pseudonymise, lang=lang)
     printed = diagram.print_svg(doc, settings, diagram.PRINT_PAGE_BOXES[paper],
                                 on=case.updated_at.date(), pseudonymised=pseudonymise,
                                 lang=lang)

@@ -35,7 +35,7 @@ def _context(settings: Settings, shown: embeds.Embedded, token: str,
 def show_embed(request: Request, session: SessionDep, settings: SettingsDep,
                token: str) -> Response:
     """The live envelope behind an embed link."""
-    shown = embeds.open_link(session, token, None)
+    shown = embeds.open_link(session, token, None, i18n.words_for(i18n.current.get()))
     entry = embeds.start_view(session, shown)
     view = embeds.view_token(settings, shown.link.id, entry.id)
     return page(request, "embed/show.html", _context(settings, shown, token, view))
@@ -46,9 +46,10 @@ def embed_envelope(request: Request, session: SessionDep, settings: SettingsDep,
                    token: str, view: View = "") -> Response:
     """The envelope alone, fetched again when the case changes; part of the view it names
     (audited on its own when it names none)."""
-    shown = embeds.open_link(session, token, None)
+    shown = embeds.open_link(session, token, None, i18n.words_for(i18n.current.get()))
     if not view or embeds.check_view(settings, shown.link.id, view) is None:
-        shown = embeds.open_link(session, token, "embed_view_live")
+        shown = embeds.open_link(session, token, "embed_view_live",
+                                 i18n.words_for(i18n.current.get()))
         view = ""
     return fragment(request, "embed/show.html", "envelope",
                     _context(settings, shown, token, view))

@@ -82,7 +82,7 @@ def _history_context(over: Overview, **extra: Any) -> dict[str, Any]:
 def show_history(request: Request, session: SessionDep, login: LoginDep,
                  case_id: CaseId) -> Response:
     """Every change to the case, its snapshots, and the form to compare two of them."""
-    over = snapshots.overview(session, login.principal, case_id)
+    over = snapshots.overview(session, login.principal, case_id, i18n.gettext)
     response = page(request, "cases/history.html", _history_context(over), login=login)
     response.headers["Vary"] = "HX-Request"
     return response
@@ -104,7 +104,7 @@ def save_snapshot(request: Request, session: SessionDep, login: CsrfLoginDep, ca
         return RedirectResponse(
             path_for(request, "page.show_history", case_id=case_id) + "#snapshots",
             status_code=303)
-    context = _history_context(snapshots.overview(session, login.principal, case_id),
+    context = _history_context(snapshots.overview(session, login.principal, case_id, i18n.gettext),
                                problems=problems, name=name if problems else "")
     if _is_htmx(request):
         return fragment(request, "cases/history.html", "snapshots", context,
@@ -125,14 +125,14 @@ def compare_versions(request: Request, session: SessionDep, settings: SettingsDe
                      right: Ref = None) -> Response:
     """Two versions or snapshots side by side, with what was added, removed and changed."""
     if left is None or right is None:
-        over = snapshots.overview(session, login.principal, case_id)
+        over = snapshots.overview(session, login.principal, case_id, i18n.gettext)
         context = _history_context(over)
         query = {"left": left or context["left"], "right": right or context["right"]}
         return RedirectResponse(
             path_for(request, "page.compare_versions", query, case_id=case_id),
             status_code=303)
     pair = snapshots.versions_for_compare(session, login.principal, case_id, left, right)
-    over = snapshots.overview_of(session, pair.case)
+    over = snapshots.overview_of(session, pair.case, i18n.gettext)
     before = classify(pair.left.document, settings.thresholds)
     after = classify(pair.right.document, settings.thresholds)
     labels = {a.key: a.label for a in pair.left.document.actors}

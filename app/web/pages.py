@@ -8,7 +8,8 @@ from fastapi import Cookie, Depends, Form, Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse, Response
 
-from app import i18n
+from app import edits, i18n
+from app import models as m
 from app.config import ROOT
 from app.errors import N_, Forbidden
 from app.graph.analyse import WARNING_CODES
@@ -33,6 +34,14 @@ templates.env.globals.update(state_names=STATE_NAMES, kind_names=KIND_NAMES,
                              current_lang=i18n.current.get, warning_codes=WARNING_CODES,
                              language_names=i18n.LANGUAGE_NAMES)
 template_globals.install(templates.env)
+
+
+def summary(event: m.Event) -> str:
+    """An event's summary in the request's language: ``{{ event|summary }}``."""
+    return edits.summary_of(event, i18n.gettext)
+
+
+templates.env.filters["summary"] = summary
 
 
 def get_login(

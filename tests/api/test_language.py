@@ -1,6 +1,8 @@
-"""API refusals speak the caller's language: Danish by default, English on Accept-Language.
+"""API refusals and a case's history speak the caller's language: Danish by default,
+English on Accept-Language.
 
-The machine-readable parts (status, code, fields, extra values) never change with it.
+The machine-readable parts (status, code, fields, extra values, event kinds) never change
+with it.
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
+from app import models as m
+from app.db import Database
 from app.graph.examples import claus_foer
 from tests.helpers.html import parse
 
@@ -103,3 +108,50 @@ def test_danish_or_unknown_accept_language_answers_danish(api: Any, header: str)
 def test_pages_follow_the_cookie_not_accept_language(client: TestClient) -> None:
     page = client.get("/login", headers=EN)
     assert parse(page).get("lang") == "da"
+
+
+def _summaries(api: Any, case_id: int, headers: dict[str, str]) -> list[str]:
+    response = api.get(f"/api/v1/cases/{case_id}/history", headers=headers)
+    assert response.status_code == 200 and "Accept-Language" in response.headers["Vary"]
+    return [event["summary"] for event in response.json()["events"]]
+
+
+def test_history_said_in_danish_then_english(api: Any) -> None:
+    case_id, version = api.create(claus_foer())
+    for method, path, body in [
+        ("patch", "actors/uu", {"profession": "Vejleder", "contact": "Tlf. 1234"}),
+        ("patch", "couplings/uu/ydelse", {"state": "established"}),
+        ("post", "actors", {"key": "mor", "kind": "network", "label": "Mor"}),
+    ]:
+        response = getattr(api, method)(f"/api/v1/cases/{case_id}/{path}",
+                                        json={**body, "version": version})
+        assert response.status_code in (200, 201), response.text
+        version += 1
+    assert api.patch(f"/api/v1/cases/{case_id}", json={
+        "status": "closed", "external_ref": "S-1", "version": version}).status_code == 200
+    danish, english = _summaries(api, case_id, {}), _summaries(api, case_id, EN)
+    assert danish == [
+        "Borgerforløb oprettet: Claus, 22 (før)",
+        "Aktør ændret: UU-vejleder: faggruppe, kontakt",
+        "Kobling ændret: UU-vejleder – Ydelsesrådgiver: status skal etableres → etableret",
+        "Aktør tilføjet: Mor",
+        "Oplysninger om forløbet ændret: sagsreference, status",
+    ]
+    assert english == [
+        "Case created: Claus, 22 (før)",
+        "Actor changed: UU-vejleder: profession, contact",
+        "Coupling changed: UU-vejleder – Ydelsesrådgiver: status needed → established",
+        "Actor added: Mor",
+        "Case details changed: case reference, status",
+    ]
+
+
+def test_history_event_from_before_messages_keeps_its_danish_words(api: Any,
+                                                                    db: Database) -> None:
+    """An event stored before summaries were messages has only its Danish text to say."""
+    case_id, _ = api.create(claus_foer())
+    with db.session() as session:
+        session.execute(update(m.Event).where(m.Event.case_id == case_id)
+                        .values(summary="Borgerforløb oprettet: Claus", summary_message=None))
+        session.commit()
+    assert _summaries(api, case_id, EN) == ["Borgerforløb oprettet: Claus"]

@@ -18,10 +18,13 @@ from tests.helpers.database import backends, empty_database
 KUVERT = str(Path(sys.executable).with_name("kuvert"))
 
 
-def _run(url: str, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+def _run(url: str, *args: str, input: str | None = None,
+         lang: str | None = None) -> subprocess.CompletedProcess[str]:
     token_file = Path(url.rsplit("/", 1)[-1] + "-demo-token.txt")
-    env = {**os.environ, "KUVERT_DATABASE_URL": url,
-           "KUVERT_DEMO_TOKEN_FILE": str(Path(os.environ.get("TMPDIR", "/tmp")) / token_file)}
+    env = {**{k: v for k, v in os.environ.items() if k != "KUVERT_LANG"},
+           "KUVERT_DATABASE_URL": url,
+           "KUVERT_DEMO_TOKEN_FILE": str(Path(os.environ.get("TMPDIR", "/tmp")) / token_file),
+           **({"KUVERT_LANG": lang} if lang else {})}
     return subprocess.run([KUVERT, *args], env=env, input=input, capture_output=True,
                           text=True, timeout=120, check=False)
 
@@ -132,3 +135,16 @@ def test_purge_is_a_dry_run_unless_applied(url: str) -> None:
     assert "--apply" in dry.stdout
     applied = _run(url, "purge", "--apply")
     assert applied.returncode == 0 and "slettet: 0" in applied.stdout
+
+
+def test_commands_speak_english_when_kuvert_lang_says_so(url: str) -> None:
+    assert _run(url, "migrate", lang="en").stdout == (
+        "The database is updated to the newest version.\n")
+    made = _run(url, "team", "create", "Unge Nord", lang="en")
+    assert made.returncode == 0 and made.stdout.startswith("Team created: Unge Nord (id ")
+    refused = _run(url, "user", "create", "--team", "Unge Nord", "--username", "anna",
+                   "--password", "kort", "--role", "editor", lang="en")
+    assert refused.returncode == 1
+    assert refused.stderr == "Error: The password must be at least 10 characters.\n"
+    danish = _run(url, "team", "create", "Unge Syd")
+    assert danish.stdout.startswith("Team oprettet: Unge Syd (id ")

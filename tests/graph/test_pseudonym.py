@@ -20,7 +20,8 @@ from app.graph.export import (
     to_graphml,
     to_node_link,
 )
-from app.graph.pseudonym import PSEUDONYMS, pseudonymise
+from app.graph.pseudonym import pseudonymise
+from app.i18n import words_for
 
 EXPORTS: dict[str, Callable[[GraphDocument], Any]] = {
     "node-link": to_node_link, "cytoscape": to_cytoscape, "graphml": to_graphml,
@@ -132,8 +133,9 @@ def test_pseudonymise_rekeys_couplings_agreements_and_coordinator() -> None:
 
 
 def test_pseudonymise_in_english() -> None:
-    doc = pseudonymise(_family(), lang="en")
-    assert doc.label == PSEUDONYMS["en"]["case"]
+    """The role names come from the English catalogue, the keys from the role names."""
+    doc = pseudonymise(_family(), words=words_for("en"))
+    assert doc.label == "Citizen's case"
     assert [(a.key, a.label) for a in doc.actors if a.kind in ("citizen", "network")] == [
         ("citizen", "Citizen"), ("network-1", "Network 1"), ("network-2", "Network 2")]
 

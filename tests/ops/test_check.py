@@ -188,6 +188,18 @@ def test_check_command_prints_one_line_per_problem(production: dict[str, str]) -
         "KUVERT_WORKERS: 3 processer")
 
 
+def test_check_command_speaks_danish_whatever_kuvert_lang_says(
+        production: dict[str, str]) -> None:
+    """The check's lines name settings for operations staff in docs/drift.md's words
+    (issue 13): Danish, also when the command's other output is English."""
+    env = production | {"KUVERT_LANG": "en", "KUVERT_SECRET_KEY": ""}
+    done = _kuvert(env, "check")
+    assert done.returncode == 1
+    assert done.stderr.startswith("KUVERT_SECRET_KEY: mangler; sæt en lang tilfældig nøgle")
+    ready = _kuvert(production | {"KUVERT_LANG": "en"}, "check")
+    assert ready.stdout == "Konfigurationen er klar til drift.\n"
+
+
 def test_check_command_reports_invalid_values(production: dict[str, str]) -> None:
     done = _kuvert(production | {"KUVERT_AUDIT_RETENTION_DAYS": "seks"}, "check")
     assert done.returncode == 1

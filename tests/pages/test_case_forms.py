@@ -175,6 +175,37 @@ def test_history_speaks_plain_words(api: Api, browser: TestClient) -> None:
     assert "user:" not in html and ", v2)" not in html
 
 
+def test_history_speaks_plain_words_in_english(api: Api, browser: TestClient) -> None:
+    """The same changes as above, read in English: every word of the summaries is
+    English, nested ones too (the undone change, what changed), and the labels stay."""
+    case_id, version = api.create(claus_foer())
+    csrf = _csrf(browser.get(f"/cases/{case_id}").text)
+    browser.cookies.set("kuvert_lang", "en")
+    try:
+        for path, data in [("agreements", {"coupling": "uu|ydelse", "who": "uu",
+                                           "what": "Ringer"}),
+                           ("undo", {}), ("undo", {}), ("undo", {})]:
+            response = browser.post(f"/cases/{case_id}/{path}", headers=HX,
+                                    data={"csrf": csrf, "version": str(version), **data})
+            assert response.status_code == 200, response.text[:300]
+            version += 1
+    finally:
+        browser.cookies.delete("kuvert_lang")
+    # Each entry: "<when> – <summary> " then who and which version, in a <small>.
+    said = [li.text.split(" – ", 1)[1].strip()
+            for li in one(response.text, "#history").cssselect("li")]
+    pair = "UU-vejleder – Ydelsesrådgiver"
+    assert said == [
+        f"Undone: Coupling changed: {pair}: agreement added",
+        f"Redone: Coupling changed: {pair}: agreement added",
+        f"Undone: Coupling changed: {pair}: agreement added",
+        f"Coupling changed: {pair}: agreement added",
+        "Case created: Claus, 22 (før)",
+    ]
+    danish = browser.get(f"/cases/{case_id}").text
+    assert f"Gjort igen: Kobling ændret: {pair}: aftale tilføjet" in danish
+
+
 @pytest.mark.parametrize("key", ["%00", "x%00y", "..%2F..", "%E2%80%AE", "a" * 300])
 def test_hostile_key_in_the_address_is_refused_not_500(api: Api, browser: TestClient,
                                                         key: str) -> None:

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from app import accounts
+from app import models as m
 from app.config import Settings
 from app.db import Database
 from app.graph.examples import claus_foer, claus_nu
@@ -66,6 +68,29 @@ def test_show_history_full_page(api: Api, browser: TestClient) -> None:
     assert has(html, "#snapshot-form") and has(html, "#compare-form")
     assert has(html, 'option[value="v1"][selected]') and has(html, 'option[value="v2"][selected]')
     assert response.headers["vary"] == "HX-Request"
+
+
+def test_show_history_in_english(api: Api, browser: TestClient, db: Database) -> None:
+    """The summaries follow the page's language; an event stored before summaries were
+    messages says the Danish words it has."""
+    case_id, version = api.create(claus_foer())
+    _claus_now(api, case_id, version)
+    api.patch(f"/api/v1/cases/{case_id}/actors/uu",
+              json={"label": "UU", "ring": 2, "version": version + 1})
+    with db.session() as session:
+        session.execute(update(m.Event).where(m.Event.case_id == case_id, m.Event.version == 2)
+                        .values(summary_message=None))
+        session.commit()
+    browser.cookies.set("kuvert_lang", "en")
+    try:
+        html = browser.get(f"/cases/{case_id}/history").text
+    finally:
+        browser.cookies.delete("kuvert_lang")
+    said = {int(row.get("id").removeprefix("event-")): text_of(row.cssselect("td")[3])
+            for row in parse(html).cssselect('tr[id^="event-"]')}
+    assert said == {1: "Case created: Claus, 22 (før)", 2: "Hele netværket erstattet",
+                    3: "Actor changed: UU-vejleder → UU: name, distance"}
+    assert "Version 3 – " in html and " – Actor changed: UU-vejleder → UU" in html
 
 
 def test_save_snapshot_without_javascript_redirects_back(api: Api, browser: TestClient) -> None:

@@ -148,3 +148,18 @@ def test_print_page_refuses_an_unknown_paper(api: Api, browser: TestClient) -> N
     case_id, _ = api.create(claus_nu())
     response = browser.get(f"/cases/{case_id}/print", params={"paper": "letter"})
     assert response.status_code == 422
+
+
+def test_print_case_pseudonymised_in_english_names_roles_in_english(
+        api: Api, browser: TestClient) -> None:
+    """The page's heading and tables say the same role names as its envelope: English."""
+    case_id, _ = api.create(prototype_3())
+    browser.cookies.set("kuvert_lang", "en")
+    try:
+        html = browser.get(f"/cases/{case_id}/print", params={"pseudonymise": "true"}).text
+    finally:
+        browser.cookies.delete("kuvert_lang")
+    assert all_text(html, "h1") == ["Citizen's case"]
+    tables = text_of(one(html, "section.tables"))
+    assert "Citizen" in tables and "Network 1" in tables
+    assert "Borger" not in tables and "Netværk" not in tables

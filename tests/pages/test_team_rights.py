@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import accounts, cases, embeds, sessions, snapshots
+from app import accounts, cases, edits, embeds, sessions, snapshots
 from app import models as m
 from app.auth import Principal, principal_for_token
 from app.cases import Expected
@@ -131,7 +131,8 @@ WRITES: dict[str, Write] = {
     "uncouple": lambda s, who, case: cases.remove_coupling(
         s, who, case, Expected(1), "uu", "ydelse"),
     "change document": lambda s, who, case: cases.change_document(
-        s, who, case, Expected(1), "coordinator_named", "Koordinator: uu",
+        s, who, case, Expected(1), "coordinator_named",
+        edits.Message("Koordinator: %(label)s", {"label": "uu"}),
         lambda doc: {**doc, "coordinator": "uu"}),
     "replace graph": lambda s, who, case: cases.replace_graph(
         s, who, case, Expected(1), claus_nu()),
