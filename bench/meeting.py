@@ -8,7 +8,7 @@ demo data, in Debian's Chromium (/usr/bin/chromium) driven by Playwright.
 Reported: interactions (clicks/taps + fields filled + keys), the run's wall time (the
 machine's, not a person's: no thinking, no typing speed), click-to-updated-envelope
 latency (from the press, pointer or key, to the frame after the new envelope is in the
-page; measured inside the page), and whether anything scrolled.
+page; a drag from its release; measured inside the page), and whether anything scrolled.
 Targets: ≤ 40 interactions, no scrolling, latency p95 ≤ 200 ms.
 """
 

@@ -49,14 +49,19 @@ LENE_COUPLINGS: list[dict[str, Any]] = [
 
 # In the page, from its first request: the time of the last press (pointer or key), and
 # for every new envelope drawing after one, how long it took until the frame after it, and
-# how much of that the request took (sent to answer read).
+# how much of that the request took (sent to answer read). A drag (the pointer released
+# more than 4 px from where it was pressed) counts from its release: the drop is what the
+# person asks for; the time their hand takes to move there is not the page's.
 # Scrolling anywhere in the page (the window or an inner box) is recorded too.
 MEASURE_SCRIPT = """
 (() => {
   const m = window.__kuvertMeasure = {latencies: [], requests: [], scrolls: 0, maxScroll: 0};
-  let pressed = null, drawn = null;
+  let pressed = null, drawn = null, at = null;
   const press = () => { pressed = performance.now(); };
-  addEventListener("pointerdown", press, true);
+  addEventListener("pointerdown", (e) => { press(); at = [e.clientX, e.clientY]; }, true);
+  addEventListener("pointerup", (e) => {
+    if (at && Math.hypot(e.clientX - at[0], e.clientY - at[1]) > 4) press();
+  }, true);
   addEventListener("keydown", press, true);
   addEventListener("scroll", () => {
     m.scrolls += 1;
