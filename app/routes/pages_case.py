@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Cookie, Form, Request
@@ -45,9 +47,17 @@ Text = Annotated[str, Form(max_length=2000)]
 def _catalogue(session: Session) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {"sector": [], "profession": [], "organisation": [],
                                    "panel": []}
-    for entry in session.scalars(select(m.CatalogueEntry).order_by(m.CatalogueEntry.name)):
-        found[entry.kind].append(entry.name)
+    for kind, name in session.execute(select(m.CatalogueEntry.kind, m.CatalogueEntry.name)
+                                      .order_by(m.CatalogueEntry.name)):
+        found[kind].append(name)
     return found
+
+
+@lru_cache(maxsize=8)
+def _hints(names: tuple[str, ...]) -> Mapping[str, Mapping[str, str]]:
+    """What picking each catalogue name fills in, worked out once per catalogue (it
+    changes seldom; every case page showed it)."""
+    return MappingProxyType({name: MappingProxyType(meaning.hint(name)) for name in names})
 
 
 def _context(session: Session, settings: Settings, case: m.Case, doc: GraphDocument,
@@ -73,8 +83,7 @@ def _context(session: Session, settings: Settings, case: m.Case, doc: GraphDocum
         "events": events,
         "catalogue": (catalogue := _catalogue(session)),
         # What picking a name fills in (sector, kind, panel): the add forms read it.
-        "hints": {name: meaning.hint(name)
-                  for name in catalogue["profession"] + catalogue["organisation"]},
+        "hints": _hints((*catalogue["profession"], *catalogue["organisation"])),
         "viewers": live.hub.viewers(case.id),
         **extra,
     }
