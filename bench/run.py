@@ -183,7 +183,8 @@ def _meeting_section(m: meeting.Meeting) -> list[str]:
             f"{m.runs} runs on new cases. Latency: from the press (pointer or key) to the "
             "frame after the new envelope is in the page, measured in the page, for every "
             "change; a drag (couple by dropping one actor on another) from its release, "
-            "since the time the hand takes to move is not the page's; the request's share (sent → answer read) from the browser's resource "
+            "since the time the hand takes to move is not the page's; the request's share "
+            "(sent → answer read) from the browser's resource "
             "timing. Time is the machine's (a person adds reading and typing). Targets: "
             f"≤ {meeting.TARGET_INTERACTIONS} interactions, no scrolling, p95 ≤ "
             f"{meeting.TARGET_P95_MS:g} ms.", "",
