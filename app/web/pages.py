@@ -66,14 +66,17 @@ CsrfLoginDep = Annotated[WebLogin, Depends(check_csrf)]
 
 def page(request: Request, name: str, context: dict[str, Any], status_code: int = 200,
          login: WebLogin | None = None) -> Response:
-    return templates.TemplateResponse(
-        request, name, {"login": login, **context}, status_code=status_code)
+    return templates.TemplateResponse(request, name, {
+        "login": login, **context,
+        **template_globals.bound(request, login, context.get("case"))},
+        status_code=status_code)
 
 
 def fragment(request: Request, name: str, block: str, context: dict[str, Any],
              status_code: int = 200, login: WebLogin | None = None) -> Response:
     """One named block of a page, for an htmx request (the page stays the single source)."""
     template = templates.get_template(name)
-    ctx = template.new_context({"request": request, "login": login, **context})
+    ctx = template.new_context({"request": request, "login": login, **context,
+                                **template_globals.bound(request, login, context.get("case"))})
     html = "".join(template.blocks[block](ctx))
     return HTMLResponse(html, status_code=status_code)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from babel.numbers import format_decimal
-from jinja2 import Environment, pass_context
-from jinja2.runtime import Context
+from jinja2 import Environment
 from markupsafe import Markup, escape
 from starlette.requests import Request
 
@@ -87,16 +87,23 @@ def path_for(request: Request, name: str, query: Query = None, /, **params: Any)
     return path
 
 
-@pass_context
-def _path_for(context: Context, name: str, query: Query = None, /, **params: Any) -> str:
-    """:func:`path_for` for a template: the request is the one the page is rendered for."""
-    return path_for(context["request"], name, query, **params)
+def bound(request: Request, login: Any, case: Any) -> dict[str, Any]:
+    """The helpers a page's template calls, bound to the request it answers: ``path_for``
+    and, on a page about a case, ``case_form``.
+
+    Plain callables rather than ``pass_context`` globals: Jinja derives a new context
+    (a copy of every variable) for each ``pass_context`` call inside a loop, and a case
+    page calls these a few hundred times in its lists.
+    """
+    helpers: dict[str, Any] = {"path_for": partial(path_for, request)}
+    if case is not None and login is not None:
+        helpers["case_form"] = partial(_case_form, request, login.csrf, case.id, case.version)
+    return helpers
 
 
-@pass_context
-def _case_form(context: Context, route: str, /, *, id: str | None = None,
-               attrs: Mapping[str, Any] | None = None, version: bool = True,
-               **params: Any) -> Markup:
+def _case_form(request: Request, csrf: str, case_id: int, case_version: int, route: str, /,
+               *, id: str | None = None, attrs: Mapping[str, Any] | None = None,
+               version: bool = True, **params: Any) -> Markup:
     """The opening of a form that changes the case the page shows; the template closes it
     with ``</form>``.
 
@@ -112,13 +119,13 @@ def _case_form(context: Context, route: str, /, *, id: str | None = None,
     a fifth of an 80-actor page's time.
     """
     css = params.pop("class", None)
-    path = escape(path_for(context["request"], route, case_id=context["case"].id, **params))
+    path = escape(path_for(request, route, case_id=case_id, **params))
     html = [f'<form{_attr("id", id)}{_attr("class", css)} method="post" action="{path}" '
             f'hx-post="{path}"']
     html.extend(_attr(k, v) for k, v in (attrs or {}).items())
-    html.append(f'>\n  <input type="hidden" name="csrf" value="{escape(context["login"].csrf)}">')
+    html.append(f'>\n  <input type="hidden" name="csrf" value="{escape(csrf)}">')
     if version:
-        html.append(f'<input type="hidden" name="version" value="{context["case"].version:d}">')
+        html.append(f'<input type="hidden" name="version" value="{case_version:d}">')
     return Markup("".join(html))
 
 
@@ -132,9 +139,9 @@ def _format_decimal(number: float) -> str:
 
 
 def install(env: Environment) -> None:
-    """Make ``path_for``, number formatting and the option lists globals of the page
-    templates."""
-    env.globals.update(path_for=_path_for, case_form=_case_form, format_decimal=_format_decimal,
+    """Make number formatting and the option lists globals of the page templates
+    (``path_for`` and ``case_form`` come with each page: :func:`bound`)."""
+    env.globals.update(format_decimal=_format_decimal,
                        actor_kinds=ADDABLE_KINDS,
                        coupling_states=document.COUPLING_STATES, panels=document.PANELS,
                        target_groups=document.TARGET_GROUPS,

@@ -16,7 +16,7 @@ from starlette.requests import Request
 import app.routes
 from app.config import ROOT
 from app.web.pages import templates
-from app.web.template_globals import path_for
+from app.web.template_globals import bound, path_for
 
 TEMPLATES = ROOT / "templates"
 #: An attribute that holds an address and starts with a path written out by hand
@@ -65,8 +65,10 @@ def test_path_for_builds_the_path_and_its_query(client: TestClient) -> None:
 
 def test_path_for_in_a_template_uses_the_page_request(client: TestClient) -> None:
     template = templates.env.from_string(
-        "{{ path_for('page.print_case', {'pseudonymise': 'true'}, case_id=3) }}")
-    assert template.render(request=_request(client)) == "/cases/3/print?pseudonymise=true"
+        "{% for n in [3] %}{{ path_for('page.print_case', {'pseudonymise': 'true'}, "
+        "case_id=n) }}{% endfor %}")
+    request = _request(client)
+    assert template.render(**bound(request, None, None)) == "/cases/3/print?pseudonymise=true"
 
 
 def test_path_for_says_what_the_router_says_for_every_page_route(client: TestClient) -> None:
