@@ -21,8 +21,8 @@ from typing import Literal, Protocol
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from jinja2 import Environment, pass_context
-from jinja2.runtime import Context
+from jinja2 import Environment, pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -90,12 +90,12 @@ def _said(lang: Lang, message: str, markup: bool) -> str:
     return (Markup(text) if markup else text) % {}
 
 
-@pass_context
-def _template_gettext(context: Context, message: str, /, **variables: object) -> str:
+@pass_eval_context  # not pass_context: Jinja copies the whole context for those in loops
+def _template_gettext(eval_ctx: EvalContext, message: str, /, **variables: object) -> str:
     if variables:
         text = translations(current.get()).gettext(message)
-        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
-    return _said(current.get(), message, bool(context.eval_ctx.autoescape))
+        return (Markup(text) if eval_ctx.autoescape else text) % variables
+    return _said(current.get(), message, bool(eval_ctx.autoescape))
 
 
 def install_gettext(env: Environment) -> None:
