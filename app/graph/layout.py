@@ -19,6 +19,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
 
 from app.graph.document import Actor, GraphDocument
 from app.graph.errors import GraphError
@@ -61,6 +63,9 @@ CITIZEN_SCALE = 1.3
 TITLE_STRIP = 30.0
 #: Rounds of barycentric ordering within the bands (each one cheap: no layout).
 BARYCENTRIC_SWEEPS = 2
+#: How many labels' lines and widths :func:`_measured` keeps: a few thousand short
+#: strings, far more than one server draws between two edits of the same cases.
+LABEL_CACHE = 4096
 #: How many empty slots per panel a blank template offers, by prototype.
 TEMPLATE_SLOTS: dict[int, int] = {1: 2, 2: 4, 3: 7}
 
@@ -371,8 +376,7 @@ def _items(doc: GraphDocument, panels: Sequence[PanelSpec]) -> tuple[list[Label]
     citizen: Label | None = None
     for actor in doc.actors:
         if actor.kind == "citizen":
-            lines = wrap_label(actor.label, max_em=8.0, max_lines=2)
-            width_em = max(text_width(line, bold=True) for line in lines)
+            lines, width_em = _measured(actor.label, "citizen")
             citizen = Label(actor.key, "citizen", "", 0, lines, width_em, False, False)
             continue
         panel = panel_for(actor)
@@ -380,12 +384,28 @@ def _items(doc: GraphDocument, panels: Sequence[PanelSpec]) -> tuple[list[Label]
         if panel not in known:
             panel = _KIND_PANELS.get(actor.kind, fallback)
             panel = panel if panel in known else fallback
-        lines = wrap_label(actor.label, max_em=_line_em(actor.label, sides[panel]))
-        width_em = max(text_width(line) for line in lines)
+        lines, width_em = _measured(actor.label, sides[panel])
         items.append(Label(actor.key, actor.kind, panel, actor.ring or 2, lines, width_em,
                            actor.key == doc.coordinator, by_rule))
     assert citizen is not None  # guaranteed by GraphDocument's rules
     return items, citizen
+
+
+@lru_cache(maxsize=LABEL_CACHE)
+def _measured(label: str, side: Side | Literal["citizen"]) -> tuple[tuple[str, ...], float]:
+    """A label's lines, wrapped for a panel on ``side`` (or for the citizen, bold, at
+    most two lines), and the widest line's width in em.
+
+    Kept per label and side: wrapping measures every candidate line character by
+    character, which was a third of the layout's time, and a case is drawn again
+    after every edit with nearly all its labels unchanged. The font size plays no
+    part (widths are in em), so one entry serves every size the layout tries.
+    """
+    if side == "citizen":
+        lines = wrap_label(label, max_em=8.0, max_lines=2)
+        return lines, max(text_width(line, bold=True) for line in lines)
+    lines = wrap_label(label, max_em=_line_em(label, side))
+    return lines, max(text_width(line) for line in lines)
 
 
 def _line_em(label: str, side: Side) -> float:
