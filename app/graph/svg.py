@@ -15,7 +15,7 @@ from datetime import date
 from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
 
-from app.graph.document import Coupling, GraphDocument
+from app.graph.document import Actor, Coupling, GraphDocument
 from app.graph.errors import N_
 from app.graph.geometry import Point
 from app.graph.layout import (
@@ -100,11 +100,21 @@ _INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff
 
 
 def _n(x: float) -> str:
-    """Numbers with at most one decimal, so output is short and stable."""
+    """Numbers with at most one decimal, so output is short and stable.
+
+    Two thousand calls per drawing, so it tests the last character (``.1f`` always
+    writes one decimal) rather than calling ``endswith``.
+
+    Examples
+    --------
+    >>> _n(12.0), _n(-0.04), _n(3.25), _n(-7.96)
+    ('12', '0', '3.2', '-8')
+    """
     s = f"{x:.1f}"
-    if s.endswith(".0"):
+    if s[-1] == "0":
         s = s[:-2]
-    return "0" if s == "-0" else s
+        return "0" if s == "-0" else s
+    return s
 
 
 def _n2(x: float) -> str:
@@ -169,7 +179,8 @@ def _zigzag(p: Point, q: Point, amplitude: float = _ZIGZAG[0],
     first = f"l{_n2(sx + nx * amplitude)} {_n2(sy + ny * amplitude)}"
     down = f"{_n2(sx - a2x)} {_n2(sy - a2y)}"  # from a tooth's tip to the next trough
     up = f"{_n2(sx + a2x)} {_n2(sy + a2y)}"
-    teeth = " ".join(itertools.islice(itertools.cycle((down, up)), n - 2))
+    pairs, odd = divmod(n - 2, 2)
+    teeth = (f"{down} {up} " * pairs + (down if odd else ""))[:None if odd else -1]
     return (f"M{_n(p[0])} {_n(p[1])}{first}{' ' + teeth if teeth else ''}"
             f"L{_n(q[0])} {_n(q[1])}")
 
@@ -288,17 +299,21 @@ def _couplings(out: list[str], doc: GraphDocument, lay: Layout, id_prefix: str,
                 (px, py), (qx, qy) = r.points
                 out.append(f'<line x1="{_n(px)}" y1="{_n(py)}" x2="{_n(qx)}" y2="{_n(qy)}"/>')
         out.append("</g>")
+    # Every actor's key spelt for an id and for an attribute once, not once per end.
+    names = {a.key: (_ident(a.key), _a(a.key)) for a in doc.actors}
     for c, route in zip(doc.couplings, routes, strict=True):
-        out.append(_coupling(c, coord, id_prefix, route))
+        out.append(_coupling(c, coord, id_prefix, route, names))
     out.append("</g>")
 
 
-def _coupling(c: Coupling, coord: str | None, id_prefix: str, route: Route) -> str:
+def _coupling(c: Coupling, coord: str | None, id_prefix: str, route: Route,
+              names: dict[str, tuple[str, str]]) -> str:
     emphasised = coord is not None and coord in (c.source, c.target)
     cls = f"coupling state-{c.state}" + (" coordinator-coupling" if emphasised else "")
     topic = f"<title>{_t(c.topic)}</title>" if c.topic else ""
-    return (f'<g id="{id_prefix}coupling-{_ident(c.source)}-{_ident(c.target)}" '
-            f'class="{cls}" data-source={_a(c.source)} data-target={_a(c.target)} '
+    (source_id, source), (target_id, target) = names[c.source], names[c.target]
+    return (f'<g id="{id_prefix}coupling-{source_id}-{target_id}" '
+            f'class="{cls}" data-source={source} data-target={target} '
             f'data-state="{c.state}">{topic}'
             f"{_stroke(c.state, route, 0.8 if emphasised else 0.0)}</g>")
 
@@ -313,8 +328,7 @@ def _text_lines(out: list[str], box: ActorBox, top: float, fill: str = _INK,
                    f'fill="{fill}"{weight}>{_t(line)}</text>')
 
 
-def _details(doc: GraphDocument, key: str) -> str:
-    actor = doc.actor(key)
+def _details(actor: Actor) -> str:
     parts = [actor.label, actor.profession, actor.organisation, actor.sector]
     seen: list[str] = []
     for part in parts:
@@ -323,13 +337,12 @@ def _details(doc: GraphDocument, key: str) -> str:
     return " · ".join(seen)
 
 
-def _actor(out: list[str], doc: GraphDocument, box: ActorBox, words: Words,
-           id_prefix: str) -> None:
+def _actor(out: list[str], actor: Actor, box: ActorBox, words: Words, id_prefix: str) -> None:
     b = box.box
     attrs = (f'id="{id_prefix}actor-{_ident(box.key)}" class="actor kind-{box.kind}'
              f'{" coordinator" if box.coordinator else ""}" data-key={_a(box.key)} '
              f'data-kind="{box.kind}" data-panel={_a(box.panel)} data-ring="{box.ring}"')
-    out.append(f"<g {attrs}><title>{_t(_details(doc, box.key))}</title>")
+    out.append(f"<g {attrs}><title>{_t(_details(actor))}</title>")
     if box.coordinator:
         out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
                    f'rx="6" fill="#fff7dc" stroke="{_CITIZEN_FILL}" stroke-width="3"/>')
@@ -363,7 +376,8 @@ def _citizen(out: list[str], doc: GraphDocument | None, box: ActorBox, words: Wo
              id_prefix: str) -> None:
     b = box.box
     key = _ident(box.key)
-    title = _t(_details(doc, box.key)) if doc is not None else _t(words(_WORDS["citizen"]))
+    title = (_t(_details(doc.actor(box.key))) if doc is not None
+             else _t(words(_WORDS["citizen"])))
     out.append(f'<g id="{id_prefix}actor-{key}" class="actor kind-citizen citizen" '
                f'data-key={_a(box.key)} data-kind="citizen" data-panel="" data-ring="0">'
                f"<title>{title}</title>")
@@ -611,8 +625,12 @@ def render_svg(doc: GraphDocument, *, prototype: int | None = None, words: Words
         _halos(body, lay)
     _citizen(body, doc, lay.citizen, words, id_prefix)
     body.append('<g class="actors">')
+    # One look-up table rather than a search of the document per actor (quadratic).
+    by_key: dict[str, Actor] = {}
+    for actor in doc.actors:
+        by_key.setdefault(actor.key, actor)
     for box in lay.actors:
-        _actor(body, doc, box, words, id_prefix)
+        _actor(body, by_key[box.key], box, words, id_prefix)
     body.append("</g>")
     return _page(lay, words, f'{words(_WORDS["model"])} – {doc.label}', desc,
                  (title, sub, badge), body, coordinator=doc.coordinator is not None,
