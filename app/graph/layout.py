@@ -24,7 +24,15 @@ from typing import Literal
 
 from app.graph.document import Actor, GraphDocument
 from app.graph.errors import GraphError
-from app.graph.geometry import Box, PanelFrame, Point, Side, in_triangle, panel_triangle
+from app.graph.geometry import (
+    Box,
+    PanelFrame,
+    Point,
+    Side,
+    in_triangle,
+    panel_triangle,
+    round1,
+)
 from app.graph.meaning import panel_by_meaning
 from app.graph.packing import BADGE_EM, DIAGONAL_MARGIN, Label, LabelMetrics, pack, place_all
 from app.graph.text_metrics import LINE_EM, text_width, wrap_label
@@ -347,10 +355,10 @@ def _attempt(items: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec]
     boxes: dict[str, ActorBox] = {}
     for f, spec, placed_group in zip(frames, panels, placed, strict=True):
         for p in placed_group:
-            it, b = p.label, f.box(p.u0, p.u1, p.v0, p.v1)
+            it, (x, y, w, h) = p.label, f.rect(p.u0, p.u1, p.v0, p.v1)
             boxes[it.key] = ActorBox(
                 key=it.key, kind=it.kind, panel=spec.key, ring=it.ring,
-                box=Box(round(b.x, 1), round(b.y, 1), round(b.w, 1), round(b.h, 1)),
+                box=Box(round1(x), round1(y), round1(w), round1(h)),
                 lines=it.lines, font_size=m.font, line_height=m.line,
                 coordinator=it.coordinator, placed_by_rule=it.placed_by_rule)
     cbox = Box(round(width / 2 - cw / 2, 1), round(height / 2 - ch / 2, 1), cw, ch)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from app.graph.document import GraphDocument
-from app.graph.geometry import Box, Point
+from app.graph.geometry import Box, Point, round1
 from app.graph.layout import Layout
 
 __all__ = ["DETOUR_BUDGET", "Route", "RouteStats", "route_couplings", "route_stats"]
@@ -101,6 +101,9 @@ class _Obstacles:
                        (y1 - y0) / 2, key) for x0, y0, x1, y1, key in boxes]
         self.xs = [bx[0] for bx in boxes]
         self.max_w = max((bx[2] - bx[0] for bx in boxes), default=0.0)
+        # What the piece tests look at first, in the same order: most boxes in a
+        # window are passed over on these three numbers, without unpacking the rest.
+        self.spans = [(y0, y1, x1, n) for n, (_, y0, x1, y1, _) in enumerate(boxes)]
         #: How many lines and points were tested: the router's measure of work done.
         self.tests = 0
 
@@ -115,19 +118,19 @@ class _Obstacles:
         does not pass wholly to one side of the box (separating axes).
         """
         self.tests += 1
-        boxes, xs, max_w = self.boxes, self.xs, self.max_w
+        boxes, spans, xs, max_w = self.boxes, self.spans, self.xs, self.max_w
         for (x0, y0), (x1, y1) in itertools.pairwise(pts):
             lo_x, hi_x = (x0, x1) if x0 < x1 else (x1, x0)
             lo_y, hi_y = (y0, y1) if y0 < y1 else (y1, y0)
-            dx, dy = x1 - x0, y1 - y0
-            adx, ady = abs(dx), abs(dy)
-            for _, by0, bx1, by1, cx, cy, hw, hh, key in boxes[
-                    bisect_left(xs, lo_x - max_w):bisect_right(xs, hi_x)]:
-                if bx1 <= lo_x or by1 <= lo_y or by0 >= hi_y:
+            for by0, by1, bx1, n in spans[bisect_left(xs, lo_x - max_w):
+                                          bisect_right(xs, hi_x)]:
+                if by1 <= lo_y or by0 >= hi_y or bx1 <= lo_x:
                     continue
                 # The line's distance from the centre (times the length) against the
                 # box's extent along the line's normal: farther means it passes by.
-                if (abs(dx * (cy - y0) - dy * (cx - x0)) < hw * ady + hh * adx
+                _, _, _, _, cx, cy, hw, hh, key = boxes[n]
+                dx, dy = x1 - x0, y1 - y0
+                if (abs(dx * (cy - y0) - dy * (cx - x0)) < hw * abs(dy) + hh * abs(dx)
                         and key != a and key != b):
                     return False
         return True
@@ -144,25 +147,25 @@ class _Obstacles:
         that both agree).
         """
         self.tests += 1
-        boxes, xs, max_w = self.boxes, self.xs, self.max_w
+        boxes, spans, xs, max_w = self.boxes, self.spans, self.xs, self.max_w
         (px, py), (qx, qy) = p, q
         ccx, ccy = c
-        x0 = y0 = 0.0
-        for i, (u, v, w) in enumerate(_CURVE_WEIGHTS):
+        # The first point, at weights (1, 0, 0), is p itself.
+        x0, y0 = px, py
+        for u, v, w in _CURVE_WEIGHTS[1:]:
             # The same products and sums, in the same order, as the sampled curve.
             x1, y1 = u * px + v * ccx + w * qx, u * py + v * ccy + w * qy
-            if i:
-                lo_x, hi_x = (x0, x1) if x0 < x1 else (x1, x0)
-                lo_y, hi_y = (y0, y1) if y0 < y1 else (y1, y0)
+            lo_x, hi_x = (x0, x1) if x0 < x1 else (x1, x0)
+            lo_y, hi_y = (y0, y1) if y0 < y1 else (y1, y0)
+            for by0, by1, bx1, n in spans[bisect_left(xs, lo_x - max_w):
+                                          bisect_right(xs, hi_x)]:
+                if by1 <= lo_y or by0 >= hi_y or bx1 <= lo_x:
+                    continue
+                _, _, _, _, cx, cy, hw, hh, key = boxes[n]
                 dx, dy = x1 - x0, y1 - y0
-                adx, ady = abs(dx), abs(dy)
-                for _, by0, bx1, by1, cx, cy, hw, hh, key in boxes[
-                        bisect_left(xs, lo_x - max_w):bisect_right(xs, hi_x)]:
-                    if bx1 <= lo_x or by1 <= lo_y or by0 >= hi_y:
-                        continue
-                    if (abs(dx * (cy - y0) - dy * (cx - x0)) < hw * ady + hh * adx
-                            and key != a and key != b):
-                        return False
+                if (abs(dx * (cy - y0) - dy * (cx - x0)) < hw * abs(dy) + hh * abs(dx)
+                        and key != a and key != b):
+                    return False
             x0, y0 = x1, y1
         return True
 
@@ -177,20 +180,23 @@ class _Obstacles:
         adx, ady = abs(dx), abs(dy)
         length2 = dx * dx + dy * dy or 1.0
         best: tuple[float, tuple[float, float, float, float]] | None = None
-        for bx0, by0, bx1, by1, cx, cy, hw, hh, key in self.window(lo_x, hi_x):
-            if bx1 <= lo_x or by1 <= lo_y or by0 >= hi_y or key in (a, b):
+        xs, boxes = self.xs, self.boxes
+        for by0, by1, bx1, n in self.spans[bisect_left(xs, lo_x - self.max_w):
+                                           bisect_right(xs, hi_x)]:
+            if bx1 <= lo_x or by1 <= lo_y or by0 >= hi_y:
                 continue
-            if abs(dx * (cy - y0) - dy * (cx - x0)) < hw * ady + hh * adx:
+            bx0, _, _, _, cx, cy, hw, hh, key = boxes[n]
+            if key != a and key != b and abs(dx * (cy - y0) - dy * (cx - x0)) < hw * ady + hh * adx:
                 t = ((cx - x0) * dx + (cy - y0) * dy) / length2
                 if best is None or t < best[0]:
                     best = (t, (bx0, by0, bx1, by1))
         return best[1] if best else None
 
     def inside(self, pt: Point) -> bool:
+        """Whether ``pt`` lies inside a box (not on its edge)."""
         self.tests += 1
         x, y = pt
-        return any(x0 < x < x1 and y0 < y < y1
-                   for x0, y0, x1, y1, *_ in self.window(x, x))
+        return any(bx[0] < x < bx[2] and bx[1] < y < bx[3] for bx in self.window(x, x))
 
 
 def _length(points: Sequence[Point]) -> float:
@@ -215,6 +221,8 @@ class _Router:
         self.roomy = _Obstacles(named, self.PAD)
         self._tight: _Obstacles | None = None
         self._nodes: list[Point] | None = None
+        self._corner_cache: dict[tuple[tuple[float, float, float, float], float],
+                                 tuple[Point, ...]] = {}
         #: Tests the detours may make in all (straight lines and curves are
         #: free): enough for every ordinary case, bounded for a crowded envelope, so
         #: drawing stays fast. Deterministic, unlike a time limit.
@@ -259,7 +267,7 @@ class _Router:
         for bend in self.BENDS:
             if abs(bend) * length > self.MAX_BULGE:
                 continue
-            c = (round(mx - dy * bend, 1), round(my + dx * bend, 1))
+            c = (round1(mx - dy * bend), round1(my + dx * bend))
             if not (0 <= c[0] <= self.width and 0 <= c[1] <= self.height):
                 continue
             if roomy.clear_curve(p, c, q, a, b):
@@ -278,12 +286,20 @@ class _Router:
         tight = self._tight.tests if self._tight is not None else 0
         return self.roomy.tests + tight - self.free > self.budget
 
-    def _corners(self, box: tuple[float, float, float, float], off: float) -> list[Point]:
+    def _corners(self, box: tuple[float, float, float, float],
+                 off: float) -> tuple[Point, ...]:
+        """The points just off ``box``'s corners that lie in the envelope. Kept per box
+        and offset: the detours go round the same few boxes again and again."""
+        known = self._corner_cache.get((box, off))
+        if known is not None:
+            return known
         x0, y0, x1, y1 = box
         pts = [(x0 - off, y0 - off), (x1 + off, y0 - off), (x1 + off, y1 + off),
                (x0 - off, y1 + off)]
-        return [(round(x, 1), round(y, 1)) for x, y in pts
-                if 0 <= x <= self.width and 0 <= y <= self.height]
+        corners = tuple((round1(x), round1(y)) for x, y in pts
+                        if 0 <= x <= self.width and 0 <= y <= self.height)
+        self._corner_cache[(box, off)] = corners
+        return corners
 
     def _detour(self, obstacles: _Obstacles, p: Point, q: Point, a: str, b: str,
                 depth: int) -> list[Point] | None:
