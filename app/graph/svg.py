@@ -15,7 +15,7 @@ from datetime import date
 from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
 
-from app.graph.document import Actor, Coupling, GraphDocument
+from app.graph.document import Actor, GraphDocument
 from app.graph.errors import N_
 from app.graph.geometry import Point
 from app.graph.layout import (
@@ -162,7 +162,27 @@ def _prototype_text(prototype: int, words: Words) -> str:
     return f"{word} {prototype} – {name}" if name else f"{word} {prototype}"
 
 
-def _zigzag(p: Point, q: Point, amplitude: float = _ZIGZAG[0],
+class _Numbers(dict[float, str]):
+    """:func:`_n` with a memory, for one drawing: ``num[x]`` is ``_n(x)``.
+
+    An actor's anchor comes up again in every line that ends there, its box again in
+    its halo, so of two thousand numbers a drawing writes only a third differ; each is
+    formatted once. (Equal keys, such as 0.0 and -0.0, are written alike by ``_n``.)
+    """
+
+    def __missing__(self, x: float) -> str:
+        text = self[x] = _n(x)
+        return text
+
+
+def _compact(numbers: str) -> str:
+    """Path data without the space before a minus sign, which separates by itself
+    (SVG's path grammar): ``"3 -4 5"`` becomes ``"3-4 5"``. The zig-zags are most of a
+    drawing's bytes and half their numbers are negative."""
+    return numbers.replace(" -", "-")
+
+
+def _zigzag(p: Point, q: Point, num: _Numbers, amplitude: float = _ZIGZAG[0],
             step: float = _ZIGZAG[1]) -> str:
     """Path data for a zig-zag from p to q: the shape itself says "strained".
 
@@ -176,21 +196,21 @@ def _zigzag(p: Point, q: Point, amplitude: float = _ZIGZAG[0],
     nx, ny = (-dy / length, dx / length) if length else (0.0, 0.0)
     sx, sy = dx / n, dy / n
     a2x, a2y = 2 * amplitude * nx, 2 * amplitude * ny
-    first = f"l{_n2(sx + nx * amplitude)} {_n2(sy + ny * amplitude)}"
+    first = f"{_n2(sx + nx * amplitude)} {_n2(sy + ny * amplitude)}"
     down = f"{_n2(sx - a2x)} {_n2(sy - a2y)}"  # from a tooth's tip to the next trough
     up = f"{_n2(sx + a2x)} {_n2(sy + a2y)}"
     pairs, odd = divmod(n - 2, 2)
-    teeth = (f"{down} {up} " * pairs + (down if odd else ""))[:None if odd else -1]
-    return (f"M{_n(p[0])} {_n(p[1])}{first}{' ' + teeth if teeth else ''}"
-            f"L{_n(q[0])} {_n(q[1])}")
+    teeth = f" {down} {up}" * pairs + (f" {down}" if odd else "")
+    return _compact(f"M{num[p[0]]} {num[p[1]]}l{first}{teeth}L{num[q[0]]} {num[q[1]]}")
 
 
-def _zigzag_along(points: Sequence[Point], amplitude: float = _ZIGZAG[0],
+def _zigzag_along(points: Sequence[Point], num: _Numbers, amplitude: float = _ZIGZAG[0],
                   step: float = _ZIGZAG[1]) -> str:
-    """A zig-zag that follows a polyline (a detour, or a curve as sampled)."""
+    """A zig-zag that follows a polyline (a detour, or a curve as sampled): absolute
+    points after one ``M``, which SVG reads as lines to each."""
     length = sum(math.dist(u, v) for u, v in itertools.pairwise(points))
     n = max(2, round(length / step))
-    parts = [f"M{_n(points[0][0])} {_n(points[0][1])}"]
+    parts = [num[points[0][0]], num[points[0][1]]]
     seg, seg_start = 0, 0.0
     seg_len = math.dist(points[0], points[1])
     for i in range(1, n):
@@ -204,31 +224,61 @@ def _zigzag_along(points: Sequence[Point], amplitude: float = _ZIGZAG[0],
         x, y = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
         norm = seg_len or 1.0
         side = amplitude if i % 2 else -amplitude
-        parts.append(f"L{_n(x - (y1 - y0) / norm * side)} {_n(y + (x1 - x0) / norm * side)}")
-    parts.append(f"L{_n(points[-1][0])} {_n(points[-1][1])}")
-    return " ".join(parts)
+        parts += (num[x - (y1 - y0) / norm * side], num[y + (x1 - x0) / norm * side])
+    parts += (num[points[-1][0]], num[points[-1][1]])
+    return "M" + _compact(" ".join(parts))
 
 
-def _path_data(route: Route) -> str:
+def _path_data(route: Route, num: _Numbers) -> str:
+    """A detour as absolute points after one ``M`` (lines to each), a curve as ``Q``."""
     pts = route.points
     if route.curved:
         (px, py), (cx, cy), (qx, qy) = pts
-        return f"M{_n(px)} {_n(py)} Q{_n(cx)} {_n(cy)} {_n(qx)} {_n(qy)}"
-    return "M" + " L".join(f"{_n(x)} {_n(y)}" for x, y in pts)
+        return _compact(f"M{num[px]} {num[py]}Q{num[cx]} {num[cy]} {num[qx]} {num[qy]}")
+    return "M" + _compact(" ".join(f"{num[x]} {num[y]}" for x, y in pts))
 
 
-def _stroke(state: str, route: Route, extra: float = 0.0) -> str:
-    colour, width, dash = _STATE_STYLE[state]
-    common = f'fill="none" stroke="{colour}" stroke-width="{_n(width + extra)}"'
+#: What a coupling's mark says itself, by state and whether it is the coordinator's;
+#: ``fill="none"`` and round joins it takes from the group round the couplings.
+_MARK_STYLE = {
+    (state, emphasised): (f' stroke="{colour}" stroke-width="{_n(width + 0.8 * emphasised)}"'
+                          + (f' stroke-dasharray="{dash}"' if dash else "")
+                          + (' stroke-linecap="round"' if state == "weak" else ""))
+    for state, (colour, width, dash) in _STATE_STYLE.items() for emphasised in (False, True)
+}
+#: The group round the couplings: what every mark in it shares.
+_COUPLINGS_GROUP = '<g class="couplings" fill="none" stroke-linejoin="round">'
+
+
+def _mark(state: str, route: Route, num: _Numbers, emphasised: bool = False) -> str:
+    """A coupling's line in ``state``: a zig-zag if strained, straight or along its
+    route otherwise; to be drawn inside :data:`_COUPLINGS_GROUP`."""
+    style = _MARK_STYLE[state, emphasised]
     pts = route.points
     straight = not route.curved and len(pts) == 2
     if state == "strained":
-        d = _zigzag(pts[0], pts[1]) if straight else _zigzag_along(route.polyline())
+        d = _zigzag(pts[0], pts[1], num) if straight else _zigzag_along(route.polyline(), num)
+        return f'<path d="{d}"{style}/>'
+    if not straight:
+        return f'<path d="{_path_data(route, num)}"{style}/>'
+    (px, py), (qx, qy) = pts
+    return f'<line x1="{num[px]}" y1="{num[py]}" x2="{num[qx]}" y2="{num[qy]}"{style}/>'
+
+
+def _stroke(state: str, route: Route, extra: float = 0.0) -> str:
+    """:func:`_mark` standing alone (the legend): with its fill and joins."""
+    colour, width, dash = _STATE_STYLE[state]
+    common = f'fill="none" stroke="{colour}" stroke-width="{_n(width + extra)}"'
+    num = _Numbers()
+    pts = route.points
+    straight = not route.curved and len(pts) == 2
+    if state == "strained":
+        d = _zigzag(pts[0], pts[1], num) if straight else _zigzag_along(route.polyline(), num)
         return f'<path d="{d}" {common} stroke-linejoin="round"/>'
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
     cap = ' stroke-linecap="round"' if state == "weak" else ""
     if not straight:
-        return (f'<path d="{_path_data(route)}" {common}{dash_attr}{cap} '
+        return (f'<path d="{_path_data(route, num)}" {common}{dash_attr}{cap} '
                 'stroke-linejoin="round"/>')
     (px, py), (qx, qy) = pts
     return (f'<line x1="{_n(px)}" y1="{_n(py)}" x2="{_n(qx)}" y2="{_n(qy)}" '
@@ -282,50 +332,44 @@ def _panel_titles(out: list[str], lay: Layout, words: Words) -> None:
     out.append("</g>")
 
 
-def _couplings(out: list[str], doc: GraphDocument, lay: Layout, id_prefix: str,
-               routes: Sequence[Route]) -> None:
-    out.append('<g class="couplings">')
+def _couplings(out: list[str], doc: GraphDocument, id_prefix: str, routes: Sequence[Route],
+               num: _Numbers) -> None:
+    out.append(_COUPLINGS_GROUP)
     coord = doc.coordinator
     # Halos first, so no coordinator halo ever covers another coupling's line.
     halos = [r for r in routes if coord is not None and coord in (r.source, r.target)]
     if halos:
-        out.append(f'<g class="coordinator-halos" fill="none" stroke="{_HALO}" '
-                   'stroke-width="10" stroke-linecap="round" stroke-linejoin="round" '
-                   'stroke-opacity="0.55">')
+        out.append(f'<g class="coordinator-halos" stroke="{_HALO}" stroke-width="10" '
+                   'stroke-linecap="round" stroke-opacity="0.55">')
         for r in halos:
             if r.curved or len(r.points) > 2:
-                out.append(f'<path d="{_path_data(r)}"/>')
+                out.append(f'<path d="{_path_data(r, num)}"/>')
             else:
                 (px, py), (qx, qy) = r.points
-                out.append(f'<line x1="{_n(px)}" y1="{_n(py)}" x2="{_n(qx)}" y2="{_n(qy)}"/>')
+                out.append(f'<line x1="{num[px]}" y1="{num[py]}" x2="{num[qx]}" '
+                           f'y2="{num[qy]}"/>')
         out.append("</g>")
     # Every actor's key spelt for an id and for an attribute once, not once per end.
     names = {a.key: (_ident(a.key), _a(a.key)) for a in doc.actors}
     for c, route in zip(doc.couplings, routes, strict=True):
-        out.append(_coupling(c, coord, id_prefix, route, names))
+        emphasised = coord is not None and coord in (c.source, c.target)
+        cls = f"coupling state-{c.state}" + (" coordinator-coupling" if emphasised else "")
+        topic = f"<title>{_t(c.topic)}</title>" if c.topic else ""
+        (source_id, source), (target_id, target) = names[c.source], names[c.target]
+        out.append(f'<g id="{id_prefix}coupling-{source_id}-{target_id}" class="{cls}" '
+                   f'data-source={source} data-target={target} data-state="{c.state}">'
+                   f"{topic}{_mark(c.state, route, num, emphasised)}</g>")
     out.append("</g>")
 
 
-def _coupling(c: Coupling, coord: str | None, id_prefix: str, route: Route,
-              names: dict[str, tuple[str, str]]) -> str:
-    emphasised = coord is not None and coord in (c.source, c.target)
-    cls = f"coupling state-{c.state}" + (" coordinator-coupling" if emphasised else "")
-    topic = f"<title>{_t(c.topic)}</title>" if c.topic else ""
-    (source_id, source), (target_id, target) = names[c.source], names[c.target]
-    return (f'<g id="{id_prefix}coupling-{source_id}-{target_id}" '
-            f'class="{cls}" data-source={source} data-target={target} '
-            f'data-state="{c.state}">{topic}'
-            f"{_stroke(c.state, route, 0.8 if emphasised else 0.0)}</g>")
-
-
-def _text_lines(out: list[str], box: ActorBox, top: float, fill: str = _INK,
-                bold: bool = False) -> None:
-    x = box.box.x + box.box.w / 2
-    weight = ' font-weight="bold"' if bold else ""
+def _text_lines(out: list[str], box: ActorBox, top: float, num: _Numbers,
+                style: str = "") -> None:
+    """The label's lines, centred in its box from ``top`` down; ``style`` holds what
+    the text does not take from its group (size, fill, weight)."""
+    x = num[box.box.x + box.box.w / 2]
     for i, line in enumerate(box.lines):
         base = top + box.line_height * i + box.line_height / 2 + box.font_size * 0.36
-        out.append(f'<text x="{_n(x)}" y="{_n(base)}" font-size="{_n(box.font_size)}" '
-                   f'fill="{fill}"{weight}>{_t(line)}</text>')
+        out.append(f'<text x="{x}" y="{num[base]}"{style}>{_t(line)}</text>')
 
 
 def _details(actor: Actor) -> str:
@@ -337,18 +381,32 @@ def _details(actor: Actor) -> str:
     return " · ".join(seen)
 
 
-def _actor(out: list[str], actor: Actor, box: ActorBox, words: Words, id_prefix: str) -> None:
+def _actors(out: list[str], doc: GraphDocument, lay: Layout, words: Words, id_prefix: str,
+            num: _Numbers) -> None:
+    """Every actor but the citizen. The group gives the labels' text its size and ink,
+    so no line repeats them (a twentieth of a drawing's bytes)."""
+    out.append(f'<g class="actors" font-size="{num[lay.font_size]}" fill="{_INK}">')
+    # One look-up table rather than a search of the document per actor (quadratic).
+    by_key: dict[str, Actor] = {}
+    for actor in doc.actors:
+        by_key.setdefault(actor.key, actor)
+    for box in lay.actors:
+        _actor(out, by_key[box.key], box, words, id_prefix, num, lay.font_size)
+    out.append("</g>")
+
+
+def _actor(out: list[str], actor: Actor, box: ActorBox, words: Words, id_prefix: str,
+           num: _Numbers, font_size: float) -> None:
     b = box.box
     attrs = (f'id="{id_prefix}actor-{_ident(box.key)}" class="actor kind-{box.kind}'
              f'{" coordinator" if box.coordinator else ""}" data-key={_a(box.key)} '
              f'data-kind="{box.kind}" data-panel={_a(box.panel)} data-ring="{box.ring}"')
     out.append(f"<g {attrs}><title>{_t(_details(actor))}</title>")
+    rect = f'<rect x="{num[b.x]}" y="{num[b.y]}" width="{num[b.w]}" height="{num[b.h]}" rx="6"'
     if box.coordinator:
-        out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
-                   f'rx="6" fill="#fff7dc" stroke="{_CITIZEN_FILL}" stroke-width="3"/>')
+        out.append(f'{rect} fill="#fff7dc" stroke="{_CITIZEN_FILL}" stroke-width="3"/>')
     else:
-        out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
-                   f'rx="6" fill="#fff" stroke="#5b6770" stroke-width="1.2"/>')
+        out.append(f'{rect} fill="#fff" stroke="#5b6770" stroke-width="1.2"/>')
     badge_h = box.font_size * 1.2 if box.coordinator else 0.0
     content = len(box.lines) * box.line_height + badge_h
     top = b.y + (b.h - content) / 2
@@ -357,18 +415,19 @@ def _actor(out: list[str], actor: Actor, box: ActorBox, words: Words, id_prefix:
         out.append(f'<text x="{_n(b.x + b.w / 2)}" y="{_n(top + size * 1.05)}" '
                    f'font-size="{_n(size)}" font-weight="bold" fill="#7a4b00" '
                    f'letter-spacing="0.5">{_t(words(_WORDS["badge"]))}</text>')
-    _text_lines(out, box, top + badge_h)
+    style = "" if box.font_size == font_size else f' font-size="{num[box.font_size]}"'
+    _text_lines(out, box, top + badge_h, num, style)
     out.append("</g>")
 
 
-def _halos(out: list[str], lay: Layout) -> None:
+def _halos(out: list[str], lay: Layout, num: _Numbers) -> None:
     """A white rim round every box, under all of them: lines that run under boxes
     visibly pass there rather than end."""
     out.append(f'<g class="halos" fill="#fff" stroke="#fff" stroke-width="{_n(_HALO_W)}">')
     for box in (lay.citizen, *lay.actors):
         b = box.box
-        out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" '
-                   f'height="{_n(b.h)}" rx="{10 if box is lay.citizen else 6}"/>')
+        out.append(f'<rect x="{num[b.x]}" y="{num[b.y]}" width="{num[b.w]}" '
+                   f'height="{num[b.h]}" rx="{10 if box is lay.citizen else 6}"/>')
     out.append("</g>")
 
 
@@ -390,7 +449,8 @@ def _citizen(out: list[str], doc: GraphDocument | None, box: ActorBox, words: Wo
         out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
                    f'rx="10" fill="{_CITIZEN_FILL}" stroke="#fff" stroke-width="2"/>')
         content = len(box.lines) * box.line_height
-        _text_lines(out, box, b.y + (b.h - content) / 2, fill="#fff", bold=True)
+        _text_lines(out, box, b.y + (b.h - content) / 2, _Numbers(),
+                    f' font-size="{_n(box.font_size)}" fill="#fff" font-weight="bold"')
     out.append("</g>")
 
 
@@ -619,19 +679,13 @@ def render_svg(doc: GraphDocument, *, prototype: int | None = None, words: Words
     routes = route_couplings(doc, lay)
     # A line that found no way round runs under boxes: then every box gets a white
     # rim, so lines visibly pass under boxes rather than end at them.
-    _couplings(body, doc, lay, id_prefix, routes)
+    num = _Numbers()
+    _couplings(body, doc, id_prefix, routes, num)
     _ring_marks(body, lay)
     if any(r.blocked for r in routes):
-        _halos(body, lay)
+        _halos(body, lay, num)
     _citizen(body, doc, lay.citizen, words, id_prefix)
-    body.append('<g class="actors">')
-    # One look-up table rather than a search of the document per actor (quadratic).
-    by_key: dict[str, Actor] = {}
-    for actor in doc.actors:
-        by_key.setdefault(actor.key, actor)
-    for box in lay.actors:
-        _actor(body, by_key[box.key], box, words, id_prefix)
-    body.append("</g>")
+    _actors(body, doc, lay, words, id_prefix, num)
     return _page(lay, words, f'{words(_WORDS["model"])} – {doc.label}', desc,
                  (title, sub, badge), body, coordinator=doc.coordinator is not None,
                  blank=False, id_prefix=id_prefix, frame=frame)
