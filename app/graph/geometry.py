@@ -12,7 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Box", "PanelFrame", "Point", "Side", "in_triangle", "panel_triangle", "round1"]
+__all__ = ["Box", "PanelFrame", "Point", "Side", "in_triangle", "panel_triangle", "round1",
+           "rounded"]
 
 Side = Literal["top", "right", "bottom", "left"]
 Point = tuple[float, float]
@@ -40,6 +41,26 @@ def round1(x: float) -> float:
         if n and -0.4999 < t - n < 0.4999:
             return n / 10.0
     return round(x, 1)
+
+
+_SCALES = (1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0, 1000000.0)
+
+
+def rounded(x: float, digits: int) -> float:
+    """``round(x, digits)`` for 1 to 6 digits, exactly, as :func:`round1` does it.
+
+    Examples
+    --------
+    >>> rounded(2.675, 2), rounded(0.1234565, 6), rounded(-0.0004, 3)
+    (2.67, 0.123457, -0.0)
+    """
+    scale = _SCALES[digits]
+    t = x * scale
+    if -1e9 < t < 1e9:
+        n = round(t)
+        if n and -0.4999 < t - n < 0.4999:
+            return n / scale
+    return round(x, digits)
 
 
 @dataclass(frozen=True)

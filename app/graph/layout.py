@@ -32,6 +32,7 @@ from app.graph.geometry import (
     in_triangle,
     panel_triangle,
     round1,
+    rounded,
 )
 from app.graph.meaning import panel_by_meaning
 from app.graph.packing import BADGE_EM, DIAGONAL_MARGIN, Label, LabelMetrics, pack, place_all
@@ -557,7 +558,7 @@ def _barycentric(doc: GraphDocument, items: list[Label],
             links[u] += 1
             total[v] += xs[u] if along_x[v] else ys[u]
             links[v] += 1
-        keys = [round(total[n] / links[n] if links[n] else (xs[n] if along_x[n] else ys[n]), 6)
+        keys = [rounded(total[n] / links[n] if links[n] else (xs[n] if along_x[n] else ys[n]), 6)
                 for n in range(count)]
         order = sorted(range(count), key=keys.__getitem__)  # stable: ties keep order
     return [items[n] for n in order]

@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.graph.geometry import PanelFrame
+from app.graph.geometry import PanelFrame, rounded
 from app.graph.text_metrics import text_width
 
 __all__ = [
@@ -115,52 +115,54 @@ def pack(frame: PanelFrame, labels: Sequence[Label], sizes: Sequence[tuple[float
     i = 0
     n = len(labels)
     end = start
+    # Loop invariants, computed as PanelFrame.half_width computes them.
+    along_x, slope, gap, row_gap = frame.along_x, frame.slope, m.gap, m.row_gap
+    edge = DIAGONAL_MARGIN * math.sqrt(1 + slope * slope)
     while i < n:
-        avail = 2 * frame.half_width(u, DIAGONAL_MARGIN)
+        avail = 2 * (slope * u - edge)
         row: list[int] = []
         total = 0.0
         while i < n:
             w, h = sizes[i]
-            cross = w if frame.along_x else h
-            need = total + (m.gap if row else 0.0) + cross
+            cross = w if along_x else h
+            need = total + (gap if row else 0.0) + cross
             if need > avail:
                 break
             row.append(i)
             total = need
             i += 1
         if not row:
-            u += m.row_gap
+            u += row_gap
             if u > limit:
                 return None
             continue
-        thick = max((sizes[j][1] if frame.along_x else sizes[j][0]) for j in row)
+        thick = max([sizes[j][1] for j in row] if along_x else [sizes[j][0] for j in row])
         # Moving the row outward (where the panel is wider) to take one more label
         # is better than starting another row, whenever it costs less depth.
-        edge = DIAGONAL_MARGIN * math.sqrt(1 + frame.slope * frame.slope)
         while i < n:
             w, h = sizes[i]
-            cross, deep = (w, h) if frame.along_x else (h, w)
-            wider = total + m.gap + cross
-            further = (wider / 2 + edge) / frame.slope + 0.01
+            cross, deep = (w, h) if along_x else (h, w)
+            wider = total + gap + cross
+            further = (wider / 2 + edge) / slope + 0.01
             new_thick = max(thick, deep)
             if further - u >= new_thick or further + new_thick > limit:
                 break
             u, thick, total = further, new_thick, wider
             row.append(i)
             i += 1
-        avail = 2 * frame.half_width(u, DIAGONAL_MARGIN)
+        avail = 2 * (slope * u - edge)
         if u + thick > limit:
             return None
         spread = min((avail - total) / (len(row) + 1), 3.0 * m.font)
         v = -(total + spread * (len(row) - 1)) / 2
         for j in row:
             w, h = sizes[j]
-            cross, deep = (w, h) if frame.along_x else (h, w)
+            cross, deep = (w, h) if along_x else (h, w)
             u0 = u + (thick - deep) / 2
             placed.append(PlacedLabel(labels[j], u0, u0 + deep, v, v + cross))
-            v += cross + m.gap + spread
+            v += cross + gap + spread
         end = u + thick
-        u = end + m.row_gap
+        u = end + row_gap
     return Packed(placed, end)
 
 
@@ -227,5 +229,6 @@ def _best_start(frame: PanelFrame, group: Sequence[Label], sizes: Sequence[tuple
 
 
 def _rows(placed: Sequence[PlacedLabel]) -> int:
-    """How many rows ``placed`` takes: labels of one row share the row's middle depth."""
-    return len({round(p.u0 + (p.u1 - p.u0) / 2, 3) for p in placed}) if placed else 0
+    """How many rows ``placed`` takes: labels of one row share the row's middle depth
+    (to three decimals; the distinct middles are rounded, not every label's)."""
+    return len({rounded(mid, 3) for mid in {p.u0 + (p.u1 - p.u0) / 2 for p in placed}})

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from app.graph.document import GraphDocument
-from app.graph.geometry import Box, Point, round1
+from app.graph.geometry import Box, Point, round1, rounded
 from app.graph.layout import Layout
 
 __all__ = ["DETOUR_BUDGET", "Route", "RouteStats", "route_couplings", "route_stats"]
@@ -94,8 +94,9 @@ class _Obstacles:
     """The label boxes grown by ``pad``, sorted by left edge for a quick window search."""
 
     def __init__(self, named: Iterable[tuple[str, Box]], pad: float) -> None:
-        boxes = sorted((round(b.x - pad, 2), round(b.y - pad, 2), round(b.right + pad, 2),
-                        round(b.bottom + pad, 2), key) for key, b in named)
+        boxes = sorted((rounded(b.x - pad, 2), rounded(b.y - pad, 2),
+                        rounded(b.right + pad, 2), rounded(b.bottom + pad, 2), key)
+                       for key, b in named)
         # With each box its centre and half sizes, for the separating-axis test.
         self.boxes = [(x0, y0, x1, y1, (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2,
                        (y1 - y0) / 2, key) for x0, y0, x1, y1, key in boxes]
@@ -314,10 +315,12 @@ class _Router:
         if not corners:
             return None
         side = [dx * (w[1] - p[1]) - dy * (w[0] - p[0]) for w in corners]
-        # The corners that stick out furthest on either side of the line.
-        picks = sorted({max(range(len(corners)), key=lambda i: (side[i], -i)),
-                        min(range(len(corners)), key=lambda i: (side[i], i))})
+        # The corners that stick out furthest on either side of the line (the first
+        # of equals: max and min keep the first they meet).
+        ends = range(len(corners))
+        picks = sorted({max(ends, key=side.__getitem__), min(ends, key=side.__getitem__)})
         best: list[Point] | None = None
+        best_length = 0.0
         for i in picks:
             w = corners[i]
             if obstacles.inside(w):
@@ -329,8 +332,9 @@ class _Router:
             if rest is None:
                 continue
             path = first + rest[1:]
-            if best is None or _length(path) < _length(best):
-                best = path
+            length = _length(path)
+            if best is None or length < best_length:
+                best, best_length = path, length
         return best
 
     def _shortest(self, p: Point, q: Point, a: str, b: str) -> list[Point] | None:

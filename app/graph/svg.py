@@ -197,11 +197,13 @@ def _zigzag(p: Point, q: Point, num: _Numbers, amplitude: float = _ZIGZAG[0],
     sx, sy = dx / n, dy / n
     a2x, a2y = 2 * amplitude * nx, 2 * amplitude * ny
     first = f"{_n2(sx + nx * amplitude)} {_n2(sy + ny * amplitude)}"
-    down = f"{_n2(sx - a2x)} {_n2(sy - a2y)}"  # from a tooth's tip to the next trough
-    up = f"{_n2(sx + a2x)} {_n2(sy + a2y)}"
+    down = f" {_n2(sx - a2x)} {_n2(sy - a2y)}"  # from a tooth's tip to the next trough
+    up = f" {_n2(sx + a2x)} {_n2(sy + a2y)}"
     pairs, odd = divmod(n - 2, 2)
-    teeth = f" {down} {up}" * pairs + (f" {down}" if odd else "")
-    return _compact(f"M{num[p[0]]} {num[p[1]]}l{first}{teeth}L{num[q[0]]} {num[q[1]]}")
+    # Compacted piece by piece (every space is inside a piece), before repeating.
+    teeth = _compact(down + up) * pairs + (_compact(down) if odd else "")
+    return (_compact(f"M{num[p[0]]} {num[p[1]]}l{first}") + teeth
+            + _compact(f"L{num[q[0]]} {num[q[1]]}"))
 
 
 def _zigzag_along(points: Sequence[Point], num: _Numbers, amplitude: float = _ZIGZAG[0],
@@ -663,7 +665,10 @@ def render_svg(doc: GraphDocument, *, prototype: int | None = None, words: Words
     lay = layout_document(doc, panels=panels, label_scale=label_scale)
     coord_label = (doc.actor(doc.coordinator).label if doc.coordinator
                    else words(_WORDS["no_coordinator"]))
-    counts = {s: sum(1 for c in doc.couplings if c.state == s) for s in _STATE_ORDER}
+    counts = dict.fromkeys(_STATE_ORDER, 0)
+    for c in doc.couplings:
+        if c.state in counts:
+            counts[c.state] += 1
     states = ", ".join(f"{counts[s]} {words(STATE_NAMES[s])}" for s in _STATE_ORDER if counts[s])
     proto = f" {_prototype_text(prototype, words)}." if prototype is not None else ""
     desc = words(_WORDS["desc"]) % {
