@@ -51,7 +51,7 @@ def rounded(x: float, digits: int) -> float:
 
     Examples
     --------
-    >>> rounded(2.675, 2), rounded(0.1234565, 6), rounded(-0.0004, 3)
+    >>> rounded(2.675, 2), rounded(0.1234567, 6), rounded(-0.0004, 3)
     (2.67, 0.123457, -0.0)
     """
     scale = _SCALES[digits]
