@@ -287,11 +287,32 @@ def _largest_fonts(items: Sequence[Label], panels: Sequence[PanelSpec], height: 
     return [f for f in fonts if f * f * worst <= 1.0] or fonts[-1:]
 
 
-def _attempt(items: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
-             height: float, font: float,
-             order: Sequence[Label] | None = None) -> Layout | None:
-    """Pack every label at ``font`` in an envelope ``height`` high; None if they do not
-    fit. Labels fill their band in the sequence ``order`` (default: ``items``)."""
+@dataclass(slots=True)
+class _Fit:
+    """What pass 1 of an attempt found (labels fit at this size and height), kept for
+    pass 2, which only the size the search settles on needs."""
+
+    width: float
+    height: float
+    m: LabelMetrics
+    cm: LabelMetrics
+    citizen_size: tuple[float, float]
+    frames: list[PanelFrame]
+    sizes: dict[str, tuple[float, float]]
+    by_panel: list[list[list[Label]]]
+    bounds: list[float]
+    outer: float
+
+
+#: The least depth a ring's band gets, as a fraction of a panel's depth.
+_MIN_BAND = 0.12
+
+
+def _fit(items: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
+         height: float, font: float, order: Sequence[Label] | None = None) -> _Fit | None:
+    """Pass 1 of an attempt: the tightest bands that hold every ring in every panel
+    at ``font`` in an envelope ``height`` high; None if the labels do not fit. Labels
+    fill their band in the sequence ``order`` (default: ``items``)."""
     width = round(height * SQRT2, 1)
     m = LabelMetrics.of(font)
     cm = LabelMetrics.of(round(font * CITIZEN_SCALE, 1))
@@ -308,14 +329,13 @@ def _attempt(items: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec]
     # The citizen's box reaches this far into each panel; ring 1 starts beyond it.
     s_cit = max(((ch / 2 if f.along_x else cw / 2) + m.gap) / f.depth for f in frames)
     outer = min((f.depth - TITLE_STRIP - 4) / f.depth for f in frames)
-    min_band = 0.12
 
-    # Pass 1: the tightest bands that hold every ring in every panel.
     bounds = [s_cit]
     for ring in range(3):
         start = bounds[-1]
         # An empty ring needs no room for labels, only enough to show its band.
-        end = start + (min_band if any(rings[ring] for rings in by_panel) else min_band / 3)
+        end = start + (_MIN_BAND if any(rings[ring] for rings in by_panel)
+                       else _MIN_BAND / 3)
         for f, rings in zip(frames, by_panel, strict=True):
             group = rings[ring]
             if not group:
@@ -331,25 +351,32 @@ def _attempt(items: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec]
         bounds.append(end)
     if bounds[-1] > outer:
         return None
+    return _Fit(width, height, m, cm, (cw, ch), frames, sizes, by_panel, bounds, outer)
 
-    # Pass 2: share the spare depth among the bands and centre each ring's rows in
-    # its band; if that ever fails to fit, keep the tight bands of pass 1.
+
+def _place(fit: _Fit, items: Sequence[Label], citizen: Label,
+           panels: Sequence[PanelSpec]) -> Layout | None:
+    """Pass 2 of an attempt that fits: share the spare depth among the bands, centre
+    each ring's rows in its band (or, if that ever fails to fit, keep the tight bands
+    of pass 1) and build the layout."""
+    width, height, m, cm = fit.width, fit.height, fit.m, fit.cm
+    (cw, ch), frames, by_panel, bounds = fit.citizen_size, fit.frames, fit.by_panel, fit.bounds
     # An empty ring got a thin band to let the labels fit; it gets its full band
     # back first from the spare depth (so there is room to click to add an actor).
-    slack = outer - bounds[-1]
+    slack = fit.outer - bounds[-1]
     widths = [bounds[r + 1] - bounds[r] for r in range(3)]
     for ring in range(3):
         if not any(rings[ring] for rings in by_panel):
-            extra = min(slack, max(0.0, min_band - widths[ring]))
+            extra = min(slack, max(0.0, _MIN_BAND - widths[ring]))
             widths[ring] += extra
             slack -= extra
     wide = [bounds[0]]
     for band in widths:
         wide.append(wide[-1] + band + slack / 3)
-    placed = place_all(frames, by_panel, sizes, wide, m, centred=True)
+    placed = place_all(frames, by_panel, fit.sizes, wide, m, centred=True)
     if placed is None:
-        wide = [*bounds[:3], outer]
-        placed = place_all(frames, by_panel, sizes, wide, m, centred=False)
+        wide = [*bounds[:3], fit.outer]
+        placed = place_all(frames, by_panel, fit.sizes, wide, m, centred=False)
     if placed is None:  # pragma: no cover - pass 1 proved these bands fit
         return None
 
@@ -438,6 +465,40 @@ def _solve(order: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
     # Bisection for the largest size that fits: each size tried either fits, or it
     # and every larger size are ruled out. The result fits and the next size up
     # does not (fitting is monotone in practice, so it is the largest that fits).
+    # Only pass 1 decides whether a size fits; pass 2 (centring the rows, most of an
+    # attempt's work) is done once, for the size chosen.
+    fonts = _largest_fonts(items, panels, height, label_scale)
+    lo, hi = 0, len(fonts)
+    found: _Fit | None = None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        fit = _fit(items, citizen, panels, height, fonts[mid], order)
+        if fit is None:
+            lo = mid + 1
+        else:
+            found, hi = fit, mid
+    smallest = round(MIN_FONT_SIZE * label_scale, 2)
+    while found is None:
+        height = round(height * GROWTH, 1)
+        found = _fit(items, citizen, panels, height, smallest, order)
+    layout = _place(found, items, citizen, panels)
+    if layout is None:  # pragma: no cover - pass 1 proved the bands fit
+        return _solve_attempting_all(order, citizen, panels, items, label_scale)
+    return layout
+
+
+def _attempt(items: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
+             height: float, font: float, order: Sequence[Label] | None = None) -> Layout | None:
+    """Both passes at ``font`` in an envelope ``height`` high; None if they fail."""
+    fit = _fit(items, citizen, panels, height, font, order)
+    return None if fit is None else _place(fit, items, citizen, panels)
+
+
+def _solve_attempting_all(order: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
+                          items: Sequence[Label], label_scale: float) -> Layout:
+    """:func:`_solve` placing every size it tries, as it did before pass 2 was left to
+    the chosen size: what it falls back on should pass 2 ever fail where pass 1 fit."""
+    height = BASE_HEIGHT
     fonts = _largest_fonts(items, panels, height, label_scale)
     lo, hi = 0, len(fonts)
     found: Layout | None = None
@@ -448,14 +509,11 @@ def _solve(order: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
             lo = mid + 1
         else:
             found, hi = result, mid
-    if found is not None:
-        return found
     smallest = round(MIN_FONT_SIZE * label_scale, 2)
-    while True:
+    while found is None:
         height = round(height * GROWTH, 1)
-        result = _attempt(items, citizen, panels, height, smallest, order)
-        if result is not None:
-            return result
+        found = _attempt(items, citizen, panels, height, smallest, order)
+    return found
 
 
 def layout_document(doc: GraphDocument, *,
