@@ -597,11 +597,20 @@ def _barycentric(doc: GraphDocument, items: list[Label],
     along_x = [side[it.panel] in ("top", "bottom") for it in items]
     count = len(items)
     xs, ys = [0.0] * (count + 1), [0.0] * (count + 1)
+    # Each label's axis: the list its own position, and its neighbours', is read from
+    # (the lists are filled in place each round). The citizen's slot reads ys.
+    axis = [xs if along else ys for along in along_x] + [ys]
+    reads = [(u, v, axis[u], axis[v]) for u, v in edges]
+    links = [0] * (count + 1)
+    for u, v in edges:
+        links[u] += 1
+        links[v] += 1
+    band = [(it.panel, it.ring) for it in items]
     order = list(range(count))
     for _ in range(BARYCENTRIC_SWEEPS):
         groups: dict[tuple[str, int], list[int]] = {}
         for n in order:
-            groups.setdefault((items[n].panel, items[n].ring), []).append(n)
+            groups.setdefault(band[n], []).append(n)
         for (panel, ring), members in groups.items():
             dx, dy = direction[side[panel]]
             depth = 0.25 + 0.25 * ring
@@ -610,13 +619,10 @@ def _barycentric(doc: GraphDocument, items: list[Label],
                 along = depth * ((i + 0.5) / size - 0.5)  # a band about as wide as deep
                 xs[n], ys[n] = dx * depth + dy * dy * along, dy * depth + dx * dx * along
         total = [0.0] * (count + 1)
-        links = [0] * (count + 1)
-        for u, v in edges:
-            total[u] += xs[v] if along_x[u] else ys[v]
-            links[u] += 1
-            total[v] += xs[u] if along_x[v] else ys[u]
-            links[v] += 1
-        keys = [rounded(total[n] / links[n] if links[n] else (xs[n] if along_x[n] else ys[n]), 6)
+        for u, v, axis_u, axis_v in reads:
+            total[u] += axis_u[v]
+            total[v] += axis_v[u]
+        keys = [rounded(total[n] / links[n] if links[n] else axis[n][n], 6)
                 for n in range(count)]
         order = sorted(range(count), key=keys.__getitem__)  # stable: ties keep order
     return [items[n] for n in order]

@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
 
@@ -134,7 +135,9 @@ def _clean(text: str) -> str:
 
 
 def _t(text: str) -> str:
-    return escape(_clean(text))
+    """Text content, cleaned and escaped; most labels need no escaping at all."""
+    text = _clean(text)
+    return escape(text) if "&" in text or "<" in text or ">" in text else text
 
 
 def _a(text: str) -> str:
@@ -472,6 +475,15 @@ def _slot(out: list[str], box: ActorBox) -> None:
 
 def _header(out: list[str], title: str, subtitle: str, badge: str, width: float) -> None:
     """The title block, in base units; the caller scales it with the envelope."""
+    out.extend(_header_lines(title, subtitle, badge, width))
+
+
+@lru_cache(maxsize=256)
+def _header_lines(title: str, subtitle: str, badge: str, width: float) -> tuple[str, ...]:
+    """The title block's elements, kept per case's words and width: a case is drawn
+    again after every edit, mostly with the same title, and fitting the title and
+    the line under it to the width measures them letter by letter."""
+    out: list[str] = []
     badge_w = text_width(badge, 15, bold=True) + 28 if badge else 0.0
     room = width - badge_w - 24
     [label] = wrap_label(title, max_em=max(room / (22 * 1.1), 4.0), max_lines=1)
@@ -485,11 +497,33 @@ def _header(out: list[str], title: str, subtitle: str, badge: str, width: float)
                    f'height="40" rx="8" fill="#fde9c8" stroke="#b86e00" stroke-width="1.5"/>'
                    f'<text x="{_n(x + badge_w / 2)}" y="29.5" font-size="15" font-weight="bold" '
                    f'text-anchor="middle" fill="#5a3500">{_t(badge)}</text></g>')
+    return tuple(out)
 
 
 def _legend(out: list[str], words: Words, *, coordinator: bool, blank: bool) -> float:
     """Every mark the diagram can show, in base units; scaled with the envelope.
-    Returns the height it takes."""
+    Returns the height it takes.
+
+    The same few legends are drawn over and over (one per language, with or without
+    a coordinator), so each is written once and kept (:func:`_legend_lines`).
+    """
+    lines, height = _legend_lines(words, coordinator=coordinator, blank=blank)
+    out.extend(lines)
+    return height
+
+
+@lru_cache(maxsize=16)
+def _legend_lines(words: Words, *, coordinator: bool, blank: bool) -> tuple[tuple[str, ...],
+                                                                             float]:
+    """The legend for these words, written once and kept: :class:`Words` is a frozen
+    value (a language and how to say things in it), so equal words give equal legends."""
+    out: list[str] = []
+    height = _write_legend(out, words, coordinator=coordinator, blank=blank)
+    return tuple(out), height
+
+
+def _write_legend(out: list[str], words: Words, *, coordinator: bool, blank: bool) -> float:
+    """What :func:`_legend` draws, written out; returns the height it takes."""
     w = {key: words(text) for key, text in _WORDS.items()}
     out.append(f'<text x="0" y="16" font-size="16" font-weight="bold" fill="{_INK}">'
                f'{_t(w["legend"])}</text>')
