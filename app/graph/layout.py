@@ -320,7 +320,7 @@ def _fit(items: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
     # The citizen's box gets a little more air; even tenths keep it centred exactly.
     cw, ch = math.ceil((cw + cm.pad_x) * 5) / 5, math.ceil((ch + cm.pad_y) * 5) / 5
     frames = [PanelFrame.of(spec.side, width, height) for spec in panels]
-    sizes = {it.key: m.size(it) for it in items}
+    sizes = m.sizes(items)
     by_panel: list[list[list[Label]]] = [[[], [], []] for _ in panels]
     index = {spec.key: n for n, spec in enumerate(panels)}
     for it in (items if order is None else order):

@@ -119,9 +119,19 @@ def _n(x: float) -> str:
 
 
 def _n2(x: float) -> str:
-    """Two decimals, for relative moves repeated many times (their rounding adds up)."""
-    s = f"{x:.2f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
+    """Two decimals, for relative moves repeated many times (their rounding adds up).
+    Trailing zeros go by looking at the last two characters (``.2f`` writes two).
+
+    Examples
+    --------
+    >>> _n2(1.5), _n2(10.0), _n2(-0.001), _n2(-7.125), _n2(0.05)
+    ('1.5', '10', '0', '-7.12', '0.05')
+    """
+    s = f"{x:.2f}"
+    if s[-1] == "0":
+        s = s[:-1] if s[-2] != "0" else s[:-3]
+        return "0" if s == "-0" else s
+    return s
 
 
 def _clean(text: str) -> str:

@@ -44,3 +44,12 @@ def test_best_start_skips_only_starts_that_cannot_win(side: Side, font: float,
         return
     assert _best_start(frame, group, sizes, lo, hi, m, tight) == best_of_all_starts(
         frame, group, sizes, lo, hi, m, tight)
+
+
+@given(font=st.floats(5.0, 40.0), widths=st.lists(st.floats(0.0, 20.0), min_size=1, max_size=8),
+       blank=st.integers(0, 3))
+def test_sizes_agree_with_size(font: float, widths: list[float], blank: int) -> None:
+    m = LabelMetrics.of(font)
+    labels = [Label(f"a{i}", "network", "p", 1, ("x",) * (i % 4), w, i % 3 == 0, False,
+                    blank_lines=blank if i % 2 else 0) for i, w in enumerate(widths)]
+    assert m.sizes(labels) == {it.key: m.size(it) for it in labels}
