@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from app.graph.geometry import rounded
+
 __all__ = ["LINE_EM", "MAX_LINES", "text_width", "wrap_label"]
 
 #: Label text is wrapped to this many em per line and at most this many lines.
@@ -58,11 +60,11 @@ def text_width(text: str, font_size: float = 1.0, *, bold: bool = False) -> floa
     >>> text_width("Mor", 10) < text_width("Mor", 10, bold=True)
     True
     """
-    try:  # the common case: every character measured before (a list sums faster)
-        em = sum([_EM_CACHE[ch] for ch in text])
+    try:  # the common case: every character measured before
+        em = sum(map(_EM_CACHE.__getitem__, text))
     except KeyError:
         em = sum(_char_em(ch) for ch in text)
-    return round(em * font_size * (1.1 if bold else 1.0), 2)
+    return rounded(em * font_size * (1.1 if bold else 1.0), 2)
 
 
 def wrap_label(text: str, max_em: float = LINE_EM, max_lines: int = MAX_LINES) -> tuple[str, ...]:
