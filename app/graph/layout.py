@@ -49,6 +49,7 @@ __all__ = [
     "LayoutError",
     "PanelGeometry",
     "PanelSpec",
+    "clear_label_cache",
     "layout_document",
     "layout_template",
     "panel_for",
@@ -442,6 +443,12 @@ def _measured(label: str, side: Side | Literal["citizen"]) -> tuple[tuple[str, .
         return lines, max(text_width(line, bold=True) for line in lines)
     lines = wrap_label(label, max_em=_line_em(label, side))
     return lines, max(text_width(line) for line in lines)
+
+
+def clear_label_cache() -> None:
+    """Forget the labels' lines and widths kept by :func:`_measured` (for benchmarks
+    of a case drawn the first time; layouts never depend on what is kept)."""
+    _measured.cache_clear()
 
 
 def _line_em(label: str, side: Side) -> float:

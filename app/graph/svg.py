@@ -24,6 +24,7 @@ from app.graph.layout import (
     ActorBox,
     Layout,
     PanelSpec,
+    clear_label_cache,
     layout_document,
     layout_template,
 )
@@ -40,6 +41,7 @@ from app.graph.words import (
 __all__ = [
     "FONT_FAMILY",
     "Frame",
+    "clear_caches",
     "legend_samples",
     "legend_svg",
     "render_svg",
@@ -666,6 +668,15 @@ def legend_svg(*, words: Words = DANISH, coordinator: bool = True) -> str:
 
 
 # ------------------------------------------------------------------------ public
+
+
+def clear_caches() -> None:
+    """Forget what drawing keeps from one drawing to the next: labels' lines and
+    widths (:mod:`app.graph.layout`), legends and title blocks. For benchmarks that
+    measure a case drawn for the first time; the output never depends on them."""
+    clear_label_cache()
+    _legend_lines.cache_clear()
+    _header_lines.cache_clear()
 
 
 def render_svg(doc: GraphDocument, *, prototype: int | None = None, words: Words = DANISH,
