@@ -36,7 +36,7 @@ from app.graph.geometry import (
 )
 from app.graph.meaning import panel_by_meaning
 from app.graph.packing import BADGE_EM, DIAGONAL_MARGIN, Label, LabelMetrics, pack, place_all
-from app.graph.text_metrics import LINE_EM, text_width, wrap_label
+from app.graph.text_metrics import LINE_EM, text_width, widest_word, wrap_label
 
 __all__ = [
     "DEFAULT_PANELS",
@@ -456,8 +456,7 @@ def _line_em(label: str, side: Side) -> float:
     there a narrower, taller label (as narrow as its longest word) saves depth."""
     if side in ("top", "bottom"):
         return LINE_EM
-    longest = max((text_width(word) for word in label.split()), default=0.0)
-    return min(LINE_EM, max(SIDE_LINE_EM, longest))
+    return min(LINE_EM, max(SIDE_LINE_EM, widest_word(label)))
 
 
 def _solve(order: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
