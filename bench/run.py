@@ -300,9 +300,12 @@ def _guarded(name: str, call: Callable[[], Any]) -> tuple[Any, str | None]:
 
 WHY = {
     "render": "the layout and the router that bends couplings around labels are pure "
-              "Python; the router's box tests are most of the time left (profile in "
-              "`git log app/graph/svg.py`). Not cached on purpose: the figure is a "
-              "first drawing.",
+              "Python; the router's box tests are about half the time left: some 1,000 "
+              "pieces of curves and lines, each a window of boxes in Python (profiles in "
+              "`git log app/graph/route.py app/graph/svg.py`). The drawing itself is never "
+              "cached; the median draws the same case again, as after an edit, with the "
+              "labels' lines, the legend and the title block kept from the drawing "
+              "before; cold CPU ms is a first drawing.",
     "healthz": "on PostgreSQL each request checks a pooled connection out with a ping "
                "(`pool_pre_ping`, one extra round trip) before its `SELECT 1`, and the "
                "database server shares the two cores with the load generator and Kuvert; "
