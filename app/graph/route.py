@@ -94,9 +94,9 @@ class _Obstacles:
     """The label boxes grown by ``pad``, sorted by left edge for a quick window search."""
 
     def __init__(self, named: Iterable[tuple[str, Box]], pad: float) -> None:
-        boxes = sorted((rounded(b.x - pad, 2), rounded(b.y - pad, 2),
-                        rounded(b.right + pad, 2), rounded(b.bottom + pad, 2), key)
-                       for key, b in named)
+        boxes = sorted([(rounded(b.x - pad, 2), rounded(b.y - pad, 2),
+                         rounded(b.x + b.w + pad, 2), rounded(b.y + b.h + pad, 2), key)
+                        for key, b in named])
         # With each box its centre and half sizes, for the separating-axis test.
         self.boxes = [(x0, y0, x1, y1, (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2,
                        (y1 - y0) / 2, key) for x0, y0, x1, y1, key in boxes]
