@@ -421,11 +421,19 @@ def _items(doc: GraphDocument, panels: Sequence[PanelSpec]) -> tuple[list[Label]
         if panel not in known:
             panel = _KIND_PANELS.get(actor.kind, fallback)
             panel = panel if panel in known else fallback
-        lines, width_em = _measured(actor.label, sides[panel])
-        items.append(Label(actor.key, actor.kind, panel, actor.ring or 2, lines, width_em,
-                           actor.key == doc.coordinator, by_rule))
+        items.append(_label(actor.key, actor.kind, panel, sides[panel], actor.ring or 2,
+                            actor.label, actor.key == doc.coordinator, by_rule))
     assert citizen is not None  # guaranteed by GraphDocument's rules
     return items, citizen
+
+
+@lru_cache(maxsize=LABEL_CACHE)
+def _label(key: str, kind: str, panel: str, side: Side, ring: int, text: str,
+           coordinator: bool, placed_by_rule: bool) -> Label:
+    """An actor's label, kept like its lines (:func:`_measured`): labels are frozen, so
+    the one kept serves every drawing of an unchanged actor."""
+    lines, width_em = _measured(text, side)
+    return Label(key, kind, panel, ring, lines, width_em, coordinator, placed_by_rule)
 
 
 @lru_cache(maxsize=LABEL_CACHE)
@@ -448,6 +456,7 @@ def _measured(label: str, side: Side | Literal["citizen"]) -> tuple[tuple[str, .
 def clear_label_cache() -> None:
     """Forget the labels' lines and widths kept by :func:`_measured` (for benchmarks
     of a case drawn the first time; layouts never depend on what is kept)."""
+    _label.cache_clear()
     _measured.cache_clear()
 
 
