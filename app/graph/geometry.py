@@ -12,10 +12,55 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Box", "PanelFrame", "Point", "Side", "in_triangle", "panel_triangle"]
+__all__ = ["Box", "PanelFrame", "Point", "Side", "in_triangle", "panel_triangle", "round1",
+           "rounded"]
 
 Side = Literal["top", "right", "bottom", "left"]
 Point = tuple[float, float]
+
+
+def round1(x: float) -> float:
+    """``round(x, 1)``, exactly, in about half the time.
+
+    Every coordinate the layout and the router hand on is rounded to a tenth, a few
+    thousand times per drawing, and ``round`` with digits goes through a decimal
+    string. Here ``10 x`` is rounded to an integer ``n`` instead; when ``10 x`` is not
+    within a hair of a half (its own rounding error is below 1e-7 for the sizes
+    accepted), ``n`` is the integer nearest the exact ``10 x`` and ``n / 10`` the
+    float nearest ``n / 10``: what ``round`` returns. Zero (for its sign), halves,
+    huge values, infinities and NaN go to ``round`` itself.
+
+    Examples
+    --------
+    >>> round1(2.675), round1(-0.04), round1(0.25), round1(1e300) == round(1e300, 1)
+    (2.7, -0.0, 0.2, True)
+    """
+    t = x * 10.0
+    if -1e9 < t < 1e9:
+        n = round(t)
+        if n and -0.4999 < t - n < 0.4999:
+            return n / 10.0
+    return round(x, 1)
+
+
+_SCALES = (1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0, 1000000.0)
+
+
+def rounded(x: float, digits: int) -> float:
+    """``round(x, digits)`` for 1 to 6 digits, exactly, as :func:`round1` does it.
+
+    Examples
+    --------
+    >>> rounded(2.675, 2), rounded(0.1234567, 6), rounded(-0.0004, 3)
+    (2.67, 0.123457, -0.0)
+    """
+    scale = _SCALES[digits]
+    t = x * scale
+    if -1e9 < t < 1e9:
+        n = round(t)
+        if n and -0.4999 < t - n < 0.4999:
+            return n / scale
+    return round(x, digits)
 
 
 @dataclass(frozen=True)
@@ -37,7 +82,7 @@ class Box:
 
     @property
     def centre(self) -> Point:
-        return (round(self.x + self.w / 2, 1), round(self.y + self.h / 2, 1))
+        return (round1(self.x + self.w / 2), round1(self.y + self.h / 2))
 
     def corners(self) -> tuple[Point, Point, Point, Point]:
         return ((self.x, self.y), (self.right, self.y),
@@ -101,13 +146,18 @@ class PanelFrame:
 
     def box(self, u0: float, u1: float, v0: float, v1: float) -> Box:
         """The envelope's box for depths ``u0..u1`` and cross offsets ``v0..v1``."""
+        return Box(*self.rect(u0, u1, v0, v1))
+
+    def rect(self, u0: float, u1: float, v0: float,
+             v1: float) -> tuple[float, float, float, float]:
+        """:meth:`box` as ``(x, y, w, h)``, for callers that round it into a box anyway."""
         if self.side == "top":
-            return Box(self.cx + v0, self.cy - u1, v1 - v0, u1 - u0)
+            return (self.cx + v0, self.cy - u1, v1 - v0, u1 - u0)
         if self.side == "bottom":
-            return Box(self.cx + v0, self.cy + u0, v1 - v0, u1 - u0)
+            return (self.cx + v0, self.cy + u0, v1 - v0, u1 - u0)
         if self.side == "left":
-            return Box(self.cx - u1, self.cy + v0, u1 - u0, v1 - v0)
-        return Box(self.cx + u0, self.cy + v0, u1 - u0, v1 - v0)
+            return (self.cx - u1, self.cy + v0, u1 - u0, v1 - v0)
+        return (self.cx + u0, self.cy + v0, u1 - u0, v1 - v0)
 
 
 def panel_triangle(side: Side, width: float, height: float) -> tuple[Point, Point, Point]:

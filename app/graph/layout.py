@@ -19,13 +19,24 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
 
 from app.graph.document import Actor, GraphDocument
 from app.graph.errors import GraphError
-from app.graph.geometry import Box, PanelFrame, Point, Side, in_triangle, panel_triangle
+from app.graph.geometry import (
+    Box,
+    PanelFrame,
+    Point,
+    Side,
+    in_triangle,
+    panel_triangle,
+    round1,
+    rounded,
+)
 from app.graph.meaning import panel_by_meaning
 from app.graph.packing import BADGE_EM, DIAGONAL_MARGIN, Label, LabelMetrics, pack, place_all
-from app.graph.text_metrics import LINE_EM, text_width, wrap_label
+from app.graph.text_metrics import LINE_EM, text_width, widest_word, wrap_label
 
 __all__ = [
     "DEFAULT_PANELS",
@@ -38,6 +49,7 @@ __all__ = [
     "LayoutError",
     "PanelGeometry",
     "PanelSpec",
+    "clear_label_cache",
     "layout_document",
     "layout_template",
     "panel_for",
@@ -61,6 +73,9 @@ CITIZEN_SCALE = 1.3
 TITLE_STRIP = 30.0
 #: Rounds of barycentric ordering within the bands (each one cheap: no layout).
 BARYCENTRIC_SWEEPS = 2
+#: How many labels' lines and widths :func:`_measured` keeps: a few thousand short
+#: strings, far more than one server draws between two edits of the same cases.
+LABEL_CACHE = 4096
 #: How many empty slots per panel a blank template offers, by prototype.
 TEMPLATE_SLOTS: dict[int, int] = {1: 2, 2: 4, 3: 7}
 
@@ -273,11 +288,32 @@ def _largest_fonts(items: Sequence[Label], panels: Sequence[PanelSpec], height: 
     return [f for f in fonts if f * f * worst <= 1.0] or fonts[-1:]
 
 
-def _attempt(items: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
-             height: float, font: float,
-             order: Sequence[Label] | None = None) -> Layout | None:
-    """Pack every label at ``font`` in an envelope ``height`` high; None if they do not
-    fit. Labels fill their band in the sequence ``order`` (default: ``items``)."""
+@dataclass(slots=True)
+class _Fit:
+    """What pass 1 of an attempt found (labels fit at this size and height), kept for
+    pass 2, which only the size the search settles on needs."""
+
+    width: float
+    height: float
+    m: LabelMetrics
+    cm: LabelMetrics
+    citizen_size: tuple[float, float]
+    frames: list[PanelFrame]
+    sizes: dict[str, tuple[float, float]]
+    by_panel: list[list[list[Label]]]
+    bounds: list[float]
+    outer: float
+
+
+#: The least depth a ring's band gets, as a fraction of a panel's depth.
+_MIN_BAND = 0.12
+
+
+def _fit(items: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
+         height: float, font: float, order: Sequence[Label] | None = None) -> _Fit | None:
+    """Pass 1 of an attempt: the tightest bands that hold every ring in every panel
+    at ``font`` in an envelope ``height`` high; None if the labels do not fit. Labels
+    fill their band in the sequence ``order`` (default: ``items``)."""
     width = round(height * SQRT2, 1)
     m = LabelMetrics.of(font)
     cm = LabelMetrics.of(round(font * CITIZEN_SCALE, 1))
@@ -285,7 +321,7 @@ def _attempt(items: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec]
     # The citizen's box gets a little more air; even tenths keep it centred exactly.
     cw, ch = math.ceil((cw + cm.pad_x) * 5) / 5, math.ceil((ch + cm.pad_y) * 5) / 5
     frames = [PanelFrame.of(spec.side, width, height) for spec in panels]
-    sizes = {it.key: m.size(it) for it in items}
+    sizes = m.sizes(items)
     by_panel: list[list[list[Label]]] = [[[], [], []] for _ in panels]
     index = {spec.key: n for n, spec in enumerate(panels)}
     for it in (items if order is None else order):
@@ -294,14 +330,13 @@ def _attempt(items: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec]
     # The citizen's box reaches this far into each panel; ring 1 starts beyond it.
     s_cit = max(((ch / 2 if f.along_x else cw / 2) + m.gap) / f.depth for f in frames)
     outer = min((f.depth - TITLE_STRIP - 4) / f.depth for f in frames)
-    min_band = 0.12
 
-    # Pass 1: the tightest bands that hold every ring in every panel.
     bounds = [s_cit]
     for ring in range(3):
         start = bounds[-1]
         # An empty ring needs no room for labels, only enough to show its band.
-        end = start + (min_band if any(rings[ring] for rings in by_panel) else min_band / 3)
+        end = start + (_MIN_BAND if any(rings[ring] for rings in by_panel)
+                       else _MIN_BAND / 3)
         for f, rings in zip(frames, by_panel, strict=True):
             group = rings[ring]
             if not group:
@@ -317,35 +352,42 @@ def _attempt(items: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec]
         bounds.append(end)
     if bounds[-1] > outer:
         return None
+    return _Fit(width, height, m, cm, (cw, ch), frames, sizes, by_panel, bounds, outer)
 
-    # Pass 2: share the spare depth among the bands and centre each ring's rows in
-    # its band; if that ever fails to fit, keep the tight bands of pass 1.
+
+def _place(fit: _Fit, items: Sequence[Label], citizen: Label,
+           panels: Sequence[PanelSpec]) -> Layout | None:
+    """Pass 2 of an attempt that fits: share the spare depth among the bands, centre
+    each ring's rows in its band (or, if that ever fails to fit, keep the tight bands
+    of pass 1) and build the layout."""
+    width, height, m, cm = fit.width, fit.height, fit.m, fit.cm
+    (cw, ch), frames, by_panel, bounds = fit.citizen_size, fit.frames, fit.by_panel, fit.bounds
     # An empty ring got a thin band to let the labels fit; it gets its full band
     # back first from the spare depth (so there is room to click to add an actor).
-    slack = outer - bounds[-1]
+    slack = fit.outer - bounds[-1]
     widths = [bounds[r + 1] - bounds[r] for r in range(3)]
     for ring in range(3):
         if not any(rings[ring] for rings in by_panel):
-            extra = min(slack, max(0.0, min_band - widths[ring]))
+            extra = min(slack, max(0.0, _MIN_BAND - widths[ring]))
             widths[ring] += extra
             slack -= extra
     wide = [bounds[0]]
     for band in widths:
         wide.append(wide[-1] + band + slack / 3)
-    placed = place_all(frames, by_panel, sizes, wide, m, centred=True)
+    placed = place_all(frames, by_panel, fit.sizes, wide, m, centred=True)
     if placed is None:
-        wide = [*bounds[:3], outer]
-        placed = place_all(frames, by_panel, sizes, wide, m, centred=False)
+        wide = [*bounds[:3], fit.outer]
+        placed = place_all(frames, by_panel, fit.sizes, wide, m, centred=False)
     if placed is None:  # pragma: no cover - pass 1 proved these bands fit
         return None
 
     boxes: dict[str, ActorBox] = {}
     for f, spec, placed_group in zip(frames, panels, placed, strict=True):
         for p in placed_group:
-            it, b = p.label, f.box(p.u0, p.u1, p.v0, p.v1)
+            it, (x, y, w, h) = p.label, f.rect(p.u0, p.u1, p.v0, p.v1)
             boxes[it.key] = ActorBox(
                 key=it.key, kind=it.kind, panel=spec.key, ring=it.ring,
-                box=Box(round(b.x, 1), round(b.y, 1), round(b.w, 1), round(b.h, 1)),
+                box=Box(round1(x), round1(y), round1(w), round1(h)),
                 lines=it.lines, font_size=m.font, line_height=m.line,
                 coordinator=it.coordinator, placed_by_rule=it.placed_by_rule)
     cbox = Box(round(width / 2 - cw / 2, 1), round(height / 2 - ch / 2, 1), cw, ch)
@@ -371,8 +413,7 @@ def _items(doc: GraphDocument, panels: Sequence[PanelSpec]) -> tuple[list[Label]
     citizen: Label | None = None
     for actor in doc.actors:
         if actor.kind == "citizen":
-            lines = wrap_label(actor.label, max_em=8.0, max_lines=2)
-            width_em = max(text_width(line, bold=True) for line in lines)
+            lines, width_em = _measured(actor.label, "citizen")
             citizen = Label(actor.key, "citizen", "", 0, lines, width_em, False, False)
             continue
         panel = panel_for(actor)
@@ -380,12 +421,43 @@ def _items(doc: GraphDocument, panels: Sequence[PanelSpec]) -> tuple[list[Label]
         if panel not in known:
             panel = _KIND_PANELS.get(actor.kind, fallback)
             panel = panel if panel in known else fallback
-        lines = wrap_label(actor.label, max_em=_line_em(actor.label, sides[panel]))
-        width_em = max(text_width(line) for line in lines)
-        items.append(Label(actor.key, actor.kind, panel, actor.ring or 2, lines, width_em,
-                           actor.key == doc.coordinator, by_rule))
+        items.append(_label(actor.key, actor.kind, panel, sides[panel], actor.ring or 2,
+                            actor.label, actor.key == doc.coordinator, by_rule))
     assert citizen is not None  # guaranteed by GraphDocument's rules
     return items, citizen
+
+
+@lru_cache(maxsize=LABEL_CACHE)
+def _label(key: str, kind: str, panel: str, side: Side, ring: int, text: str,
+           coordinator: bool, placed_by_rule: bool) -> Label:
+    """An actor's label, kept like its lines (:func:`_measured`): labels are frozen, so
+    the one kept serves every drawing of an unchanged actor."""
+    lines, width_em = _measured(text, side)
+    return Label(key, kind, panel, ring, lines, width_em, coordinator, placed_by_rule)
+
+
+@lru_cache(maxsize=LABEL_CACHE)
+def _measured(label: str, side: Side | Literal["citizen"]) -> tuple[tuple[str, ...], float]:
+    """A label's lines, wrapped for a panel on ``side`` (or for the citizen, bold, at
+    most two lines), and the widest line's width in em.
+
+    Kept per label and side: wrapping measures the label's words and lines letter by
+    letter (a third of the layout's time when nothing was kept), and a case is drawn
+    again after every edit with nearly all its labels unchanged. The font size plays
+    no part (widths are in em), so one entry serves every size the layout tries.
+    """
+    if side == "citizen":
+        lines = wrap_label(label, max_em=8.0, max_lines=2)
+        return lines, max(text_width(line, bold=True) for line in lines)
+    lines = wrap_label(label, max_em=_line_em(label, side))
+    return lines, max(text_width(line) for line in lines)
+
+
+def clear_label_cache() -> None:
+    """Forget the labels' lines and widths kept by :func:`_measured` (for benchmarks
+    of a case drawn the first time; layouts never depend on what is kept)."""
+    _label.cache_clear()
+    _measured.cache_clear()
 
 
 def _line_em(label: str, side: Side) -> float:
@@ -393,8 +465,7 @@ def _line_em(label: str, side: Side) -> float:
     there a narrower, taller label (as narrow as its longest word) saves depth."""
     if side in ("top", "bottom"):
         return LINE_EM
-    longest = max((text_width(word) for word in label.split()), default=0.0)
-    return min(LINE_EM, max(SIDE_LINE_EM, longest))
+    return min(LINE_EM, max(SIDE_LINE_EM, widest_word(label)))
 
 
 def _solve(order: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
@@ -409,6 +480,40 @@ def _solve(order: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
     # Bisection for the largest size that fits: each size tried either fits, or it
     # and every larger size are ruled out. The result fits and the next size up
     # does not (fitting is monotone in practice, so it is the largest that fits).
+    # Only pass 1 decides whether a size fits; pass 2 (centring the rows, most of an
+    # attempt's work) is done once, for the size chosen.
+    fonts = _largest_fonts(items, panels, height, label_scale)
+    lo, hi = 0, len(fonts)
+    found: _Fit | None = None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        fit = _fit(items, citizen, panels, height, fonts[mid], order)
+        if fit is None:
+            lo = mid + 1
+        else:
+            found, hi = fit, mid
+    smallest = round(MIN_FONT_SIZE * label_scale, 2)
+    while found is None:
+        height = round(height * GROWTH, 1)
+        found = _fit(items, citizen, panels, height, smallest, order)
+    layout = _place(found, items, citizen, panels)
+    if layout is None:  # pragma: no cover - pass 1 proved the bands fit
+        return _solve_attempting_all(order, citizen, panels, items, label_scale)
+    return layout
+
+
+def _attempt(items: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
+             height: float, font: float, order: Sequence[Label] | None = None) -> Layout | None:
+    """Both passes at ``font`` in an envelope ``height`` high; None if they fail."""
+    fit = _fit(items, citizen, panels, height, font, order)
+    return None if fit is None else _place(fit, items, citizen, panels)
+
+
+def _solve_attempting_all(order: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
+                          items: Sequence[Label], label_scale: float) -> Layout:
+    """:func:`_solve` placing every size it tries, as it did before pass 2 was left to
+    the chosen size: what it falls back on should pass 2 ever fail where pass 1 fit."""
+    height = BASE_HEIGHT
     fonts = _largest_fonts(items, panels, height, label_scale)
     lo, hi = 0, len(fonts)
     found: Layout | None = None
@@ -419,14 +524,11 @@ def _solve(order: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
             lo = mid + 1
         else:
             found, hi = result, mid
-    if found is not None:
-        return found
     smallest = round(MIN_FONT_SIZE * label_scale, 2)
-    while True:
+    while found is None:
         height = round(height * GROWTH, 1)
-        result = _attempt(items, citizen, panels, height, smallest, order)
-        if result is not None:
-            return result
+        found = _attempt(items, citizen, panels, height, smallest, order)
+    return found
 
 
 def layout_document(doc: GraphDocument, *,
@@ -510,11 +612,20 @@ def _barycentric(doc: GraphDocument, items: list[Label],
     along_x = [side[it.panel] in ("top", "bottom") for it in items]
     count = len(items)
     xs, ys = [0.0] * (count + 1), [0.0] * (count + 1)
+    # Each label's axis: the list its own position, and its neighbours', is read from
+    # (the lists are filled in place each round). The citizen's slot reads ys.
+    axis = [xs if along else ys for along in along_x] + [ys]
+    reads = [(u, v, axis[u], axis[v]) for u, v in edges]
+    links = [0] * (count + 1)
+    for u, v in edges:
+        links[u] += 1
+        links[v] += 1
+    band = [(it.panel, it.ring) for it in items]
     order = list(range(count))
     for _ in range(BARYCENTRIC_SWEEPS):
         groups: dict[tuple[str, int], list[int]] = {}
         for n in order:
-            groups.setdefault((items[n].panel, items[n].ring), []).append(n)
+            groups.setdefault(band[n], []).append(n)
         for (panel, ring), members in groups.items():
             dx, dy = direction[side[panel]]
             depth = 0.25 + 0.25 * ring
@@ -523,13 +634,10 @@ def _barycentric(doc: GraphDocument, items: list[Label],
                 along = depth * ((i + 0.5) / size - 0.5)  # a band about as wide as deep
                 xs[n], ys[n] = dx * depth + dy * dy * along, dy * depth + dx * dx * along
         total = [0.0] * (count + 1)
-        links = [0] * (count + 1)
-        for u, v in edges:
-            total[u] += xs[v] if along_x[u] else ys[v]
-            links[u] += 1
-            total[v] += xs[u] if along_x[v] else ys[u]
-            links[v] += 1
-        keys = [round(total[n] / links[n] if links[n] else (xs[n] if along_x[n] else ys[n]), 6)
+        for u, v, axis_u, axis_v in reads:
+            total[u] += axis_u[v]
+            total[v] += axis_v[u]
+        keys = [rounded(total[n] / links[n] if links[n] else axis[n][n], 6)
                 for n in range(count)]
         order = sorted(range(count), key=keys.__getitem__)  # stable: ties keep order
     return [items[n] for n in order]

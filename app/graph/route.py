@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from app.graph.document import GraphDocument
-from app.graph.geometry import Box, Point
+from app.graph.geometry import Box, Point, round1, rounded
 from app.graph.layout import Layout
 
 __all__ = ["DETOUR_BUDGET", "Route", "RouteStats", "route_couplings", "route_stats"]
@@ -79,6 +79,12 @@ class RouteStats:
     crossings: int
 
 
+#: The quadratic Bézier's weights at t = 0, 1/8, ..., 1 (see :func:`_bezier`): where the
+#: router measures a curve it tries.
+_CURVE_WEIGHTS = tuple(((1 - i / 8) ** 2, 2 * (1 - i / 8) * (i / 8), (i / 8) ** 2)
+                       for i in range(9))
+
+
 def _bezier(p: Point, c: Point, q: Point, t: float) -> Point:
     a, b, d = (1 - t) * (1 - t), 2 * (1 - t) * t, t * t
     return (a * p[0] + b * c[0] + d * q[0], a * p[1] + b * c[1] + d * q[1])
@@ -88,13 +94,17 @@ class _Obstacles:
     """The label boxes grown by ``pad``, sorted by left edge for a quick window search."""
 
     def __init__(self, named: Iterable[tuple[str, Box]], pad: float) -> None:
-        boxes = sorted((round(b.x - pad, 2), round(b.y - pad, 2), round(b.right + pad, 2),
-                        round(b.bottom + pad, 2), key) for key, b in named)
+        boxes = sorted([(rounded(b.x - pad, 2), rounded(b.y - pad, 2),
+                         rounded(b.x + b.w + pad, 2), rounded(b.y + b.h + pad, 2), key)
+                        for key, b in named])
         # With each box its centre and half sizes, for the separating-axis test.
         self.boxes = [(x0, y0, x1, y1, (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2,
                        (y1 - y0) / 2, key) for x0, y0, x1, y1, key in boxes]
         self.xs = [bx[0] for bx in boxes]
         self.max_w = max((bx[2] - bx[0] for bx in boxes), default=0.0)
+        # What the piece tests look at first, in the same order: most boxes in a
+        # window are passed over on these three numbers, without unpacking the rest.
+        self.spans = [(y0, y1, x1, n) for n, (_, y0, x1, y1, _) in enumerate(boxes)]
         #: How many lines and points were tested: the router's measure of work done.
         self.tests = 0
 
@@ -109,21 +119,55 @@ class _Obstacles:
         does not pass wholly to one side of the box (separating axes).
         """
         self.tests += 1
-        boxes, xs, max_w = self.boxes, self.xs, self.max_w
+        boxes, spans, xs, max_w = self.boxes, self.spans, self.xs, self.max_w
         for (x0, y0), (x1, y1) in itertools.pairwise(pts):
             lo_x, hi_x = (x0, x1) if x0 < x1 else (x1, x0)
             lo_y, hi_y = (y0, y1) if y0 < y1 else (y1, y0)
-            dx, dy = x1 - x0, y1 - y0
-            adx, ady = abs(dx), abs(dy)
-            for _, by0, bx1, by1, cx, cy, hw, hh, key in boxes[
-                    bisect_left(xs, lo_x - max_w):bisect_right(xs, hi_x)]:
-                if bx1 <= lo_x or by1 <= lo_y or by0 >= hi_y:
+            for by0, by1, bx1, n in spans[bisect_left(xs, lo_x - max_w):
+                                          bisect_right(xs, hi_x)]:
+                if by1 <= lo_y or by0 >= hi_y or bx1 <= lo_x:
                     continue
                 # The line's distance from the centre (times the length) against the
                 # box's extent along the line's normal: farther means it passes by.
-                if (abs(dx * (cy - y0) - dy * (cx - x0)) < hw * ady + hh * adx
+                _, _, _, _, cx, cy, hw, hh, key = boxes[n]
+                dx, dy = x1 - x0, y1 - y0
+                if (abs(dx * (cy - y0) - dy * (cx - x0)) < hw * abs(dy) + hh * abs(dx)
                         and key != a and key != b):
                     return False
+        return True
+
+    def clear_curve(self, p: Point, c: Point, q: Point, a: str, b: str) -> bool:
+        """:meth:`clear` on the quadratic Bézier curve ``p, c, q`` measured at the
+        :data:`_CURVE_WEIGHTS` points, computed as it goes.
+
+        The router tries hundreds of curves per drawing and most meet a box in their
+        first or second piece (they leave the source's box beside a neighbour's), so
+        the points are not built up front and the piece test is written out here
+        rather than called: together a quarter of the router's time. The test is the
+        one in :meth:`clear`, line for line (``tests/graph/test_route.py`` checks
+        that both agree).
+        """
+        self.tests += 1
+        boxes, spans, xs, max_w = self.boxes, self.spans, self.xs, self.max_w
+        (px, py), (qx, qy) = p, q
+        ccx, ccy = c
+        # The first point, at weights (1, 0, 0), is p itself.
+        x0, y0 = px, py
+        for u, v, w in _CURVE_WEIGHTS[1:]:
+            # The same products and sums, in the same order, as the sampled curve.
+            x1, y1 = u * px + v * ccx + w * qx, u * py + v * ccy + w * qy
+            lo_x, hi_x = (x0, x1) if x0 < x1 else (x1, x0)
+            lo_y, hi_y = (y0, y1) if y0 < y1 else (y1, y0)
+            for by0, by1, bx1, n in spans[bisect_left(xs, lo_x - max_w):
+                                          bisect_right(xs, hi_x)]:
+                if by1 <= lo_y or by0 >= hi_y or bx1 <= lo_x:
+                    continue
+                _, _, _, _, cx, cy, hw, hh, key = boxes[n]
+                dx, dy = x1 - x0, y1 - y0
+                if (abs(dx * (cy - y0) - dy * (cx - x0)) < hw * abs(dy) + hh * abs(dx)
+                        and key != a and key != b):
+                    return False
+            x0, y0 = x1, y1
         return True
 
     def first_hit(self, p: Point, q: Point, a: str,
@@ -137,20 +181,23 @@ class _Obstacles:
         adx, ady = abs(dx), abs(dy)
         length2 = dx * dx + dy * dy or 1.0
         best: tuple[float, tuple[float, float, float, float]] | None = None
-        for bx0, by0, bx1, by1, cx, cy, hw, hh, key in self.window(lo_x, hi_x):
-            if bx1 <= lo_x or by1 <= lo_y or by0 >= hi_y or key in (a, b):
+        xs, boxes = self.xs, self.boxes
+        for by0, by1, bx1, n in self.spans[bisect_left(xs, lo_x - self.max_w):
+                                           bisect_right(xs, hi_x)]:
+            if bx1 <= lo_x or by1 <= lo_y or by0 >= hi_y:
                 continue
-            if abs(dx * (cy - y0) - dy * (cx - x0)) < hw * ady + hh * adx:
+            bx0, _, _, _, cx, cy, hw, hh, key = boxes[n]
+            if key != a and key != b and abs(dx * (cy - y0) - dy * (cx - x0)) < hw * ady + hh * adx:
                 t = ((cx - x0) * dx + (cy - y0) * dy) / length2
                 if best is None or t < best[0]:
                     best = (t, (bx0, by0, bx1, by1))
         return best[1] if best else None
 
     def inside(self, pt: Point) -> bool:
+        """Whether ``pt`` lies inside a box (not on its edge)."""
         self.tests += 1
         x, y = pt
-        return any(x0 < x < x1 and y0 < y < y1
-                   for x0, y0, x1, y1, *_ in self.window(x, x))
+        return any(bx[0] < x < bx[2] and bx[1] < y < bx[3] for bx in self.window(x, x))
 
 
 def _length(points: Sequence[Point]) -> float:
@@ -167,9 +214,6 @@ class _Router:
     #: Detour points sit this far beyond a grown box's corner.
     OFF = 2.5
     DEPTH = 3
-    # The quadratic Bézier's weights at t = 0, 1/8, ..., 1 (see _bezier).
-    WEIGHTS = tuple(((1 - i / 8) ** 2, 2 * (1 - i / 8) * (i / 8), (i / 8) ** 2)
-                    for i in range(9))
 
     def __init__(self, lay: Layout, budget: int) -> None:
         self.width, self.height = lay.width, lay.height
@@ -178,6 +222,8 @@ class _Router:
         self.roomy = _Obstacles(named, self.PAD)
         self._tight: _Obstacles | None = None
         self._nodes: list[Point] | None = None
+        self._corner_cache: dict[tuple[tuple[float, float, float, float], float],
+                                 tuple[Point, ...]] = {}
         #: Tests the detours may make in all (straight lines and curves are
         #: free): enough for every ordinary case, bounded for a crowded envelope, so
         #: drawing stays fast. Deterministic, unlike a time limit.
@@ -222,13 +268,10 @@ class _Router:
         for bend in self.BENDS:
             if abs(bend) * length > self.MAX_BULGE:
                 continue
-            c = (round(mx - dy * bend, 1), round(my + dx * bend, 1))
+            c = (round1(mx - dy * bend), round1(my + dx * bend))
             if not (0 <= c[0] <= self.width and 0 <= c[1] <= self.height):
                 continue
-            # Lazily: the test stops at the first piece that meets a box.
-            pts = ((u * p[0] + v * c[0] + w * q[0], u * p[1] + v * c[1] + w * q[1])
-                   for u, v, w in self.WEIGHTS)
-            if roomy.clear(pts, a, b):
+            if roomy.clear_curve(p, c, q, a, b):
                 return Route(a, b, (p, c, q), curved=True)
         return None
 
@@ -244,12 +287,20 @@ class _Router:
         tight = self._tight.tests if self._tight is not None else 0
         return self.roomy.tests + tight - self.free > self.budget
 
-    def _corners(self, box: tuple[float, float, float, float], off: float) -> list[Point]:
+    def _corners(self, box: tuple[float, float, float, float],
+                 off: float) -> tuple[Point, ...]:
+        """The points just off ``box``'s corners that lie in the envelope. Kept per box
+        and offset: the detours go round the same few boxes again and again."""
+        known = self._corner_cache.get((box, off))
+        if known is not None:
+            return known
         x0, y0, x1, y1 = box
         pts = [(x0 - off, y0 - off), (x1 + off, y0 - off), (x1 + off, y1 + off),
                (x0 - off, y1 + off)]
-        return [(round(x, 1), round(y, 1)) for x, y in pts
-                if 0 <= x <= self.width and 0 <= y <= self.height]
+        corners = tuple((round1(x), round1(y)) for x, y in pts
+                        if 0 <= x <= self.width and 0 <= y <= self.height)
+        self._corner_cache[(box, off)] = corners
+        return corners
 
     def _detour(self, obstacles: _Obstacles, p: Point, q: Point, a: str, b: str,
                 depth: int) -> list[Point] | None:
@@ -264,10 +315,12 @@ class _Router:
         if not corners:
             return None
         side = [dx * (w[1] - p[1]) - dy * (w[0] - p[0]) for w in corners]
-        # The corners that stick out furthest on either side of the line.
-        picks = sorted({max(range(len(corners)), key=lambda i: (side[i], -i)),
-                        min(range(len(corners)), key=lambda i: (side[i], i))})
+        # The corners that stick out furthest on either side of the line (the first
+        # of equals: max and min keep the first they meet).
+        ends = range(len(corners))
+        picks = sorted({max(ends, key=side.__getitem__), min(ends, key=side.__getitem__)})
         best: list[Point] | None = None
+        best_length = 0.0
         for i in picks:
             w = corners[i]
             if obstacles.inside(w):
@@ -279,8 +332,9 @@ class _Router:
             if rest is None:
                 continue
             path = first + rest[1:]
-            if best is None or _length(path) < _length(best):
-                best = path
+            length = _length(path)
+            if best is None or length < best_length:
+                best, best_length = path, length
         return best
 
     def _shortest(self, p: Point, q: Point, a: str, b: str) -> list[Point] | None:
@@ -372,8 +426,11 @@ def route_couplings(doc: GraphDocument, lay: Layout, *,
     of actors), needed only where boxes crowd round a line.
     """
     router = _Router(lay, budget)
-    return router.route_all([(c.source, lay.actor(c.source).anchor, c.target,
-                              lay.actor(c.target).anchor) for c in doc.couplings])
+    # Each anchor once (as Layout.actor finds it: the citizen last), not once per end.
+    anchors = {a.key: a.anchor for a in lay.actors}
+    anchors[lay.citizen.key] = lay.citizen.anchor
+    return router.route_all([(c.source, anchors[c.source], c.target, anchors[c.target])
+                             for c in doc.couplings])
 
 
 def route_stats(lay: Layout, routes: Sequence[Route]) -> RouteStats:

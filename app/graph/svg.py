@@ -12,10 +12,11 @@ import math
 import re
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
 
-from app.graph.document import Coupling, GraphDocument
+from app.graph.document import Actor, GraphDocument
 from app.graph.errors import N_
 from app.graph.geometry import Point
 from app.graph.layout import (
@@ -23,6 +24,7 @@ from app.graph.layout import (
     ActorBox,
     Layout,
     PanelSpec,
+    clear_label_cache,
     layout_document,
     layout_template,
 )
@@ -39,6 +41,7 @@ from app.graph.words import (
 __all__ = [
     "FONT_FAMILY",
     "Frame",
+    "clear_caches",
     "legend_samples",
     "legend_svg",
     "render_svg",
@@ -100,26 +103,53 @@ _INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff
 
 
 def _n(x: float) -> str:
-    """Numbers with at most one decimal, so output is short and stable."""
+    """Numbers with at most one decimal, so output is short and stable.
+
+    Two thousand calls per drawing, so it tests the last character (``.1f`` always
+    writes one decimal) rather than calling ``endswith``.
+
+    Examples
+    --------
+    >>> _n(12.0), _n(-0.04), _n(3.25), _n(-7.96)
+    ('12', '0', '3.2', '-8')
+    """
     s = f"{x:.1f}"
-    if s.endswith(".0"):
+    if s[-1] == "0":
         s = s[:-2]
-    return "0" if s == "-0" else s
+        return "0" if s == "-0" else s
+    return s
 
 
 def _n2(x: float) -> str:
-    """Two decimals, for relative moves repeated many times (their rounding adds up)."""
-    s = f"{x:.2f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
+    """Two decimals, for relative moves repeated many times (their rounding adds up).
+    Trailing zeros go by looking at the last two characters (``.2f`` writes two).
+
+    Examples
+    --------
+    >>> _n2(1.5), _n2(10.0), _n2(-0.001), _n2(-7.125), _n2(0.05)
+    ('1.5', '10', '0', '-7.12', '0.05')
+    """
+    s = f"{x:.2f}"
+    if s[-1] == "0":
+        s = s[:-1] if s[-2] != "0" else s[:-3]
+        return "0" if s == "-0" else s
+    return s
 
 
 def _clean(text: str) -> str:
-    """Replace characters XML 1.0 cannot carry at all (control codes, lone surrogates)."""
-    return _INVALID_XML.sub("\ufffd", text)
+    """Replace characters XML 1.0 cannot carry at all (control codes, lone surrogates).
+
+    A printable text has none of them (control codes, surrogates and the
+    non-characters are all unprintable), and ``isprintable`` is much quicker than the
+    substitution, so most labels skip it.
+    """
+    return text if text.isprintable() else _INVALID_XML.sub("\ufffd", text)
 
 
 def _t(text: str) -> str:
-    return escape(_clean(text))
+    """Text content, cleaned and escaped; most labels need no escaping at all."""
+    text = _clean(text)
+    return escape(text) if "&" in text or "<" in text or ">" in text else text
 
 
 def _a(text: str) -> str:
@@ -152,7 +182,27 @@ def _prototype_text(prototype: int, words: Words) -> str:
     return f"{word} {prototype} – {name}" if name else f"{word} {prototype}"
 
 
-def _zigzag(p: Point, q: Point, amplitude: float = _ZIGZAG[0],
+class _Numbers(dict[float, str]):
+    """:func:`_n` with a memory, for one drawing: ``num[x]`` is ``_n(x)``.
+
+    An actor's anchor comes up again in every line that ends there, its box again in
+    its halo, so of two thousand numbers a drawing writes only a third differ; each is
+    formatted once. (Equal keys, such as 0.0 and -0.0, are written alike by ``_n``.)
+    """
+
+    def __missing__(self, x: float) -> str:
+        text = self[x] = _n(x)
+        return text
+
+
+def _compact(numbers: str) -> str:
+    """Path data without the space before a minus sign, which separates by itself
+    (SVG's path grammar): ``"3 -4 5"`` becomes ``"3-4 5"``. The zig-zags are most of a
+    drawing's bytes and half their numbers are negative."""
+    return numbers.replace(" -", "-")
+
+
+def _zigzag(p: Point, q: Point, num: _Numbers, amplitude: float = _ZIGZAG[0],
             step: float = _ZIGZAG[1]) -> str:
     """Path data for a zig-zag from p to q: the shape itself says "strained".
 
@@ -166,20 +216,23 @@ def _zigzag(p: Point, q: Point, amplitude: float = _ZIGZAG[0],
     nx, ny = (-dy / length, dx / length) if length else (0.0, 0.0)
     sx, sy = dx / n, dy / n
     a2x, a2y = 2 * amplitude * nx, 2 * amplitude * ny
-    first = f"l{_n2(sx + nx * amplitude)} {_n2(sy + ny * amplitude)}"
-    down = f"{_n2(sx - a2x)} {_n2(sy - a2y)}"  # from a tooth's tip to the next trough
-    up = f"{_n2(sx + a2x)} {_n2(sy + a2y)}"
-    teeth = " ".join(itertools.islice(itertools.cycle((down, up)), n - 2))
-    return (f"M{_n(p[0])} {_n(p[1])}{first}{' ' + teeth if teeth else ''}"
-            f"L{_n(q[0])} {_n(q[1])}")
+    first = f"{_n2(sx + nx * amplitude)} {_n2(sy + ny * amplitude)}"
+    down = f" {_n2(sx - a2x)} {_n2(sy - a2y)}"  # from a tooth's tip to the next trough
+    up = f" {_n2(sx + a2x)} {_n2(sy + a2y)}"
+    pairs, odd = divmod(n - 2, 2)
+    # Compacted piece by piece (every space is inside a piece), before repeating.
+    teeth = _compact(down + up) * pairs + (_compact(down) if odd else "")
+    return (_compact(f"M{num[p[0]]} {num[p[1]]}l{first}") + teeth
+            + _compact(f"L{num[q[0]]} {num[q[1]]}"))
 
 
-def _zigzag_along(points: Sequence[Point], amplitude: float = _ZIGZAG[0],
+def _zigzag_along(points: Sequence[Point], num: _Numbers, amplitude: float = _ZIGZAG[0],
                   step: float = _ZIGZAG[1]) -> str:
-    """A zig-zag that follows a polyline (a detour, or a curve as sampled)."""
+    """A zig-zag that follows a polyline (a detour, or a curve as sampled): absolute
+    points after one ``M``, which SVG reads as lines to each."""
     length = sum(math.dist(u, v) for u, v in itertools.pairwise(points))
     n = max(2, round(length / step))
-    parts = [f"M{_n(points[0][0])} {_n(points[0][1])}"]
+    parts = [num[points[0][0]], num[points[0][1]]]
     seg, seg_start = 0, 0.0
     seg_len = math.dist(points[0], points[1])
     for i in range(1, n):
@@ -193,31 +246,62 @@ def _zigzag_along(points: Sequence[Point], amplitude: float = _ZIGZAG[0],
         x, y = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
         norm = seg_len or 1.0
         side = amplitude if i % 2 else -amplitude
-        parts.append(f"L{_n(x - (y1 - y0) / norm * side)} {_n(y + (x1 - x0) / norm * side)}")
-    parts.append(f"L{_n(points[-1][0])} {_n(points[-1][1])}")
-    return " ".join(parts)
+        # Points between the ends rarely repeat: formatted without the memory.
+        parts += (_n(x - (y1 - y0) / norm * side), _n(y + (x1 - x0) / norm * side))
+    parts += (num[points[-1][0]], num[points[-1][1]])
+    return "M" + _compact(" ".join(parts))
 
 
-def _path_data(route: Route) -> str:
+def _path_data(route: Route, num: _Numbers) -> str:
+    """A detour as absolute points after one ``M`` (lines to each), a curve as ``Q``."""
     pts = route.points
     if route.curved:
         (px, py), (cx, cy), (qx, qy) = pts
-        return f"M{_n(px)} {_n(py)} Q{_n(cx)} {_n(cy)} {_n(qx)} {_n(qy)}"
-    return "M" + " L".join(f"{_n(x)} {_n(y)}" for x, y in pts)
+        return _compact(f"M{num[px]} {num[py]}Q{num[cx]} {num[cy]} {num[qx]} {num[qy]}")
+    return "M" + _compact(" ".join(f"{num[x]} {num[y]}" for x, y in pts))
 
 
-def _stroke(state: str, route: Route, extra: float = 0.0) -> str:
-    colour, width, dash = _STATE_STYLE[state]
-    common = f'fill="none" stroke="{colour}" stroke-width="{_n(width + extra)}"'
+#: What a coupling's mark says itself, by state and whether it is the coordinator's;
+#: ``fill="none"`` and round joins it takes from the group round the couplings.
+_MARK_STYLE = {
+    (state, emphasised): (f' stroke="{colour}" stroke-width="{_n(width + 0.8 * emphasised)}"'
+                          + (f' stroke-dasharray="{dash}"' if dash else "")
+                          + (' stroke-linecap="round"' if state == "weak" else ""))
+    for state, (colour, width, dash) in _STATE_STYLE.items() for emphasised in (False, True)
+}
+#: The group round the couplings: what every mark in it shares.
+_COUPLINGS_GROUP = '<g class="couplings" fill="none" stroke-linejoin="round">'
+
+
+def _mark(state: str, route: Route, num: _Numbers, emphasised: bool = False) -> str:
+    """A coupling's line in ``state``: a zig-zag if strained, straight or along its
+    route otherwise; to be drawn inside :data:`_COUPLINGS_GROUP`."""
+    style = _MARK_STYLE[state, emphasised]
     pts = route.points
     straight = not route.curved and len(pts) == 2
     if state == "strained":
-        d = _zigzag(pts[0], pts[1]) if straight else _zigzag_along(route.polyline())
+        d = _zigzag(pts[0], pts[1], num) if straight else _zigzag_along(route.polyline(), num)
+        return f'<path d="{d}"{style}/>'
+    if not straight:
+        return f'<path d="{_path_data(route, num)}"{style}/>'
+    (px, py), (qx, qy) = pts
+    return f'<line x1="{num[px]}" y1="{num[py]}" x2="{num[qx]}" y2="{num[qy]}"{style}/>'
+
+
+def _stroke(state: str, route: Route, extra: float = 0.0) -> str:
+    """:func:`_mark` standing alone (the legend): with its fill and joins."""
+    colour, width, dash = _STATE_STYLE[state]
+    common = f'fill="none" stroke="{colour}" stroke-width="{_n(width + extra)}"'
+    num = _Numbers()
+    pts = route.points
+    straight = not route.curved and len(pts) == 2
+    if state == "strained":
+        d = _zigzag(pts[0], pts[1], num) if straight else _zigzag_along(route.polyline(), num)
         return f'<path d="{d}" {common} stroke-linejoin="round"/>'
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
     cap = ' stroke-linecap="round"' if state == "weak" else ""
     if not straight:
-        return (f'<path d="{_path_data(route)}" {common}{dash_attr}{cap} '
+        return (f'<path d="{_path_data(route, num)}" {common}{dash_attr}{cap} '
                 'stroke-linejoin="round"/>')
     (px, py), (qx, qy) = pts
     return (f'<line x1="{_n(px)}" y1="{_n(py)}" x2="{_n(qx)}" y2="{_n(qy)}" '
@@ -271,50 +355,47 @@ def _panel_titles(out: list[str], lay: Layout, words: Words) -> None:
     out.append("</g>")
 
 
-def _couplings(out: list[str], doc: GraphDocument, lay: Layout, id_prefix: str,
-               routes: Sequence[Route]) -> None:
-    out.append('<g class="couplings">')
+def _couplings(out: list[str], doc: GraphDocument, id_prefix: str, routes: Sequence[Route],
+               num: _Numbers) -> None:
+    out.append(_COUPLINGS_GROUP)
     coord = doc.coordinator
     # Halos first, so no coordinator halo ever covers another coupling's line.
     halos = [r for r in routes if coord is not None and coord in (r.source, r.target)]
     if halos:
-        out.append(f'<g class="coordinator-halos" fill="none" stroke="{_HALO}" '
-                   'stroke-width="10" stroke-linecap="round" stroke-linejoin="round" '
-                   'stroke-opacity="0.55">')
+        out.append(f'<g class="coordinator-halos" stroke="{_HALO}" stroke-width="10" '
+                   'stroke-linecap="round" stroke-opacity="0.55">')
         for r in halos:
             if r.curved or len(r.points) > 2:
-                out.append(f'<path d="{_path_data(r)}"/>')
+                out.append(f'<path d="{_path_data(r, num)}"/>')
             else:
                 (px, py), (qx, qy) = r.points
-                out.append(f'<line x1="{_n(px)}" y1="{_n(py)}" x2="{_n(qx)}" y2="{_n(qy)}"/>')
+                out.append(f'<line x1="{num[px]}" y1="{num[py]}" x2="{num[qx]}" '
+                           f'y2="{num[qy]}"/>')
         out.append("</g>")
+    # Every actor's key spelt for an id and for an attribute once, not once per end.
+    names = {a.key: (_ident(a.key), _a(a.key)) for a in doc.actors}
     for c, route in zip(doc.couplings, routes, strict=True):
-        out.append(_coupling(c, coord, id_prefix, route))
+        emphasised = coord is not None and coord in (c.source, c.target)
+        cls = f"coupling state-{c.state}" + (" coordinator-coupling" if emphasised else "")
+        topic = f"<title>{_t(c.topic)}</title>" if c.topic else ""
+        (source_id, source), (target_id, target) = names[c.source], names[c.target]
+        out.append(f'<g id="{id_prefix}coupling-{source_id}-{target_id}" class="{cls}" '
+                   f'data-source={source} data-target={target} data-state="{c.state}">'
+                   f"{topic}{_mark(c.state, route, num, emphasised)}</g>")
     out.append("</g>")
 
 
-def _coupling(c: Coupling, coord: str | None, id_prefix: str, route: Route) -> str:
-    emphasised = coord is not None and coord in (c.source, c.target)
-    cls = f"coupling state-{c.state}" + (" coordinator-coupling" if emphasised else "")
-    topic = f"<title>{_t(c.topic)}</title>" if c.topic else ""
-    return (f'<g id="{id_prefix}coupling-{_ident(c.source)}-{_ident(c.target)}" '
-            f'class="{cls}" data-source={_a(c.source)} data-target={_a(c.target)} '
-            f'data-state="{c.state}">{topic}'
-            f"{_stroke(c.state, route, 0.8 if emphasised else 0.0)}</g>")
-
-
-def _text_lines(out: list[str], box: ActorBox, top: float, fill: str = _INK,
-                bold: bool = False) -> None:
-    x = box.box.x + box.box.w / 2
-    weight = ' font-weight="bold"' if bold else ""
+def _text_lines(out: list[str], box: ActorBox, top: float, num: _Numbers,
+                style: str = "") -> None:
+    """The label's lines, centred in its box from ``top`` down; ``style`` holds what
+    the text does not take from its group (size, fill, weight)."""
+    x = num[box.box.x + box.box.w / 2]
     for i, line in enumerate(box.lines):
         base = top + box.line_height * i + box.line_height / 2 + box.font_size * 0.36
-        out.append(f'<text x="{_n(x)}" y="{_n(base)}" font-size="{_n(box.font_size)}" '
-                   f'fill="{fill}"{weight}>{_t(line)}</text>')
+        out.append(f'<text x="{x}" y="{num[base]}"{style}>{_t(line)}</text>')
 
 
-def _details(doc: GraphDocument, key: str) -> str:
-    actor = doc.actor(key)
+def _details(actor: Actor) -> str:
     parts = [actor.label, actor.profession, actor.organisation, actor.sector]
     seen: list[str] = []
     for part in parts:
@@ -323,19 +404,32 @@ def _details(doc: GraphDocument, key: str) -> str:
     return " · ".join(seen)
 
 
-def _actor(out: list[str], doc: GraphDocument, box: ActorBox, words: Words,
-           id_prefix: str) -> None:
+def _actors(out: list[str], doc: GraphDocument, lay: Layout, words: Words, id_prefix: str,
+            num: _Numbers) -> None:
+    """Every actor but the citizen. The group gives the labels' text its size and ink,
+    so no line repeats them (a twentieth of a drawing's bytes)."""
+    out.append(f'<g class="actors" font-size="{num[lay.font_size]}" fill="{_INK}">')
+    # One look-up table rather than a search of the document per actor (quadratic).
+    by_key: dict[str, Actor] = {}
+    for actor in doc.actors:
+        by_key.setdefault(actor.key, actor)
+    for box in lay.actors:
+        _actor(out, by_key[box.key], box, words, id_prefix, num, lay.font_size)
+    out.append("</g>")
+
+
+def _actor(out: list[str], actor: Actor, box: ActorBox, words: Words, id_prefix: str,
+           num: _Numbers, font_size: float) -> None:
     b = box.box
     attrs = (f'id="{id_prefix}actor-{_ident(box.key)}" class="actor kind-{box.kind}'
              f'{" coordinator" if box.coordinator else ""}" data-key={_a(box.key)} '
              f'data-kind="{box.kind}" data-panel={_a(box.panel)} data-ring="{box.ring}"')
-    out.append(f"<g {attrs}><title>{_t(_details(doc, box.key))}</title>")
+    out.append(f"<g {attrs}><title>{_t(_details(actor))}</title>")
+    rect = f'<rect x="{num[b.x]}" y="{num[b.y]}" width="{num[b.w]}" height="{num[b.h]}" rx="6"'
     if box.coordinator:
-        out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
-                   f'rx="6" fill="#fff7dc" stroke="{_CITIZEN_FILL}" stroke-width="3"/>')
+        out.append(f'{rect} fill="#fff7dc" stroke="{_CITIZEN_FILL}" stroke-width="3"/>')
     else:
-        out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
-                   f'rx="6" fill="#fff" stroke="#5b6770" stroke-width="1.2"/>')
+        out.append(f'{rect} fill="#fff" stroke="#5b6770" stroke-width="1.2"/>')
     badge_h = box.font_size * 1.2 if box.coordinator else 0.0
     content = len(box.lines) * box.line_height + badge_h
     top = b.y + (b.h - content) / 2
@@ -344,18 +438,19 @@ def _actor(out: list[str], doc: GraphDocument, box: ActorBox, words: Words,
         out.append(f'<text x="{_n(b.x + b.w / 2)}" y="{_n(top + size * 1.05)}" '
                    f'font-size="{_n(size)}" font-weight="bold" fill="#7a4b00" '
                    f'letter-spacing="0.5">{_t(words(_WORDS["badge"]))}</text>')
-    _text_lines(out, box, top + badge_h)
+    style = "" if box.font_size == font_size else f' font-size="{num[box.font_size]}"'
+    _text_lines(out, box, top + badge_h, num, style)
     out.append("</g>")
 
 
-def _halos(out: list[str], lay: Layout) -> None:
+def _halos(out: list[str], lay: Layout, num: _Numbers) -> None:
     """A white rim round every box, under all of them: lines that run under boxes
     visibly pass there rather than end."""
     out.append(f'<g class="halos" fill="#fff" stroke="#fff" stroke-width="{_n(_HALO_W)}">')
     for box in (lay.citizen, *lay.actors):
         b = box.box
-        out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" '
-                   f'height="{_n(b.h)}" rx="{10 if box is lay.citizen else 6}"/>')
+        out.append(f'<rect x="{num[b.x]}" y="{num[b.y]}" width="{num[b.w]}" '
+                   f'height="{num[b.h]}" rx="{10 if box is lay.citizen else 6}"/>')
     out.append("</g>")
 
 
@@ -363,7 +458,8 @@ def _citizen(out: list[str], doc: GraphDocument | None, box: ActorBox, words: Wo
              id_prefix: str) -> None:
     b = box.box
     key = _ident(box.key)
-    title = _t(_details(doc, box.key)) if doc is not None else _t(words(_WORDS["citizen"]))
+    title = (_t(_details(doc.actor(box.key))) if doc is not None
+             else _t(words(_WORDS["citizen"])))
     out.append(f'<g id="{id_prefix}actor-{key}" class="actor kind-citizen citizen" '
                f'data-key={_a(box.key)} data-kind="citizen" data-panel="" data-ring="0">'
                f"<title>{title}</title>")
@@ -376,7 +472,8 @@ def _citizen(out: list[str], doc: GraphDocument | None, box: ActorBox, words: Wo
         out.append(f'<rect x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" '
                    f'rx="10" fill="{_CITIZEN_FILL}" stroke="#fff" stroke-width="2"/>')
         content = len(box.lines) * box.line_height
-        _text_lines(out, box, b.y + (b.h - content) / 2, fill="#fff", bold=True)
+        _text_lines(out, box, b.y + (b.h - content) / 2, _Numbers(),
+                    f' font-size="{_n(box.font_size)}" fill="#fff" font-weight="bold"')
     out.append("</g>")
 
 
@@ -390,6 +487,15 @@ def _slot(out: list[str], box: ActorBox) -> None:
 
 def _header(out: list[str], title: str, subtitle: str, badge: str, width: float) -> None:
     """The title block, in base units; the caller scales it with the envelope."""
+    out.extend(_header_lines(title, subtitle, badge, width))
+
+
+@lru_cache(maxsize=256)
+def _header_lines(title: str, subtitle: str, badge: str, width: float) -> tuple[str, ...]:
+    """The title block's elements, kept per case's words and width: a case is drawn
+    again after every edit, mostly with the same title, and fitting the title and
+    the line under it to the width measures them letter by letter."""
+    out: list[str] = []
     badge_w = text_width(badge, 15, bold=True) + 28 if badge else 0.0
     room = width - badge_w - 24
     [label] = wrap_label(title, max_em=max(room / (22 * 1.1), 4.0), max_lines=1)
@@ -403,11 +509,33 @@ def _header(out: list[str], title: str, subtitle: str, badge: str, width: float)
                    f'height="40" rx="8" fill="#fde9c8" stroke="#b86e00" stroke-width="1.5"/>'
                    f'<text x="{_n(x + badge_w / 2)}" y="29.5" font-size="15" font-weight="bold" '
                    f'text-anchor="middle" fill="#5a3500">{_t(badge)}</text></g>')
+    return tuple(out)
 
 
 def _legend(out: list[str], words: Words, *, coordinator: bool, blank: bool) -> float:
     """Every mark the diagram can show, in base units; scaled with the envelope.
-    Returns the height it takes."""
+    Returns the height it takes.
+
+    The same few legends are drawn over and over (one per language, with or without
+    a coordinator), so each is written once and kept (:func:`_legend_lines`).
+    """
+    lines, height = _legend_lines(words, coordinator=coordinator, blank=blank)
+    out.extend(lines)
+    return height
+
+
+@lru_cache(maxsize=16)
+def _legend_lines(words: Words, *, coordinator: bool, blank: bool) -> tuple[tuple[str, ...],
+                                                                             float]:
+    """The legend for these words, written once and kept: :class:`Words` is a frozen
+    value (a language and how to say things in it), so equal words give equal legends."""
+    out: list[str] = []
+    height = _write_legend(out, words, coordinator=coordinator, blank=blank)
+    return tuple(out), height
+
+
+def _write_legend(out: list[str], words: Words, *, coordinator: bool, blank: bool) -> float:
+    """What :func:`_legend` draws, written out; returns the height it takes."""
     w = {key: words(text) for key, text in _WORDS.items()}
     out.append(f'<text x="0" y="16" font-size="16" font-weight="bold" fill="{_INK}">'
                f'{_t(w["legend"])}</text>')
@@ -542,6 +670,15 @@ def legend_svg(*, words: Words = DANISH, coordinator: bool = True) -> str:
 # ------------------------------------------------------------------------ public
 
 
+def clear_caches() -> None:
+    """Forget what drawing keeps from one drawing to the next: labels' lines and
+    widths (:mod:`app.graph.layout`), legends and title blocks. For benchmarks that
+    measure a case drawn for the first time; the output never depends on them."""
+    clear_label_cache()
+    _legend_lines.cache_clear()
+    _header_lines.cache_clear()
+
+
 def render_svg(doc: GraphDocument, *, prototype: int | None = None, words: Words = DANISH,
                on: date | None = None, panels: Sequence[PanelSpec] = DEFAULT_PANELS,
                id_prefix: str = "", label_scale: float = 1.0, frame: Frame = "page") -> str:
@@ -589,7 +726,10 @@ def render_svg(doc: GraphDocument, *, prototype: int | None = None, words: Words
     lay = layout_document(doc, panels=panels, label_scale=label_scale)
     coord_label = (doc.actor(doc.coordinator).label if doc.coordinator
                    else words(_WORDS["no_coordinator"]))
-    counts = {s: sum(1 for c in doc.couplings if c.state == s) for s in _STATE_ORDER}
+    counts = dict.fromkeys(_STATE_ORDER, 0)
+    for c in doc.couplings:
+        if c.state in counts:
+            counts[c.state] += 1
     states = ", ".join(f"{counts[s]} {words(STATE_NAMES[s])}" for s in _STATE_ORDER if counts[s])
     proto = f" {_prototype_text(prototype, words)}." if prototype is not None else ""
     desc = words(_WORDS["desc"]) % {
@@ -605,15 +745,13 @@ def render_svg(doc: GraphDocument, *, prototype: int | None = None, words: Words
     routes = route_couplings(doc, lay)
     # A line that found no way round runs under boxes: then every box gets a white
     # rim, so lines visibly pass under boxes rather than end at them.
-    _couplings(body, doc, lay, id_prefix, routes)
+    num = _Numbers()
+    _couplings(body, doc, id_prefix, routes, num)
     _ring_marks(body, lay)
     if any(r.blocked for r in routes):
-        _halos(body, lay)
+        _halos(body, lay, num)
     _citizen(body, doc, lay.citizen, words, id_prefix)
-    body.append('<g class="actors">')
-    for box in lay.actors:
-        _actor(body, doc, box, words, id_prefix)
-    body.append("</g>")
+    _actors(body, doc, lay, words, id_prefix, num)
     return _page(lay, words, f'{words(_WORDS["model"])} – {doc.label}', desc,
                  (title, sub, badge), body, coordinator=doc.coordinator is not None,
                  blank=False, id_prefix=id_prefix, frame=frame)

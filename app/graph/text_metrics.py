@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["LINE_EM", "MAX_LINES", "text_width", "wrap_label"]
+from app.graph.geometry import rounded
+
+__all__ = ["LINE_EM", "MAX_LINES", "text_width", "widest_word", "wrap_label"]
 
 #: Label text is wrapped to this many em per line and at most this many lines.
 LINE_EM = 13.0
@@ -58,11 +60,28 @@ def text_width(text: str, font_size: float = 1.0, *, bold: bool = False) -> floa
     >>> text_width("Mor", 10) < text_width("Mor", 10, bold=True)
     True
     """
-    try:  # the common case: every character measured before (a list sums faster)
-        em = sum([_EM_CACHE[ch] for ch in text])
+    return rounded(_em(text) * font_size * (1.1 if bold else 1.0), 2)
+
+
+def widest_word(text: str) -> float:
+    """``max(text_width(word) for word in text.split())``, 0 for no words: the widest
+    word's width in em (rounding to hundredths keeps the order, so the widest is
+    rounded once).
+
+    Examples
+    --------
+    >>> widest_word("Mor og far"), widest_word("")
+    (2.06, 0.0)
+    """
+    return rounded(max(map(_em, text.split()), default=0.0), 2)
+
+
+def _em(text: str) -> float:
+    """The width of ``text`` in em, unrounded: the sum of its characters' estimates."""
+    try:  # the common case: every character measured before
+        return sum(map(_EM_CACHE.__getitem__, text))
     except KeyError:
-        em = sum(_char_em(ch) for ch in text)
-    return round(em * font_size * (1.1 if bold else 1.0), 2)
+        return sum(_char_em(ch) for ch in text)
 
 
 def wrap_label(text: str, max_em: float = LINE_EM, max_lines: int = MAX_LINES) -> tuple[str, ...]:
@@ -78,23 +97,40 @@ def wrap_label(text: str, max_em: float = LINE_EM, max_lines: int = MAX_LINES) -
     >>> wrap_label("a " * 60, max_em=3, max_lines=2)
     ('a a a', 'a a …')
     """
-    words: list[str] = []
+    words: list[tuple[str, float]] = []  # with each word its width in em, unrounded
     for word in text.split():
-        while text_width(word) > max_em:
+        em = _em(word)
+        while rounded(em, 2) > max_em:  # text_width(word) > max_em
             cut = _fit_prefix(word, max_em)
-            words.append(word[:cut])
+            words.append((word[:cut], _em(word[:cut])))
             word = word[cut:]
+            em = _em(word)
         if word:
-            words.append(word)
+            words.append((word, em))
     lines: list[str] = []
-    current = ""
-    for word in words:
-        candidate = f"{current} {word}" if current else word
-        if text_width(candidate) <= max_em:
-            current = candidate
+    current, current_em = "", 0.0
+    space = _char_em(" ")
+    for word, em in words:
+        if not current:
+            candidate, candidate_em = word, em
+            fits = rounded(em, 2) <= max_em
+        else:
+            # A line's width is its words' and spaces' widths added up: unless that
+            # sum is within a hair of the limit, it decides, and the line is not
+            # measured again character by character (the sums differ in the last
+            # bits at most, the rounding to hundredths by at most 0.005).
+            candidate, candidate_em = f"{current} {word}", current_em + space + em
+            if candidate_em + 0.006 < max_em:
+                fits = True
+            elif candidate_em - 0.006 > max_em:
+                fits = False
+            else:
+                fits = text_width(candidate) <= max_em
+        if fits:
+            current, current_em = candidate, candidate_em
         else:
             lines.append(current)
-            current = word
+            current, current_em = word, em
     if current or not lines:
         lines.append(current)
     if len(lines) > max_lines:

@@ -7,12 +7,19 @@ from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.graph.document import GraphDocument
 from app.graph.examples import EXAMPLES
 from app.graph.geometry import Box
 from app.graph.layout import Layout, layout_document
-from app.graph.route import Route, _Obstacles, route_couplings, route_stats
+from app.graph.route import (
+    _CURVE_WEIGHTS,
+    Route,
+    _Obstacles,
+    route_couplings,
+    route_stats,
+)
 from app.graph.svg import render_svg
 from tests.helpers.documents import documents, make_doc
 
@@ -84,3 +91,24 @@ def test_route_stats_counts_crossings_between_unrelated_lines() -> None:
     x = [Route("a", "b", ((0, 0), (10, 10))), Route("c", "d", ((0, 10), (10, 0))),
          Route("a", "e", ((0, 0), (10, 5)))]  # shares "a" with the first: not counted
     assert route_stats(lay, x).crossings == 2
+
+
+def test_curve_test_agrees_with_the_test_of_its_sampled_points() -> None:
+    # The router tests curves with a written-out copy of the piece test; it must
+    # decide exactly as the general test does on the same points.
+    doc = EXAMPLES["prototype-3"]()
+    lay = layout_document(doc)
+    obstacles = _Obstacles([(a.key, a.box) for a in (lay.citizen, *lay.actors)], 3.0)
+    keys = [a.key for a in lay.actors]
+    coordinate = st.floats(min_value=-20, max_value=max(lay.width, lay.height) + 20)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.tuples(coordinate, coordinate), st.tuples(coordinate, coordinate),
+           st.tuples(coordinate, coordinate), st.sampled_from(keys), st.sampled_from(keys))
+    def agree(p: tuple[float, float], c: tuple[float, float], q: tuple[float, float],
+              a: str, b: str) -> None:
+        points = [(u * p[0] + v * c[0] + w * q[0], u * p[1] + v * c[1] + w * q[1])
+                  for u, v, w in _CURVE_WEIGHTS]
+        assert obstacles.clear_curve(p, c, q, a, b) == obstacles.clear(points, a, b)
+
+    agree()
