@@ -139,7 +139,7 @@ def _cmd_serve(args: argparse.Namespace) -> None:
     # An import string, so that every worker process builds its own app. Live updates
     # reach browsers on other workers only through PostgreSQL (LISTEN/NOTIFY); on SQLite
     # each worker tells only its own browsers.
-    uvicorn.run("app.main:create_app", factory=True, host=settings.host,
+    uvicorn.run("app.main:serve_app", factory=True, host=settings.host,
                 port=args.port or settings.port,
                 log_config=log_config(settings.log_format),
                 **serve_options(args.workers or settings.workers))
