@@ -17,7 +17,6 @@ from app.config import ROOT, Settings, get_settings
 from app.db import Database
 from app.i18n import Language
 from app.live import PostgresListener
-from app.observability import RequestId
 from app.read_audit import ReadAudit
 from app.routes import (
     api_cases,
@@ -41,6 +40,7 @@ from app.routes import (
 from app.web import error_handlers
 from app.web.body_limit import BodyLimit
 from app.web.headers import SecurityHeaders
+from app.web.request_id import RequestId
 
 log = logging.getLogger(__name__)
 
