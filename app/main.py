@@ -15,7 +15,6 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app import retention, streams
 from app.config import ROOT, Settings, get_settings
 from app.db import Database
-from app.i18n import Language
 from app.live import PostgresListener
 from app.read_audit import ReadAudit
 from app.routes import (
@@ -40,6 +39,7 @@ from app.routes import (
 from app.web import error_handlers
 from app.web.body_limit import BodyLimit
 from app.web.headers import SecurityHeaders
+from app.web.language import Language
 from app.web.request_id import RequestId
 
 log = logging.getLogger(__name__)
