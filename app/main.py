@@ -34,7 +34,7 @@ from app.routes import (
     pages_embed,
     pages_history,
     pages_sso,
-    test_hooks,
+    testing,
     vendor,
 )
 from app.web import error_handlers
@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     pages_sso.install(app)
     if settings.test_hooks:  # never in production (Settings refuses it)
-        app.include_router(test_hooks.router)
+        app.include_router(testing.router)
     api_docs.install(app)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

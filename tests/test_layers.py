@@ -163,7 +163,7 @@ def test_a_violating_import_is_found(module: str, source: str, says: str) -> Non
     ("app.routes.pages_case", "from app.web.pages import page\nfrom app import cases\n"),
     ("app.main", "from app.routes import health\nfrom app.web import error_handlers\n"),
     ("app.web.language", "from starlette.types import ASGIApp\n"),
-    ("app.routes.test_hooks", "from fastapi import APIRouter\n"),
+    ("app.routes.testing", "from fastapi import APIRouter\n"),
     ("app.sso.oidc", "from starlette.requests import Request\n"),
     ("app.cli", "def serve() -> None:\n    import uvicorn\n"),
     ("app.config", "from typing import TYPE_CHECKING\n"
