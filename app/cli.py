@@ -122,7 +122,7 @@ def serve_options(workers: int = 1) -> dict[str, Any]:
     return {"http": "httptools" if has("httptools") else "h11",
             "loop": "uvloop" if has("uvloop") else "asyncio",
             "proxy_headers": False, "workers": workers,
-            # Kuvert writes its own access lines (app.observability), with the request id.
+            # Kuvert writes its own access lines (app.web.request_id), with the request id.
             "access_log": False}
 
 

@@ -5,8 +5,11 @@ The source strings are Danish (the language of the users and the seeds);
 read from the .po file at start-up, so there is no build step to forget.
 
 Pages follow the ``kuvert_lang`` cookie; the API (``/api/…``) follows
-``Accept-Language`` and then the cookie. Errors and problems carry a Danish template
-with parameters and are said in the request's language at the edge (:func:`say`).
+``Accept-Language`` and then the cookie: the web layer sets :data:`current` once per
+request (``app/web/language.py``) and installs the templates' gettext
+(``app/web/template_gettext.py``); here is only what the services need, with or
+without a request. Errors and problems carry a Danish template with parameters and
+are said in the request's language at the edge (:func:`say`).
 """
 
 from __future__ import annotations
@@ -14,17 +17,12 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
-from functools import cache, lru_cache, partial
-from http.cookies import SimpleCookie
+from functools import cache, partial
 from typing import Literal, Protocol
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from jinja2 import Environment, pass_eval_context
-from jinja2.nodes import EvalContext
-from markupsafe import Markup
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import ROOT
 from app.graph.errors import Problem
@@ -82,37 +80,6 @@ def pgettext(context: str, message: str) -> str:
     return _in_context(translations(current.get()), context, message)
 
 
-@lru_cache(maxsize=4096)
-def _said(lang: Lang, message: str, markup: bool) -> str:
-    """A template's text without parameters, as Jinja's newstyle gettext says it (a
-    format string even without parameters, so ``%%`` is ``%``), once per language."""
-    text = translations(lang).gettext(message)
-    return (Markup(text) if markup else text) % {}
-
-
-@pass_eval_context  # not pass_context: Jinja copies the whole context for those in loops
-def _template_gettext(eval_ctx: EvalContext, message: str, /, **variables: object) -> str:
-    if variables:
-        text = translations(current.get()).gettext(message)
-        return (Markup(text) if eval_ctx.autoescape else text) % variables
-    return _said(current.get(), message, bool(eval_ctx.autoescape))
-
-
-def install_gettext(env: Environment) -> None:
-    """Templates translate with ``_()``/``gettext()``/``{% trans %}`` (Jinja's newstyle
-    gettext, so parameters are escaped), from the request's language.
-
-    Jinja's own newstyle callable rebuilds and re-escapes the text on every call; a case
-    page with 80 actors says a few thousand texts, which cost a third of its time. The
-    same texts without parameters are kept once per language instead (bounded, since a
-    template may also translate a value).
-    """
-    env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext, ngettext, newstyle=True)
-    env.globals["gettext"] = env.globals["_"] = _template_gettext
-
-
 def pick(value: str | None) -> Lang:
     return "en" if value == "en" else "da"
 
@@ -154,31 +121,3 @@ def say(error: Sayable) -> str:
 def say_problems(problems: Iterable[Problem]) -> list[Problem]:
     """The problems with their messages in the request's language."""
     return [p.say(gettext) for p in problems]
-
-
-class Language:
-    """Sets the request's language: for the API from ``Accept-Language`` if it names one
-    of ours, otherwise (and for pages always) from the ``kuvert_lang`` cookie; Danish if
-    neither says."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        cookie = SimpleCookie()
-        asked: Lang | None = None
-        api = scope["path"].startswith("/api/") or scope["path"] == "/healthz"
-        for name, value in scope.get("headers", []):
-            if name == b"cookie":
-                cookie.load(value.decode("latin-1"))
-            elif name == b"accept-language" and api:
-                asked = accepted(value.decode("latin-1"))
-        morsel = cookie.get(LANG_COOKIE)
-        token = current.set(asked or pick(morsel.value if morsel else None))
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            current.reset(token)

@@ -8,7 +8,8 @@ keeps no state that matters: losing a process loses only its open streams.
 
 A revocation (embed link revoked, user deactivated, logout, case deleted) ends the
 streams that rest on it the same way: :func:`end_streams`. The streams themselves
-(admission, caps, access re-checks) are in ``app/streams.py``.
+(admission, caps, access re-checks) are in ``app/streams.py``, their HTTP answers in
+``app/web/event_streams.py``.
 """
 
 from __future__ import annotations

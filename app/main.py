@@ -16,9 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app import retention, streams
 from app.config import ROOT, Settings, get_settings
 from app.db import Database
-from app.i18n import Language
 from app.live import PostgresListener
-from app.observability import RequestId
 from app.read_audit import ReadAudit
 from app.routes import (
     api_cases,
@@ -37,12 +35,15 @@ from app.routes import (
     pages_embed,
     pages_history,
     pages_sso,
+    testing,
     vendor,
 )
 from app.web import error_handlers
 from app.web.body_limit import BodyLimit
 from app.web.headers import SecurityHeaders
+from app.web.language import Language
 from app.web.pages import templates
+from app.web.request_id import RequestId
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     pages_sso.install(app)
     if settings.test_hooks:  # never in production (Settings refuses it)
-        app.include_router(streams.test_router)
+        app.include_router(testing.router)
     api_docs.install(app)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

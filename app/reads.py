@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import Text, and_, bindparam, cast, select
 from sqlalchemy.sql import Select
 
@@ -73,12 +72,6 @@ class CaseRead:
     document: str | None  # the stored JSON text of this version (graph reads only)
 
 
-def token_of(credentials: HTTPAuthorizationCredentials | None) -> str:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise NotAuthenticated()
-    return credentials.credentials
-
-
 def _read(db: Database, token: str, case_id: int, with_document: bool) -> CaseRead:
     with db.engine.connect() as conn:
         found = conn.execute(_WITH_DOCUMENT if with_document else _WITHOUT_DOCUMENT,
@@ -94,10 +87,13 @@ def _read(db: Database, token: str, case_id: int, with_document: bool) -> CaseRe
                     found.document if with_document else None)
 
 
-async def read_case(db: Database, audit: ReadAudit,
-                    credentials: HTTPAuthorizationCredentials | None, case_id: int,
+async def read_case(db: Database, audit: ReadAudit, token: str, case_id: int,
                     action: str, *, with_document: bool = False) -> CaseRead:
-    """The case as the token may see it, once its read is in the audit log."""
-    found = await in_thread(_read, db, token_of(credentials), case_id, with_document)
+    """The case as the token may see it, once its read is in the audit log.
+
+    ``token`` is the bearer token as sent (``app.web.deps.token_of`` takes it from the
+    ``Authorization`` header); it is checked here, in the statement that reads the case.
+    """
+    found = await in_thread(_read, db, token, case_id, with_document)
     await audit.record(row(found.principal, "api", action, found.case_id, found.team_id))
     return found

@@ -34,12 +34,10 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import anyio
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
 from markupsafe import Markup
 from sqlalchemy import select
 
-from app import cases, embeds, i18n, live, sessions
+from app import cases, embeds, live, sessions
 from app import models as m
 from app.config import Settings
 from app.db import Database
@@ -207,18 +205,63 @@ class Streams:
             for (sub, _opened), valid_until in zip(subs, found, strict=True):
                 self._apply(sub, valid_until)
 
+    # --- opening -------------------------------------------------------------------------
+
+    async def open_case(self, address: str, cookie: str | None,
+                        case_id: int) -> AsyncIterator[str]:
+        """The case page's stream: "changed" when the case changes, "viewers" when people
+        come and go.
+
+        Raises :class:`TooManyStreams` over a cap (the process's and ``address``'s before
+        any database work), or what reading the case raises for this login.
+        """
+        ticket = self.admit(address)
+        try:
+            opened = await self.run(_open_case, self.db, self.settings, cookie, case_id)
+            ticket.claim("session", opened.web_session or "", self.settings.streams_per_session)
+        except BaseException:
+            ticket.release()
+            raise
+        return self._start(opened, ticket, 2000, show_viewers=True)
+
+    async def open_embed(self, address: str, token: str, view: str) -> AsyncIterator[str]:
+        """An embed's stream: "changed" when the case changes; it ends when the link is
+        revoked or expires. Its viewer session is one audit entry, with its duration.
+
+        Raises :class:`TooManyStreams` over a cap, or what opening the link raises.
+        """
+        ticket = self.admit(address)
+        try:
+            opened = await self.run(_open_embed, self.db, self.settings, token, view)
+            try:
+                ticket.claim("embed", str(opened.embed_id), self.settings.streams_per_embed)
+            except TooManyStreams:
+                if opened.view_entry is not None and opened.embed_id is not None:
+                    self.later(_end_view, self.db, opened.embed_id, opened.view_entry, 0)
+                raise
+        except BaseException:
+            ticket.release()
+            raise
+        return self._start(opened, ticket, 5000, show_viewers=False)
+
+    def census(self) -> dict[str, int]:
+        """Open streams, checked-out database connections and live subscribers of this
+        process (for the test suite: a stream that ends must leave nothing behind)."""
+        pool = self.db.engine.pool
+        checked_out = pool.checkedout() if hasattr(pool, "checkedout") else 0
+        return {"streams": len(self.open), "pool_checked_out": checked_out,
+                "subscribers": len(live.hub.all())}
+
     # --- the stream ----------------------------------------------------------------------
 
-    def respond(self, opened: Opened, ticket: Ticket, retry_ms: int,
-                show_viewers: bool) -> StreamingResponse:
+    def _start(self, opened: Opened, ticket: Ticket, retry_ms: int,
+               show_viewers: bool) -> AsyncIterator[str]:
+        """Subscribed at once (the viewer counts from now); the events follow as text."""
         sub = live.hub.subscribe(opened.case_id, opened.username, keys=opened.keys,
                                  valid_until=opened.valid_until)
         self.open[sub] = opened
         self._ensure_sweeper()
-        return StreamingResponse(self._events(sub, opened, ticket, retry_ms, show_viewers),
-                                 media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-store",
-                                          "X-Accel-Buffering": "no"})
+        return self._events(sub, opened, ticket, retry_ms, show_viewers)
 
     async def _events(self, sub: live.Subscriber, opened: Opened, ticket: Ticket,
                       retry_ms: int, show_viewers: bool) -> AsyncIterator[str]:
@@ -353,77 +396,3 @@ def _open_embed(db: Database, settings: Settings, token: str, view: str) -> Open
 def _end_view(db: Database, link_id: int, entry_id: int, seconds: int) -> None:
     with db.session() as session:
         embeds.end_view(session, link_id, entry_id, seconds)
-
-
-def _refused(exc: TooManyStreams) -> Response:
-    return JSONResponse({"error": {"code": exc.code, "message": i18n.say(exc)}},
-                        status_code=429, headers={"Retry-After": "30"})
-
-
-def of(request: Request) -> Streams:
-    found: Streams = request.app.state.streams
-    return found
-
-
-def _address(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
-async def case_stream(request: Request, case_id: int, cookie: str | None) -> Response:
-    """The case page's stream: "changed" when the case changes, "viewers" when people
-    come and go."""
-    streams = of(request)
-    try:
-        ticket = streams.admit(_address(request))
-    except TooManyStreams as exc:
-        return _refused(exc)
-    try:
-        opened = await streams.run(_open_case, streams.db, streams.settings, cookie, case_id)
-        ticket.claim("session", opened.web_session or "", streams.settings.streams_per_session)
-    except TooManyStreams as exc:
-        ticket.release()
-        return _refused(exc)
-    except BaseException:
-        ticket.release()
-        raise
-    return streams.respond(opened, ticket, 2000, show_viewers=True)
-
-
-async def embed_stream(request: Request, token: str, view: str) -> Response:
-    """An embed's stream: "changed" when the case changes; it ends when the link is
-    revoked or expires. Its viewer session is one audit entry, with its duration."""
-    streams = of(request)
-    try:
-        ticket = streams.admit(_address(request))
-    except TooManyStreams as exc:
-        return _refused(exc)
-    try:
-        opened = await streams.run(_open_embed, streams.db, streams.settings, token, view)
-        try:
-            ticket.claim("embed", str(opened.embed_id), streams.settings.streams_per_embed)
-        except TooManyStreams:
-            if opened.view_entry is not None and opened.embed_id is not None:
-                streams.later(_end_view, streams.db, opened.embed_id, opened.view_entry, 0)
-            raise
-    except TooManyStreams as exc:
-        ticket.release()
-        return _refused(exc)
-    except BaseException:
-        ticket.release()
-        raise
-    return streams.respond(opened, ticket, 5000, show_viewers=False)
-
-
-# --- for the test suite only (settings.test_hooks) ------------------------------------
-
-test_router = APIRouter(include_in_schema=False)
-
-
-@test_router.get("/_test/live")
-async def live_state(request: Request) -> JSONResponse:
-    """Open streams and checked-out database connections of this process."""
-    streams = of(request)
-    pool = streams.db.engine.pool
-    checked_out = pool.checkedout() if hasattr(pool, "checkedout") else 0
-    return JSONResponse({"streams": len(streams.open), "pool_checked_out": checked_out,
-                         "subscribers": len(live.hub.all())})

@@ -7,11 +7,12 @@ import pytest
 from jinja2 import Environment
 
 from app import i18n
+from app.web import template_gettext
 
 
 def _env(autoescape: bool) -> Environment:
     env = Environment(autoescape=autoescape)
-    i18n.install_gettext(env)
+    template_gettext.install(env)
     return env
 
 

@@ -30,6 +30,7 @@ from app.web.deps import (
     VersionQuery,
     etag,
     expected,
+    token_of,
 )
 
 router = APIRouter(prefix="/api/v1/cases", tags=["borgerforløb"])
@@ -122,7 +123,7 @@ async def show_graph(request: Request, credentials: BearerDep, case_id: CaseId) 
     # Token, case and stored document in one statement; the audit row by group commit
     # (app/reads.py). The stored JSON text is sent as it is (see read_document_json).
     found = await reads.read_case(request.app.state.db, request.app.state.read_audit,
-                                  credentials, case_id, "read", with_document=True)
+                                  token_of(credentials), case_id, "read", with_document=True)
     return Response(found.document, media_type="application/json",
                     headers={"ETag": etag(found.version)})
 

@@ -31,6 +31,7 @@ from app.web.deps import (
     SettingsDep,
     VersionQuery,
     etag,
+    token_of,
 )
 from app.web.error_handlers import error_body
 
@@ -96,8 +97,8 @@ async def envelope_svg(request: Request, credentials: BearerDep, case_id: CaseId
     # Token, case and version in one statement, audit row by group commit (app/reads.py);
     # a drawn envelope is found by its key without loading, validating or hashing the
     # document.
-    found = await reads.read_case(db, request.app.state.read_audit, credentials, case_id,
-                                  "render_svg")
+    found = await reads.read_case(db, request.app.state.read_audit, token_of(credentials),
+                                  case_id, "render_svg")
     tag = diagram.stored_svg_etag(found.version, found.updated_at, lang, pseudonymise,
                                   settings.thresholds)
     headers = {"ETag": tag, "Cache-Control": "private, no-store"}  # nosniff: SecurityHeaders
@@ -120,7 +121,7 @@ def _draw(db: Database, settings: Settings, key: Any, found: reads.CaseRead, lan
 
 def _earlier_svg(db: Database, settings: Settings, credentials: Any, case_id: int,
                  version: int, lang: diagram.Lang, pseudonymise: bool) -> tuple[str, int]:
-    token = reads.token_of(credentials)
+    token = token_of(credentials)
     with db.session() as session:
         who = principal_for_token(session, token)
         doc, on, shown = _stored(session, who, case_id, version, "render_svg")

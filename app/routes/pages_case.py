@@ -22,7 +22,7 @@ from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from app import cases, diagram, edits, i18n, live, streams
+from app import cases, diagram, edits, i18n, live
 from app import models as m
 from app.cases import Expected
 from app.config import Settings
@@ -34,6 +34,7 @@ from app.graph.document import GraphDocument
 from app.graph.edit import ACTOR_FIELDS
 from app.graph.errors import N_, DocumentInvalid, Problem
 from app.graph.svg import legend_samples
+from app.web import event_streams
 from app.web.deps import CaseId, SessionDep, SettingsDep
 from app.web.pages import CsrfLoginDep, LoginDep, fragment, page
 from app.web.template_globals import path_for
@@ -471,4 +472,4 @@ async def case_events(request: Request, case_id: CaseId,
                       kuvert_session: Annotated[str | None, Cookie()] = None) -> Response:
     """Server-Sent Events: "changed" when the case changes, "viewers" when people come and
     go. Holds no database connection and no thread while it waits (app/streams.py)."""
-    return await streams.case_stream(request, case_id, kuvert_session)
+    return await event_streams.case_stream(request, case_id, kuvert_session)

@@ -13,8 +13,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from app import diagram, embeds, i18n, streams
+from app import diagram, embeds, i18n
 from app.config import Settings
+from app.web import event_streams
 from app.web.deps import SessionDep, SettingsDep
 from app.web.pages import fragment, page
 
@@ -59,4 +60,4 @@ def embed_envelope(request: Request, session: SessionDep, settings: SettingsDep,
 async def embed_events(request: Request, token: str, view: View = "") -> Response:
     """Server-Sent Events for the embed; the stream ends when the link is revoked or
     expires. Holds no database connection and no thread while it waits."""
-    return await streams.embed_stream(request, token, view)
+    return await event_streams.embed_stream(request, token, view)

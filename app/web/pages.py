@@ -16,7 +16,7 @@ from app.graph.analyse import WARNING_CODES
 from app.graph.words import KIND_NAMES, STATE_NAMES, TARGET_GROUP_NAMES
 from app.security import same
 from app.sessions import WebLogin, current_login
-from app.web import template_globals
+from app.web import template_gettext, template_globals
 from app.web.deps import SessionDep, SettingsDep
 
 SESSION_COOKIE = "kuvert_session"
@@ -24,7 +24,7 @@ LOGIN_CSRF_COOKIE = "kuvert_login_csrf"
 
 templates = Jinja2Templates(directory=str(ROOT / "templates"))
 
-i18n.install_gettext(templates.env)
+template_gettext.install(templates.env)
 
 
 PANEL_NAMES = {"afdelinger": N_("Afdelinger"), "organisationer": N_("Organisationer"),
