@@ -8,7 +8,7 @@ at a time, like a person) against a real ``kuvert serve`` on SQLite:
 - the case page itself (full HTML) at 80 actors.
 
 Targets: p95 ≤ 50 ms each, met only with a 20 % margin. The round trip in Chromium
-(click → updated envelope on screen) is not measured here.
+(click → updated envelope on screen) is measured by ``bench/meeting.py``.
 """
 
 from __future__ import annotations

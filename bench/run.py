@@ -150,8 +150,8 @@ def _interactive_section(figures: list[interactive.Latency]) -> list[str]:
            "`kuvert serve` on SQLite (`bench/interactive.py`), "
            f"{interactive.REPEAT} requests each after 3 warm-up ones. Target: p95 ≤ "
            f"{interactive.TARGET_P95_MS:g} ms, met only with a 20 % margin. The full round "
-           "trip in Chromium (click → updated envelope on screen) is **not measured** in "
-           "this run.", "",
+           "trip in Chromium (click → updated envelope on screen) is beside it in *The "
+           "meeting in a browser* below.", "",
            "| what | requests | p50 ms | p95 ms | max ms | target |",
            "|---|---:|---:|---:|---:|---|"]
     out += [f"| {f.name} | {f.count} | {f.p50_ms:.1f} | {f.p95_ms:.1f} | {f.max_ms:.1f} | "
@@ -318,9 +318,15 @@ WHY = {
              "GIL. Most of the graph read's extra server CPU over `/healthz` is the audit "
              "row (measured by py-spy and per-thread CPU in this round); the audit is not "
              "traded for speed.",
-    "pages": "the case list and the case page check the login through the ORM (user, "
-             "memberships) and render Jinja templates; the case page (helper `case-page`'s "
-             "scope) also lays out and draws the envelope. Not worked on in this round.",
+    "pages": "a page is HTML rendered for the person asking, against a `SELECT 1`: the "
+             "case list checks the login and renders its template; the case page also "
+             "draws the envelope and writes a form for every actor and coupling (about "
+             "260 kB at 30 actors, 725 kB at 80). This round cut the template's cost "
+             "(form openings by a function, no pass_context calls in loops) and froze the "
+             "startup heap (in-process CPU per 80-actor page p50 54 → 33 ms, p95 192 → "
+             "43 ms). Half of `/healthz` would take caching whole pages, which would "
+             "flatter the figure rather than the caseworker's page; forms drawn only when "
+             "opened would be the next real step.",
     "meeting_count": "not worked on in this round: the figure measures the envelope's "
                      "tools of issue 12 item 1 as they stand (every actor is its name and "
                      "an Enter; see the breakdown in the meeting section).",
@@ -328,8 +334,13 @@ WHY = {
                        "section); the rest is the browser swapping the whole workspace "
                        "fragment and drawing the envelope anew, on two cores shared with "
                        "the server and whatever else runs (load average above).",
-    "interactive": "an edit re-reads, validates and re-draws the case and renders the "
-                   "whole workspace fragment; not worked on in this round (case page scope).",
+    "interactive": "an edit reads, checks, stores (three bulk inserts) and audits the "
+                   "case, analyses and draws it anew, and answers with the whole "
+                   "workspace (about 260 kB at 30 actors). This round cut the ORM unit of "
+                   "work, the template's cost and full garbage collections (in-process "
+                   "CPU p50 45 → 31 ms); the p95 is within reach on a quiet machine, not "
+                   "with the 20 % margin. Answering with only the parts that changed "
+                   "would be the next step.",
 }
 
 
@@ -339,9 +350,12 @@ def _summary(results: dict[str, Any]) -> list[str]:
     for r in results.get("Envelope layout + SVG") or []:
         if (r["actors"], r["couplings"]) == (60, 150):
             ok = r["median_ms"] <= render.TARGET_MEDIAN_MS / render.MARGIN
+            verdict = ("met (with ≥ 20 % margin)" if ok else
+                       "**met without the 20 % margin**"
+                       if r["median_ms"] <= render.TARGET_MEDIAN_MS else "**not met**")
             rows.append((f"render 60 actors / 150 couplings ≤ {render.TARGET_MEDIAN_MS:g} ms "
-                         f"median: {r['median_ms']:.2f} ms (CPU {r['cpu_ms']:.2f} ms)",
-                         _met(ok), "" if ok else WHY["render"]))
+                         f"median: {r['median_ms']:.2f} ms (CPU {r['cpu_ms']:.2f} ms, cold "
+                         f"{r['cold_cpu_ms']:.2f} ms)", verdict, "" if ok else WHY["render"]))
     for setup, figures in (results.get("API throughput") or {}).items():
         for f in figures:
             if not f.target:
