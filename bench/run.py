@@ -311,8 +311,7 @@ WHY = {
               "before; cold CPU ms is a first drawing.",
     "healthz_sqlite": "the app's own plumbing per request (request id, language, "
                       "security headers, body limit, the access line) and the check's "
-                      "`SELECT 1` on a pooled connection; within 10 % of the target in "
-                      "this run, on two cores shared with wrk.",
+                      "`SELECT 1` on a pooled connection, on two cores shared with wrk.",
     "healthz": "on PostgreSQL each request checks a pooled connection out with a ping "
                "(`pool_pre_ping`, one extra round trip) before its `SELECT 1`, and the "
                "database server shares the two cores with the load generator and Kuvert; "
