@@ -17,10 +17,10 @@ breaks), :mod:`app.graph.geometry` (boxes, triangles and a panel's own axes) and
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, TypeVar
 
 from app.graph.document import Actor, GraphDocument
 from app.graph.errors import GraphError
@@ -54,6 +54,8 @@ __all__ = [
     "layout_template",
     "panel_for",
 ]
+
+_T = TypeVar("_T")
 
 SQRT2 = math.sqrt(2.0)
 
@@ -476,30 +478,44 @@ def _solve(order: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
     if items is None:
         items = order
     _check_panels(panels)
-    height = BASE_HEIGHT
-    # Bisection for the largest size that fits: each size tried either fits, or it
-    # and every larger size are ruled out. The result fits and the next size up
-    # does not (fitting is monotone in practice, so it is the largest that fits).
     # Only pass 1 decides whether a size fits; pass 2 (centring the rows, most of an
     # attempt's work) is done once, for the size chosen.
-    fonts = _largest_fonts(items, panels, height, label_scale)
+    fonts = _largest_fonts(items, panels, BASE_HEIGHT, label_scale)
+    smallest = round(MIN_FONT_SIZE * label_scale, 2)
+    fit = _largest_that_fits(
+        fonts, smallest, lambda height, font: _fit(items, citizen, panels, height, font, order))
+    layout = _place(fit, items, citizen, panels)
+    if layout is None:  # pragma: no cover - pass 1 proved the bands fit
+        # Should pass 2 ever fail where pass 1 fit: place every size tried, as before
+        # pass 2 was left to the chosen size.
+        return _largest_that_fits(fonts, smallest, lambda height, font: _attempt(
+            items, citizen, panels, height, font, order))
+    return layout
+
+
+def _largest_that_fits(fonts: Sequence[float], smallest: float,
+                       attempt: Callable[[float, float], _T | None]) -> _T:
+    """What ``attempt(height, font)`` gives at the largest of ``fonts`` that fits the
+    base envelope, else at ``smallest`` in an envelope grown until it fits.
+
+    Bisection: each size tried either fits, or it and every larger size are ruled
+    out. The result fits and the next size up does not (fitting is monotone in
+    practice, so it is the largest that fits).
+    """
+    height = BASE_HEIGHT
     lo, hi = 0, len(fonts)
-    found: _Fit | None = None
+    found: _T | None = None
     while lo < hi:
         mid = (lo + hi) // 2
-        fit = _fit(items, citizen, panels, height, fonts[mid], order)
-        if fit is None:
+        result = attempt(height, fonts[mid])
+        if result is None:
             lo = mid + 1
         else:
-            found, hi = fit, mid
-    smallest = round(MIN_FONT_SIZE * label_scale, 2)
+            found, hi = result, mid
     while found is None:
         height = round(height * GROWTH, 1)
-        found = _fit(items, citizen, panels, height, smallest, order)
-    layout = _place(found, items, citizen, panels)
-    if layout is None:  # pragma: no cover - pass 1 proved the bands fit
-        return _solve_attempting_all(order, citizen, panels, items, label_scale)
-    return layout
+        found = attempt(height, smallest)
+    return found
 
 
 def _attempt(items: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
@@ -507,28 +523,6 @@ def _attempt(items: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec]
     """Both passes at ``font`` in an envelope ``height`` high; None if they fail."""
     fit = _fit(items, citizen, panels, height, font, order)
     return None if fit is None else _place(fit, items, citizen, panels)
-
-
-def _solve_attempting_all(order: Sequence[Label], citizen: Label, panels: Sequence[PanelSpec],
-                          items: Sequence[Label], label_scale: float) -> Layout:
-    """:func:`_solve` placing every size it tries, as it did before pass 2 was left to
-    the chosen size: what it falls back on should pass 2 ever fail where pass 1 fit."""
-    height = BASE_HEIGHT
-    fonts = _largest_fonts(items, panels, height, label_scale)
-    lo, hi = 0, len(fonts)
-    found: Layout | None = None
-    while lo < hi:
-        mid = (lo + hi) // 2
-        result = _attempt(items, citizen, panels, height, fonts[mid], order)
-        if result is None:
-            lo = mid + 1
-        else:
-            found, hi = result, mid
-    smallest = round(MIN_FONT_SIZE * label_scale, 2)
-    while found is None:
-        height = round(height * GROWTH, 1)
-        found = _attempt(items, citizen, panels, height, smallest, order)
-    return found
 
 
 def layout_document(doc: GraphDocument, *,
