@@ -23,6 +23,7 @@ from app.db import Database
 from app.graph.classify import DEFAULT_THRESHOLDS, Thresholds
 from app.graph.examples import claus_foer, claus_nu, prototype_1, prototype_2, prototype_3
 from app.web.pages import templates
+from app.web.template_globals import bound
 from tests.helpers.clients import Api
 from tests.helpers.html import has
 
@@ -148,10 +149,12 @@ def test_parse_filters_from_the_form() -> None:
 
 
 def test_filter_form_keeps_the_choices_and_escapes_names(client: TestClient) -> None:
-    # The form's address comes from the router, through the page's request.
+    # The form's address comes from the router, through the page's request (the helpers
+    # page() binds to it).
     request = Request({"type": "http", "app": client.app, "headers": []})
+    helpers = bound(request, None, None)
     html = templates.get_template("cases/_filters.html").render(
-        request=request, filters=CaseFilters(q='"><script>', target_group="unge", prototype=2,
+        **helpers, filters=CaseFilters(q='"><script>', target_group="unge", prototype=2,
                             coordinator=False, team_id=7),
         teams=[(7, "<b>Team Nord</b>"), (8, "Team Syd")])
     assert "<script>" not in html and "&lt;b&gt;Team Nord&lt;/b&gt;" in html
@@ -159,5 +162,5 @@ def test_filter_form_keeps_the_choices_and_escapes_names(client: TestClient) -> 
         assert has(html, f'option[value="{value}"][selected]'), value
     assert has(html, '[for="filter-team"]') and has(html, '[for="filter-prototype"]')
     one_team = templates.get_template("cases/_filters.html").render(
-        request=request, filters=CaseFilters(), teams=[(7, "Team Nord")])
+        **helpers, filters=CaseFilters(), teams=[(7, "Team Nord")])
     assert not has(one_team, '[name="team"]') and not has(one_team, "[selected]")
