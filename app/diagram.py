@@ -197,13 +197,6 @@ def label_points(doc: GraphDocument, box: tuple[float, float], label_scale: floa
     return font * min(box[0] / width, box[1] / height)
 
 
-def print_label_scale(doc: GraphDocument, box: tuple[float, float],
-                      minimum: float = MIN_PRINT_LABEL_PT) -> float:
-    """How much larger than on screen the labels must be for the smallest to print at
-    ``minimum`` points in ``box``; 1 if they already do. See :func:`print_label_fit`."""
-    return print_label_fit(doc, box, minimum)[0]
-
-
 def print_label_fit(doc: GraphDocument, box: tuple[float, float],
                     minimum: float = MIN_PRINT_LABEL_PT) -> tuple[float, float]:
     """The label scale for paper and the smallest label's size in points at that scale.

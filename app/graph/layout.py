@@ -547,7 +547,7 @@ def layout_document(doc: GraphDocument, *,
         whose panel is missing (or not configured) are placed by :func:`panel_for`.
     label_scale : float
         Every font size tried is multiplied by this: print asks for larger labels
-        (``app.diagram.print_label_scale`` picks the scale that prints largest). 1 on
+        (``app.diagram.print_label_fit`` picks the scale that prints largest). 1 on
         screen.
 
     Returns

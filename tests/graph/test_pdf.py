@@ -18,7 +18,7 @@ from app.diagram import (
     PRINT_PAGE_BOXES,
     envelope_pdf,
     label_points,
-    print_label_scale,
+    print_label_fit,
 )
 from app.graph import examples
 from app.graph.errors import GraphError
@@ -212,7 +212,7 @@ def test_print_label_scale_never_prints_smaller(name: str) -> None:
     doc = examples.EXAMPLES[name]()
     for box in (PRINT_PAGE_BOXES["a4"], (PAPER_SIZES["a4"][0] - 2 * MARGIN,
                                  PAPER_SIZES["a4"][1] - 2 * MARGIN - HEADING_HEIGHT)):
-        scale = print_label_scale(doc, box)
+        scale, _ = print_label_fit(doc, box)
         assert label_points(doc, box, scale) >= label_points(doc, box)
         assert label_points(doc, box, scale) >= MIN_PRINT_LABEL_PT, name
 
