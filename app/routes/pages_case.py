@@ -14,6 +14,7 @@ from datetime import date
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Cookie, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -27,7 +28,7 @@ from app import models as m
 from app.cases import Expected
 from app.config import Settings
 from app.edits import Edit
-from app.errors import ServiceError, StaleVersion
+from app.errors import NotFound, ServiceError, StaleVersion
 from app.graph import meaning
 from app.graph.classify import classify
 from app.graph.document import GraphDocument
@@ -86,12 +87,20 @@ def _context(session: Session, settings: Settings, case: m.Case, doc: GraphDocum
         # What picking a name fills in (sector, kind, panel): the add forms read it.
         "hints": _hints((*catalogue["profession"], *catalogue["organisation"])),
         "viewers": live.hub.viewers(case.id),
+        "open_actors": frozenset(),
         **extra,
     }
 
 
 def _is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def _open_actors(request: Request) -> frozenset[str]:
+    """The actors whose details the page has open (``X-Kuvert-Open``: their keys,
+    URL-encoded, separated by spaces): a redraw draws their forms, so what the person
+    typed there can be put back. The other forms are fetched when opened."""
+    return frozenset(unquote(key) for key in request.headers.get("X-Kuvert-Open", "").split())
 
 
 @router.get("/cases/{case_id}", name="page.show_case")
@@ -125,9 +134,31 @@ def show_workspace(request: Request, session: SessionDep, settings: SettingsDep,
         return RedirectResponse(path_for(request, "page.show_case", case_id=case_id),
                                 status_code=303)
     response = fragment(request, "cases/show.html", "workspace",
-                        _context(session, settings, case, doc), login=login)
+                        _context(session, settings, case, doc,
+                                 open_actors=_open_actors(request)), login=login)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+@router.get("/cases/{case_id}/actors/{key}", name="page.edit_actor")
+def edit_actor(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
+               case_id: CaseId, key: str) -> Response:
+    """One actor's details form: the form alone for the case page's script, which fetches
+    it when the details are opened; a page of its own without JavaScript."""
+    case, doc = cases.read_document(session, login.principal, case_id)
+    try:
+        actor = doc.actor(key)
+    except KeyError:
+        raise NotFound(N_("Aktøren «%(key)s» findes ikke i forløbet (længere)."),
+                       params={"key": key[:64]}) from None
+    context = {"case": case, "doc": doc, "actor": actor}
+    if _is_htmx(request):
+        return fragment(request, "cases/actor.html", "form", context, login=login)
+    catalogue = _catalogue(session)
+    return page(request, "cases/actor.html",
+                {**context, "catalogue": catalogue,
+                 "hints": _hints((*catalogue["profession"], *catalogue["organisation"]))},
+                login=login)
 
 
 # --- the page's forms: parsed like API bodies, a bad one answers 422 -----------------------
@@ -280,11 +311,13 @@ def _not_saved(reason: str) -> str:
 
 
 def _act(request: Request, session: Session, settings: Settings, login: Any, case_id: int,
-         form: VersionForm, change: Callable[[Expected], Any], tried: str) -> Response:
+         form: VersionForm, change: Callable[[Expected], Any], tried: str,
+         actor: str | None = None) -> Response:
     """Run one change and answer with the workspace: updated, or showing what went wrong.
 
     ``tried`` says in words what the person did, for the screen reader's announcement
-    and, if it is refused, for the conflict box.
+    and, if it is refused, for the conflict box. A refused change to ``actor``'s details
+    shows that actor's form open (the script's page keeps it open by itself).
     """
     version = form.version
     extra: dict[str, Any] = {}
@@ -319,7 +352,8 @@ def _act(request: Request, session: Session, settings: Settings, login: Any, cas
         return RedirectResponse(path_for(request, "page.show_case", case_id=case_id),
                                 status_code=303)
     case, doc = cases.read_document(session, login.principal, case_id, "read_live")
-    context = _context(session, settings, case, doc, **extra)
+    opened = _open_actors(request) | ({actor} if actor and status != 200 else set())
+    context = _context(session, settings, case, doc, open_actors=opened, **extra)
     if _is_htmx(request):
         return fragment(request, "cases/show.html", "workspace", context, status_code=status,
                         login=login)
@@ -327,10 +361,10 @@ def _act(request: Request, session: Session, settings: Settings, login: Any, cas
 
 
 def _apply(request: Request, session: Session, settings: Settings, login: Any, case_id: int,
-           form: VersionForm, edit: Edit, tried: str) -> Response:
+           form: VersionForm, edit: Edit, tried: str, actor: str | None = None) -> Response:
     return _act(request, session, settings, login, case_id, form,
                 lambda expected: cases.apply_edit(session, login.principal, case_id,
-                                                  expected, edit), tried)
+                                                  expected, edit), tried, actor)
 
 
 def _label(session: Session, case_id: int, key: str) -> str:
@@ -366,7 +400,7 @@ async def change_actor(request: Request, session: SessionDep, settings: Settings
     label = form.label or _label(session, case_id, key)
     tried = i18n.gettext("Aktør ændret: %(label)s") % {"label": label}
     return await asyncio.to_thread(_apply, request, session, settings, login, case_id, form,
-                                   edits.change_actor(key, fields), tried)
+                                   edits.change_actor(key, fields), tried, key)
 
 
 @router.post("/cases/{case_id}/actors/{key}/move", name="page.move_actor")

@@ -8,7 +8,7 @@
 // version the page shows at the moment they are sent.
 //
 // Uses from kuvert.js: announce(), shownVersion(), focus() (the neighbourhood highlight),
-// toggleOpen() (the meeting drawer).
+// toggleOpen() (the meeting drawer), loadForm() (an actor's details form, fetched on opening).
 "use strict";
 
 (() => {
@@ -418,7 +418,11 @@
       closeTools(false);
       // In meeting mode the lists are a drawer: open it to show the details.
       if (details && document.body.classList.contains("meeting")) toggleOpen("drawer-toggle", true);
-      if (details) { details.open = true; details.scrollIntoView({ block: "nearest" }); details.querySelector("input:not([type=hidden])")?.focus(); }
+      if (details) {
+        details.open = true;
+        details.scrollIntoView({ block: "nearest" });
+        loadForm(details).then(() => details.querySelector("input:not([type=hidden])")?.focus());
+      }
       return;
     }
     const svg = e.target.closest("#envelope svg");

@@ -133,13 +133,61 @@ document.addEventListener("htmx:responseError", (e) => {
   // 403 and the like come as an error page: say its message where the person looks.
   const doc = new DOMParser().parseFromString(e.detail.xhr.responseText, "text/html");
   const why = doc.querySelector("[role=alert]")?.textContent.trim() || words("failed");
-  showRefusal(`${words("notSaved")} ${why}`);
+  // A form that could not be fetched changed nothing: its reason alone.
+  showRefusal(e.detail.requestConfig?.verb === "get" ? why : `${words("notSaved")} ${why}`);
 });
 
 let kept = null; // what a redraw must not lose, taken just before it
+const waiting = new Map(); // id → [value, version]: typed, to put back once the field is there
+
+// The keys of the actors whose details are open: the server draws their forms into a
+// redraw (X-Kuvert-Open), the others are fetched when opened.
+const openKeys = () => [...document.querySelectorAll("#workspace details[open][data-key]")]
+  .map((d) => d.dataset.key);
+
+document.addEventListener("htmx:configRequest", (e) => {
+  const keys = openKeys();
+  if (keys.length) e.detail.headers["X-Kuvert-Open"] = keys.map(encodeURIComponent).join(" ");
+});
+
+// Put the person's typing back into the redrawn fields. The form keeps the version it was
+// built on: sent as it is, it is refused if someone changed the case meanwhile. Only the
+// person's own change, saved from a form drawn at the same moment, moves it on (they saw
+// everything before it): its version is null here.
+function putBack() {
+  for (const [id, [value, version]] of waiting) {
+    const el = document.getElementById(id);
+    if (!el) continue;
+    waiting.delete(id);
+    el.value = value;
+    const versionInput = el.form?.querySelector("input[name=version]");
+    if (versionInput && version) versionInput.value = version;
+  }
+  // What has no field left (its actor is gone) stays no edit of the person's.
+  for (const id of dirty) if (!document.getElementById(id) && !waiting.has(id)) dirty.delete(id);
+}
+
+// An actor's details form is fetched when its details are opened: the page draws a link
+// in its place (the form's own page, without JavaScript). The promise is kept, so the
+// envelope's "Ret detaljer" can wait for the form it opens.
+function loadForm(details) {
+  const link = details.querySelector("a.form-link");
+  if (!link) return Promise.resolve();
+  if (!details.loading) {
+    details.loading = htmx.ajax("GET", link.href, { source: link, target: link, swap: "outerHTML" })
+      .then(putBack);
+  }
+  return details.loading;
+}
+document.addEventListener("toggle", (e) => {
+  if (e.target.matches?.("#workspace details[data-key]") && e.target.open) loadForm(e.target);
+}, true);
 
 document.addEventListener("htmx:beforeSwap", (e) => {
   const target = e.detail.target;
+  // A form fetched for details that a redraw has replaced meanwhile: the redraw drew it,
+  // or fetches it again.
+  if (target && !target.isConnected) { e.detail.shouldSwap = false; return; }
   if (!target || target.id !== "workspace") return;
   const source = e.detail.requestConfig?.elt;
   const refresh = isRefresh(source);
@@ -180,12 +228,14 @@ document.addEventListener("htmx:beforeSwap", (e) => {
     sentId: sent ? sent.id : null,
     scroll: side ? side.scrollTop : 0,
     focused: active && active.id && active.closest("#workspace") ? active.id : null,
-    open: [...document.querySelectorAll("#workspace details[open]")].map((d) => d.id),
+    open: openKeys(),
     values: [...dirty].map((id) => {
       const el = document.getElementById(id);
       const form = el?.form;
       const version = form?.querySelector("input[name=version]")?.value;
-      return el ? [id, el.value, form?.id || null, version] : null;
+      if (el) return [id, el.value, version];
+      // Still waiting for its form to come (opened while a request was on its way).
+      return waiting.has(id) ? [id, ...waiting.get(id)] : null;
     }).filter(Boolean),
     // A refused change stays on screen until its author acts on it.
     conflict: oldConflict && !fromConflict && !text.includes('id="conflict"')
@@ -201,18 +251,18 @@ document.addEventListener("htmx:afterSwap", () => {
   if (!workspace) return;
   wire(); // the new drawing's actors must be focusable before the focus is put back
   if (conflict) workspace.querySelector(".columns")?.before(conflict);
-  open.forEach((id) => { const d = document.getElementById(id); if (d) d.open = true; });
-  for (const [id, value, , version] of values) {
-    const el = document.getElementById(id);
-    if (!el) { dirty.delete(id); continue; }
-    el.value = value;
-    // The form keeps the version it was built on: sent as it is, it is refused if
-    // someone changed the case meanwhile. Only the person's own change, saved from a
-    // form drawn at the same moment, moves it on (they saw everything before it).
-    const versionInput = el.form?.querySelector("input[name=version]");
-    const ownOnly = !refresh && status === 200 && version === sentVersion;
-    if (versionInput && version && !ownOnly) versionInput.value = version;
+  // The server drew the forms the page named open; one opened while the request was on
+  // its way is fetched now, and what was typed in it waits for it.
+  waiting.clear();
+  const ownOnly = !refresh && status === 200;
+  for (const [id, value, version] of values) {
+    waiting.set(id, [value, ownOnly && version === sentVersion ? null : version]);
   }
+  open.forEach((key) => {
+    const d = document.querySelector(`#workspace details[data-key="${CSS.escape(key)}"]`);
+    if (d) { d.open = true; loadForm(d); }
+  });
+  putBack();
   const kind = document.getElementById("actor-kind");
   if (kind && lastKind && !dirty.has("actor-kind")) kind.value = lastKind;
   const side = workspace.querySelector(".side");

@@ -11,6 +11,8 @@ import json
 import secrets
 from typing import Any
 
+import pytest
+
 from playwright.sync_api import Browser, Page, expect
 
 from bench import story
@@ -672,3 +674,104 @@ def test_catalogue_filled_fields_survive_a_colleagues_change(browser: Browser,
     added = by_key(stored(shared, case_id))["dr.-holm"]
     assert (added["kind"], added["sector"], added["panel"]) == (
         "professional", "sundhed", "organisationer")
+
+
+def details_of(page: Page, key: str) -> Any:
+    return page.locator(f'#actors details[data-key="{key}"]')
+
+
+def test_edit_details_from_the_actor_menu(browser: Browser, shared: Shared) -> None:
+    """The menu's "Ret detaljer" opens the actor's details, whose form the page fetches
+    only then, and puts the cursor in it."""
+    case_id = new_case(shared, [{"key": "laege", "kind": "professional", "label": "Egen læge",
+                                 "panel": "organisationer", "ring": 2}])
+    page = open_case(browser, shared, case_id, viewport=VIEWPORT)
+    expect(details_of(page, "laege").locator("form")).to_have_count(0)
+    actor(page, "laege").click()
+    page.locator("#tool-actor").get_by_role("button", name="Ret detaljer").click()
+    label = details_of(page, "laege").locator("input[name=label]")
+    expect(label).to_be_focused()
+    details_of(page, "laege").locator("input[name=contact]").fill("tlf. 8940 2000")
+    details_of(page, "laege").get_by_role("button", name="Gem ændringer").click()
+    settle(page, 2)
+    assert by_key(stored(shared, case_id))["laege"]["contact"] == "tlf. 8940 2000"
+    # Still open after the save, the form drawn again with what is stored.
+    expect(details_of(page, "laege").locator("input[name=contact]")).to_have_value(
+        "tlf. 8940 2000")
+
+
+def test_typing_in_a_fetched_form_survives_colleagues_changes(browser: Browser,
+                                                              shared: Shared) -> None:
+    """A colleague's change redraws the page with the forms it has open; what the person
+    typed stays in the same actor's form, also when an actor before it is removed."""
+    case_id = new_case(shared, [
+        {"key": "soen", "kind": "network", "label": "Søn", "panel": "netvaerk", "ring": 1},
+        {"key": "laege", "kind": "professional", "label": "Egen læge"}])
+    page = open_case(browser, shared, case_id, viewport=VIEWPORT)
+    details_of(page, "laege").locator("summary").click()
+    details_of(page, "laege").locator("input[name=contact]").fill("ring efter kl. 10")
+    api(shared, "DELETE", f"/api/v1/cases/{case_id}/actors/soen",
+        if_match=version(shared, case_id))
+    settle(page, 2)
+    expect(details_of(page, "laege").locator("input[name=contact]")).to_have_value(
+        "ring efter kl. 10")
+    # Built on version 1: saving asks first, and repeating saves what was typed.
+    details_of(page, "laege").get_by_role("button", name="Gem ændringer").click()
+    page.locator("#conflict-repeat").click()
+    settle(page, 3)
+    assert by_key(stored(shared, case_id))["laege"]["contact"] == "ring efter kl. 10"
+
+
+@pytest.mark.parametrize("form_first", [True, False], ids=["form-first", "redraw-first"])
+def test_opening_details_while_a_colleague_changes_the_case(browser: Browser, shared: Shared,
+                                                            form_first: bool) -> None:
+    """The fetched form and a live redraw arrive in either order: the details end open,
+    with the form, showing the colleague's change."""
+    case_id = new_case(shared, [{"key": "laege", "kind": "professional", "label": "Egen læge"}])
+    page = open_case(browser, shared, case_id, viewport=VIEWPORT)
+    held: dict[str, Any] = {}
+
+    def hold(route: Any) -> None:
+        kind = "form" if "/actors/" in route.request.url else "redraw"
+        held[kind] = (route, route.fetch())
+
+    def wait_for(kind: str) -> None:
+        for _ in range(250):
+            if kind in held:
+                return
+            page.wait_for_timeout(20)
+        raise AssertionError(f"no {kind} request")
+
+    def release(kind: str) -> None:
+        route, answer = held.pop(kind)
+        route.fulfill(response=answer)
+
+    def colleague_changes() -> None:
+        api(shared, "PATCH", f"/api/v1/cases/{case_id}/actors/laege",
+            {"contact": "ny kontakt"}, if_match=version(shared, case_id))
+
+    page.route("**/cases/*/actors/laege", hold)
+    page.route("**/cases/*/workspace", hold)
+    if form_first:
+        # The form is on its way when the change comes: the redraw waits for it.
+        details_of(page, "laege").locator("summary").click()
+        wait_for("form")
+        colleague_changes()
+        page.wait_for_timeout(300)
+        page.unroute("**/cases/*/workspace")
+        release("form")
+    else:
+        # The redraw is on its way when the details are opened.
+        colleague_changes()
+        wait_for("redraw")
+        details_of(page, "laege").locator("summary").click()
+        wait_for("form")
+        page.unroute("**/cases/*/workspace")
+        release("redraw")
+        page.wait_for_timeout(100)
+        release("form")
+    settle(page, 2)
+    expect(details_of(page, "laege")).to_have_attribute("open", "")
+    expect(details_of(page, "laege").locator("input[name=contact]")).to_have_value(
+        "ny kontakt")
+    expect(page.locator("#problems")).to_have_count(0)
