@@ -182,8 +182,8 @@ def _meeting_section(m: meeting.Meeting) -> list[str]:
     ok_n = m.interactions <= meeting.TARGET_INTERACTIONS
     return ["## The meeting in a browser", "",
             "The Lene story of issue 12 mapped on the envelope alone, by mouse and Enter, as "
-            "a person would (`bench/meeting.py`, steps in `bench/story.py`, shared with the "
-            "browser test): Debian Chromium through Playwright at "
+            "a person would (`bench/meeting.py`, steps in `tests/helpers/story.py`, shared "
+            "with the browser test): Debian Chromium through Playwright at "
             f"{meeting.story.VIEWPORT['width']}×{meeting.story.VIEWPORT['height']}, "
             "`kuvert serve` on SQLite, "
             f"{m.runs} runs on new cases. Latency: from the press (pointer or key) to the "
