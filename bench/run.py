@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.graph.pdf import svg_to_pdf
 from app.graph.svg import render_svg
 from bench import api, interactive, live, meeting, render
-from bench.machine import cpu_model
+from tests.helpers.machine import cpu_model
 from tests.helpers.networks import network
 
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
