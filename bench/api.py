@@ -44,8 +44,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.render import network
 from bench.serving import ROOT, KuvertServer, demo_database, free_port, postgres_url
+from tests.helpers.networks import network
 
 CONNECTIONS = 16
 SECONDS = 4.0  # per endpoint and set-up, in ROUNDS turns

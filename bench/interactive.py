@@ -24,8 +24,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.render import network
 from bench.serving import demo_database, kuvert_serve
+from tests.helpers.networks import network
 
 REPEAT = 40
 TARGET_P95_MS = 50.0

@@ -1,5 +1,6 @@
 """Measure the meeting (issue 12, item 5): the Lene story mapped on the envelope alone,
-in Chromium, at 1536×864, as a person would (``bench/story.py``'s steps).
+in Chromium, at 1536×864, as a person would (``tests/helpers/story.py``'s steps, which
+the browser test tests/browser/test_envelope_actions.py takes too).
 
 Run alone: ``.venv/bin/python -m bench.meeting``; ``make bench`` runs it too and writes
 the figures into docs/performance.md. Against a real ``kuvert serve`` on SQLite with the
@@ -27,8 +28,9 @@ from playwright.sync_api import Browser, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import story
 from bench.serving import demo_database, kuvert_serve
+from tests.helpers import story
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS
 
 TARGET_INTERACTIONS = 40
 TARGET_P95_MS = 200.0
@@ -122,15 +124,15 @@ def _map_once(browser: Browser, base: str, api: httpx.Client) -> tuple[story.Cou
 
 
 def main(runs: int = RUNS) -> Meeting:
-    if not story.CHROMIUM.exists():
-        raise RuntimeError(f"{story.CHROMIUM} is missing: install Debian's chromium")
+    if not CHROMIUM.exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium")
     done = []
     with demo_database("sqlite") as demo, kuvert_serve(demo.url) as base, \
             httpx.Client(base_url=base, timeout=30, trust_env=False,
                          headers={"Authorization": f"Bearer {demo.token}"}) as api, \
             sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(story.CHROMIUM), headless=True,
-                                    args=story.CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=CHROMIUM_ARGS)
         try:
             for _ in range(runs):
                 done.append(_map_once(browser, base, api))

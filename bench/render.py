@@ -4,7 +4,8 @@ Run: ``.venv/bin/python bench/render.py``. Target (issue 15): ≤ 5 ms median fo
 actors with 150 couplings, met only with a 20 % margin. Beside it, in the same run,
 Graphviz ``neato -Tsvg`` (the Debian package; the whole process, as a server would
 call it) draws the same network from its DOT export, and the SVG sizes of both are
-reported. The networks are generated from a fixed seed, so runs are comparable.
+reported. The networks are generated from a fixed seed, so runs are comparable
+(``tests.helpers.networks.network``, which the PDF tests print too).
 
 Beside the time, :func:`readability` counts for the demo cases and the generated
 networks what a reader would hold against the drawing (issue 12): couplings that run
@@ -14,7 +15,6 @@ couplings, with the label size chosen.
 
 from __future__ import annotations
 
-import random
 import shutil
 import statistics
 import subprocess
@@ -25,42 +25,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.graph.document import COUPLING_STATES, PANELS, GraphDocument
+from app.graph.document import GraphDocument
 from app.graph.examples import EXAMPLES
 from app.graph.export import to_dot
 from app.graph.layout import layout_document
 from app.graph.route import route_couplings, route_stats
 from app.graph.svg import clear_caches, render_svg
-
-LABELS = ["Socialrådgiver", "UU-vejleder", "Jobkonsulent", "Sundhedsplejerske",
-          "Misbrugsbehandler", "Mor", "Frivillig i fodboldklubben", "Boligsocial medarbejder",
-          "Psykolog", "Kontaktlærer", "Egen læge", "Moster", "Café (praktikplads)",
-          "Koordinerende sagsbehandler i Unge, Uddannelse og Job"]
-KINDS = ["professional", "organisation", "network", "volunteer"]
-
-
-def network(actors: int, couplings: int, seed: int = 1) -> GraphDocument:
-    """A random but reproducible network: the citizen plus ``actors`` others."""
-    rng = random.Random(seed)
-    people = [{"key": "borger", "kind": "citizen", "label": "Borger"}]
-    for i in range(actors):
-        people.append({"key": f"a{i}", "kind": rng.choice(KINDS),
-                       "label": f"{rng.choice(LABELS)} {i}",
-                       "panel": rng.choice(PANELS), "ring": rng.choice((1, 2, 3))})
-    keys = [p["key"] for p in people]
-    pairs: list[tuple[str, str]] = []
-    seen: set[frozenset[str]] = set()
-    while len(pairs) < min(couplings, len(keys) * (len(keys) - 1) // 2):
-        a, b = rng.sample(keys, 2)
-        if frozenset((a, b)) not in seen:
-            seen.add(frozenset((a, b)))
-            pairs.append((a, b))
-    return GraphDocument.model_validate({
-        "label": f"Bench {actors}", "target_group": "voksne", "actors": people,
-        "couplings": [{"source": a, "target": b, "state": rng.choice(COUPLING_STATES)}
-                      for a, b in pairs],
-        "coordinator": "a0",
-    })
+from tests.helpers.networks import network
 
 
 def measure(doc: GraphDocument, repeat: int) -> tuple[float, float]:

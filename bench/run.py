@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.graph.pdf import svg_to_pdf
 from app.graph.svg import render_svg
 from bench import api, interactive, live, meeting, render
-from bench.machine import cpu_model
+from tests.helpers.machine import cpu_model
+from tests.helpers.networks import network
 
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 PDF_REPEAT = 10
@@ -38,7 +39,7 @@ BUDGET_SECONDS = 570.0  # the whole run stays under 10 minutes
 
 def measure_pdf(actors: int = 60, couplings: int = 150) -> dict[str, float]:
     """Layout, SVG and PDF of one page, uncached: median and p95 in ms."""
-    doc = render.network(actors, couplings)
+    doc = network(actors, couplings)
     svg_to_pdf(render_svg(doc, prototype=3), paper="a4", title="Bench")  # warm up
     times = []
     for _ in range(PDF_REPEAT):
@@ -181,8 +182,8 @@ def _meeting_section(m: meeting.Meeting) -> list[str]:
     ok_n = m.interactions <= meeting.TARGET_INTERACTIONS
     return ["## The meeting in a browser", "",
             "The Lene story of issue 12 mapped on the envelope alone, by mouse and Enter, as "
-            "a person would (`bench/meeting.py`, steps in `bench/story.py`, shared with the "
-            "browser test): Debian Chromium through Playwright at "
+            "a person would (`bench/meeting.py`, steps in `tests/helpers/story.py`, shared "
+            "with the browser test): Debian Chromium through Playwright at "
             f"{meeting.story.VIEWPORT['width']}×{meeting.story.VIEWPORT['height']}, "
             "`kuvert serve` on SQLite, "
             f"{m.runs} runs on new cases. Latency: from the press (pointer or key) to the "

@@ -1,10 +1,13 @@
 """The tests' own layout: what several test modules share lives in tests/helpers/, so no
-test module imports another test module or a conftest file, and the benchmarks import no
-test module. Each test module then reads, runs and moves alone."""
+test module imports another test module or a conftest file, the benchmarks import no
+test module, and nothing under tests/ imports the benchmarks. Imports between the two run
+one way: bench/ may use tests/helpers/ (and app), tests/ never uses bench/. Each test
+module then reads, runs and moves alone."""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,10 +32,15 @@ def _is_test_module(name: str) -> bool:
     return parts[0] == "tests" and (parts[-1].startswith("test_") or parts[-1] == "conftest")
 
 
-def _offences(folder: Path) -> list[str]:
+def _is_bench(name: str) -> bool:
+    """``bench`` or anything in it: the benchmarks use the tests' helpers, not the reverse."""
+    return name.split(".")[0] == "bench"
+
+
+def _offences(folder: Path, forbidden: Callable[[str], bool] = _is_test_module) -> list[str]:
     return sorted(f"{path.relative_to(ROOT)} imports {name}"
                   for path in folder.rglob("*.py")
-                  for name in _imported(path) if _is_test_module(name))
+                  for name in _imported(path) if forbidden(name))
 
 
 def test_no_test_module_imports_a_test_module_or_a_conftest() -> None:
@@ -41,6 +49,10 @@ def test_no_test_module_imports_a_test_module_or_a_conftest() -> None:
 
 def test_bench_imports_no_test_module() -> None:
     assert _offences(ROOT / "bench") == []
+
+
+def test_no_test_module_or_helper_imports_bench() -> None:
+    assert _offences(ROOT / "tests", _is_bench) == []
 
 
 def test_layout_check_sees_the_imports_it_forbids(tmp_path: Path) -> None:
@@ -54,3 +66,16 @@ def test_layout_check_sees_the_imports_it_forbids(tmp_path: Path) -> None:
     assert sorted(n for n in _imported(sample) if _is_test_module(n)) == [
         "tests.api.test_history", "tests.conftest", "tests.pages.test_auth",
         "tests.trust.test_access_matrix"]
+
+
+def test_bench_check_sees_the_imports_it_forbids(tmp_path: Path) -> None:
+    """The check itself: each form of importing bench is found, a look-alike name is not."""
+    sample = tmp_path / "sample.py"
+    sample.write_text("import bench\n"
+                      "import bench.render as r\n"
+                      "from bench import story\n"
+                      "import benchmark_tools\n"
+                      "from tests.helpers.networks import network\n"
+                      "def f():\n    from bench.machine import cpu_model\n")
+    assert sorted(n for n in _imported(sample) if _is_bench(n)) == [
+        "bench", "bench.machine", "bench.machine.cpu_model", "bench.render", "bench.story"]

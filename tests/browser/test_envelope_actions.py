@@ -15,7 +15,7 @@ import pytest
 
 from playwright.sync_api import Browser, Page, expect
 
-from bench import story
+from tests.helpers import story
 from tests.helpers.browser import (
     DEMO_PASSWORD,
     Shared,
@@ -51,7 +51,7 @@ def version(shared: Shared, case_id: int) -> int:
 
 
 def spot(page: Page, shared: Shared, case_id: int, panel: str, ring: int) -> tuple[float, float]:
-    """A free point of the envelope in ``panel`` and ``ring`` (see bench.story.spot)."""
+    """A free point of the envelope in ``panel`` and ``ring`` (see tests.helpers.story.spot)."""
     return story.spot(page, stored(shared, case_id), panel, ring)
 
 
@@ -596,7 +596,7 @@ def test_meeting_walk_keeps_its_place(browser: Browser, shared: Shared) -> None:
 
 
 def test_lene_story_on_the_envelope(browser: Browser, shared: Shared) -> None:
-    """The steps are bench.story's, which the meeting benchmark (bench/meeting.py) times."""
+    """The steps are tests.helpers.story's, which the meeting benchmark (bench/meeting.py) times."""
     case_id = new_case(shared)
     page = open_case(browser, shared, case_id, viewport=VIEWPORT)
     n = story.map_lene(page, lambda: stored(shared, case_id))

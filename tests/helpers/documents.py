@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from app.graph import examples
 from app.graph.document import PANELS, GraphDocument
-from bench.render import network
+from tests.helpers.networks import network
 
 WORDS = ["Socialrådgiver", "Mor", "UU-vejleder", "æøå", "Ærø", "Søster", "Sundhedsplejerske",
          "Frivillig", "i", "fodboldklubben", "WWWWWWWWWWWWWWWWWWWWWWWW", "Lektiecaféen",
@@ -64,8 +64,9 @@ def documents(draw: st.DrawFn, max_actors: int = 150) -> GraphDocument:
 
 
 def lettered_network(actors: int, couplings: int) -> GraphDocument:
-    """The bench's network of that size, each label made unique by letters rather than
-    its number, so that no label word is also a ring mark's digit."""
+    """The synthetic network of that size (``tests.helpers.networks.network``), each label
+    made unique by letters rather than its number, so that no label word is also a ring
+    mark's digit."""
     data = network(actors, couplings).model_dump(mode="json", exclude_none=True)
     for i, actor in enumerate(data["actors"][1:]):
         actor["label"] = f"{actor['label'].rsplit(' ', 1)[0]} {chr(65 + i // 26)}{chr(97 + i % 26)}"
@@ -73,12 +74,12 @@ def lettered_network(actors: int, couplings: int) -> GraphDocument:
 
 
 def thirty_actors() -> GraphDocument:
-    """The bench's 30-actor network (60 couplings), lettered: the largest A4 holds at 8 pt."""
+    """The synthetic 30-actor network (60 couplings), lettered: the largest A4 holds at 8 pt."""
     return lettered_network(30, 60)
 
 
 def sixty_actors() -> GraphDocument:
-    """The bench's 60-actor network (150 couplings), lettered: too many for 8 pt on A4."""
+    """The synthetic 60-actor network (150 couplings), lettered: too many for 8 pt on A4."""
     return lettered_network(60, 150)
 
 

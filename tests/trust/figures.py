@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import date
 
 from app.config import ROOT
-from bench.machine import cpu_model
+from tests.helpers.machine import cpu_model
 
 START = "<!-- figures: written by the tests (KUVERT_UPDATE_DOCS=1 make test) -->"
 END = "<!-- end of figures -->"

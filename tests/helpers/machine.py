@@ -1,4 +1,5 @@
-"""The machine a figure was measured on, named in every report of figures."""
+"""The machine a figure was measured on, named in every report of figures: the trust
+tests' (tests/trust/figures.py) and the benchmarks' (bench/run.py)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """The Lene story of issue 12, mapped on the envelope alone as a person would, by mouse.
 
 Shared by the browser test (tests/browser/test_envelope_actions.py) and the meeting
-benchmark (``bench/meeting.py``): the same steps, counted the way the issue counts them
-(clicks/taps + fields filled + keys), with the time from each press to the updated
-envelope on screen measured inside the page.
+benchmark (``bench/meeting.py``, which imports it from here): the same steps, counted the
+way the issue counts them (clicks/taps + fields filled + keys), with the time from each
+press to the updated envelope on screen measured inside the page.
 
     Lene, 45, sygemeldt efter stress, bor alene, har en voksen søn. Omkring hende:
     sagsbehandler i Jobcenter (koordinerer), psykolog (privat praksis), egen læge,
@@ -23,10 +23,9 @@ from playwright.sync_api import Page, expect
 from app.graph.document import parse_document
 from app.graph.layout import layout_document
 from app.graph.place import place_at
-from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS  # one definition for tests and bench
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "LENE_ACTORS", "LENE_COUPLINGS", "MEASURE_SCRIPT",
-           "SETTLE_MS", "VIEWPORT", "Count", "map_lene", "measured", "settle", "spot"]
+__all__ = ["LENE_ACTORS", "LENE_COUPLINGS", "MEASURE_SCRIPT", "SETTLE_MS", "VIEWPORT", "Count",
+           "map_lene", "measured", "settle", "spot"]
 
 #: The laptop screen of the issue's target ("no scrolling at 1536×864").
 VIEWPORT = {"width": 1536, "height": 864}
