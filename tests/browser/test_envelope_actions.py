@@ -12,7 +12,6 @@ import secrets
 from typing import Any
 
 import pytest
-
 from playwright.sync_api import Browser, Page, expect
 
 from tests.helpers import story
