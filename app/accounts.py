@@ -1,12 +1,15 @@
 """Teams, users and API tokens, and the rules a new user must meet wherever it is made.
 
-The CLI (``kuvert user create``) and the admin pages both create users through
-:func:`create_user`: one username pattern, one minimum password length, one audit entry.
+Every user is made by :func:`add_user`: the CLI (``kuvert user create``) and the admin
+pages through :func:`create_user`, a sign-on (``app.sso.people``) directly, inside its
+own transaction. One username pattern, one minimum password length (when the user has
+a password), one audit entry.
 """
 
 from __future__ import annotations
 
 import re
+from enum import Enum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +26,17 @@ MIN_PASSWORD = 10
 _USERNAME = re.compile(r"^[\w.@+-]{1,100}$")
 
 
+class NoPassword(Enum):
+    """A user without a Kuvert password of their own."""
+
+    SIGNS_ON_AT_PROVIDER = "signs on through the identity provider"
+
+
+#: Said instead of a password for a user who signs on through the identity provider.
+SIGNS_ON_AT_PROVIDER = NoPassword.SIGNS_ON_AT_PROVIDER
+UNUSABLE_PASSWORD = "!sso"  # no argon2 hash: a password never matches it
+
+
 class Invalid(ServiceError):
     """A value that cannot be used (a form field, a command-line option); nothing was changed."""
 
@@ -37,10 +51,17 @@ def check_role(role: str) -> None:
         raise Invalid(N_("Vælg en af rollerne: læser, redaktør, koordinator, administrator."))
 
 
-def find_team(session: Session, name: str) -> m.Team:
+def find_team(session: Session, name: str, *, make: bool = False) -> m.Team:
+    """The team called ``name``. Unknown, it is made (flushed, not committed) when ``make``
+    says so (a sign-on: the identity provider's groups define the teams), else
+    :class:`NotFound`."""
     team = session.scalar(select(m.Team).where(m.Team.name == name))
     if team is None:
-        raise NotFound(N_("Teamet «%(name)s» findes ikke."), params={"name": name})
+        if not make:
+            raise NotFound(N_("Teamet «%(name)s» findes ikke."), params={"name": name})
+        team = m.Team(name=name)
+        session.add(team)
+        session.flush()
     return team
 
 
@@ -63,32 +84,67 @@ def create_team(session: Session, name: str) -> m.Team:
     return team
 
 
-def create_user(session: Session, username: str, password: str, team: int | str, role: str,
-                *, by: Principal = SYSTEM) -> m.User:
-    """A new active user with one ``role`` in one team, noted in the audit log as done ``by``.
+def valid_username(username: str) -> bool:
+    """Whether ``username`` meets the rule of every user: 1-100 letters, digits and
+    ``. _ - @ +``.
 
-    ``team`` is the team's id (the admin pages) or its name (the CLI). The username is
-    1-100 letters, digits and ``. _ - @ +``; the password at least :data:`MIN_PASSWORD`
-    characters. Refused values raise :class:`Invalid`, a taken username :class:`Conflict`,
-    an unknown team :class:`NotFound`; nothing is written then.
+    >>> valid_username("anna@kommune.dk"), valid_username("Anna Andersen")
+    (True, False)
+    """
+    return _USERNAME.match(username) is not None
+
+
+def add_user(session: Session, username: str, password: str | NoPassword, team: int | str,
+             role: str, *, by: Principal, make_team: bool = False) -> m.User:
+    """A new active user with one ``role`` in one team, noted in the audit log as done
+    ``by``; added to the session and flushed, not committed: the caller commits it with
+    the rest of its work.
+
+    ``password`` is the user's password, or :data:`SIGNS_ON_AT_PROVIDER` for a user
+    who has none (a password never matches theirs). ``team`` is the team's id or its
+    name; an unknown name is made when ``make_team`` says so (see :func:`find_team`).
+
+    Raises
+    ------
+    Invalid
+        a username that breaks the rule (:func:`valid_username`), a password shorter
+        than :data:`MIN_PASSWORD`, a role not in :data:`ROLES`;
+    Conflict
+        the username is taken;
+    NotFound
+        an unknown team (without ``make_team``).
+
+    Nothing is written when it raises: the values are checked before any team is made.
     """
     username = username.strip()
-    if not _USERNAME.match(username):
+    if not valid_username(username):
         raise Invalid(N_("Brugernavnet skal være 1-100 tegn: bogstaver, tal og . _ - @ +, "
                          "uden mellemrum."))
-    if len(password) < MIN_PASSWORD:
+    if isinstance(password, str) and len(password) < MIN_PASSWORD:
         raise Invalid(N_("Adgangskoden skal være mindst %(n)s tegn."), params={"n": MIN_PASSWORD})
     check_role(role)
     if session.scalar(select(m.User.id).where(m.User.username == username)) is not None:
         raise Conflict(N_("Brugernavnet «%(name)s» er allerede i brug."),
                        params={"name": username})
-    team_id = team if isinstance(team, int) else find_team(session, team).id
-    user = m.User(username=username, password_hash=hash_password(password))
+    team_id = team if isinstance(team, int) else find_team(session, team, make=make_team).id
+    password_hash = hash_password(password) if isinstance(password, str) else UNUSABLE_PASSWORD
+    user = m.User(username=username, password_hash=password_hash)
     user.memberships.append(m.Membership(team_id=team_id, role=role))
     session.add(user)
     session.flush()
     audit(session, by, "admin:user_created", team_id=team_id,
           detail=f"user={username} role={role}")
+    return user
+
+
+def create_user(session: Session, username: str, password: str, team: int | str, role: str,
+                *, by: Principal = SYSTEM) -> m.User:
+    """:func:`add_user` with a password, committed: the CLI's and the admin pages' way.
+
+    Refused values raise :class:`Invalid`, a taken username :class:`Conflict`, an
+    unknown team :class:`NotFound`; nothing is written then.
+    """
+    user = add_user(session, username, password, team, role, by=by)
     session.commit()
     return user
 

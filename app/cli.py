@@ -2,9 +2,10 @@
 tokens, export/import.
 
 What it tells the person at the terminal is Danish, marked for the catalogue, and said
-in the language of ``KUVERT_LANG`` (``da`` unless it says ``en``). ``kuvert check``
-stays Danish whatever it says: its lines name settings for the operations staff, in the
-words docs/drift.md uses (issue 13).
+in the language of ``KUVERT_LANG`` (``da`` unless it says ``en``); so is ``--help``,
+argparse's headings included (its error messages stay English). ``kuvert check``'s
+findings stay Danish whatever it says: they name settings for the operations staff, in
+the words docs/drift.md uses (issue 13).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import argparse
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -278,7 +279,7 @@ def _cmd_purge(args: argparse.Namespace) -> None:
 def _positive(value: str) -> int:
     number = int(value)
     if number < 1:
-        raise argparse.ArgumentTypeError("skal være mindst 1")
+        raise argparse.ArgumentTypeError(_("skal være mindst 1"))
     return number
 
 
@@ -322,83 +323,112 @@ def _cmd_reclassify(args: argparse.Namespace) -> None:
             total=total, changed=changed))
 
 
+# argparse's own words (it has no Danish), said like every other text of the command.
+USAGE, POSITIONALS, OPTIONS, HELP = (N_("brug: "), N_("positionelle argumenter"),
+                                     N_("tilvalg"), N_("vis denne hjælp og afslut"))
+
+
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage: str | None, actions: Iterable[argparse.Action],
+                  groups: Iterable[argparse._MutuallyExclusiveGroup],
+                  prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, _(USAGE) if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A parser whose help is said in the language of ``KUVERT_LANG``, its headings and
+    ``-h`` too; the subcommands' parsers are of this class as well. argparse's error
+    messages stay its own (English)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(formatter_class=_Formatter, add_help=False, **kwargs)
+        self._positionals.title = _(POSITIONALS)
+        self._optionals.title = _(OPTIONS)
+        self.add_argument("-h", "--help", action="help", help=_(HELP))
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kuvert", description="Den digitale Kuvertmodel.")
+    """The command line, its help in the current language (:data:`app.i18n.current`)."""
+    p = _Parser(prog="kuvert", description=_("Den digitale Kuvertmodel."))
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate", help="opdatér databasen").set_defaults(func=_cmd_migrate)
-    sub.add_parser("demo", help="indlæs demodata (kan køres flere gange)").set_defaults(
+    sub.add_parser("migrate", help=_("opdatér databasen")).set_defaults(func=_cmd_migrate)
+    sub.add_parser("demo", help=_("indlæs demodata (kan køres flere gange)")).set_defaults(
         func=_cmd_demo)
-    serve = sub.add_parser("serve", help="start webserveren")
+    serve = sub.add_parser("serve", help=_("start webserveren"))
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=_positive,
-                       help="antal processer (standard KUVERT_WORKERS; live-opdateringer går "
-                            "kun på tværs af processer med PostgreSQL)")
+                       help=_("antal processer (standard KUVERT_WORKERS; live-opdateringer "
+                              "går kun på tværs af processer med PostgreSQL)"))
     serve.set_defaults(func=_cmd_serve)
-    chk = sub.add_parser("check", help="afvis en konfiguration, der er usikker i drift")
-    chk.add_argument("--workers", type=_positive, help="antal processer (standard KUVERT_WORKERS)")
+    chk = sub.add_parser("check", help=_("afvis en konfiguration, der er usikker i drift"))
+    chk.add_argument("--workers", type=_positive,
+                     help=_("antal processer (standard KUVERT_WORKERS)"))
     chk.set_defaults(func=_cmd_check)
-    bak = sub.add_parser("backup", help="sikkerhedskopiér databasen, mens Kuvert kører")
-    bak.add_argument("file", help="filen kopien skrives til")
+    bak = sub.add_parser("backup", help=_("sikkerhedskopiér databasen, mens Kuvert kører"))
+    bak.add_argument("file", help=_("filen kopien skrives til"))
     bak.set_defaults(func=_cmd_backup)
-    res = sub.add_parser("restore", help="gendan databasen fra en sikkerhedskopi (stop Kuvert)")
-    res.add_argument("file", help="sikkerhedskopien")
-    res.add_argument("--yes", action="store_true", help="ja, erstat alle data i databasen")
+    res = sub.add_parser("restore",
+                         help=_("gendan databasen fra en sikkerhedskopi (stop Kuvert)"))
+    res.add_argument("file", help=_("sikkerhedskopien"))
+    res.add_argument("--yes", action="store_true", help=_("ja, erstat alle data i databasen"))
     res.set_defaults(func=_cmd_restore)
 
-    team = sub.add_parser("team", help="teams").add_subparsers(dest="action", required=True)
-    team_create = team.add_parser("create", help="opret et team")
+    team = sub.add_parser("team", help=_("teams")).add_subparsers(dest="action", required=True)
+    team_create = team.add_parser("create", help=_("opret et team"))
     team_create.add_argument("name")
     team_create.set_defaults(func=_cmd_team_create)
 
-    user = sub.add_parser("user", help="brugere").add_subparsers(dest="action", required=True)
-    user_create = user.add_parser("create", help="opret en bruger")
+    user = sub.add_parser("user", help=_("brugere")).add_subparsers(dest="action",
+                                                                    required=True)
+    user_create = user.add_parser("create", help=_("opret en bruger"))
     user_create.add_argument("--team", required=True)
     user_create.add_argument("--username", required=True)
-    user_create.add_argument("--password", help="udelades: der spørges")
+    user_create.add_argument("--password", help=_("udelades: der spørges"))
     user_create.add_argument("--role", required=True, choices=accounts.ROLES)
     user_create.add_argument("--site-admin", action="store_true",
-                             help="må også se log uden team (fx mislykkede logins)")
+                             help=_("må også se log uden team (fx mislykkede logins)"))
     user_create.set_defaults(func=_cmd_user_create)
-    user_site = user.add_parser("site-admin",
-                                help="gør en bruger til webstedsadministrator (ser log uden team)")
+    user_site = user.add_parser(
+        "site-admin", help=_("gør en bruger til webstedsadministrator (ser log uden team)"))
     user_site.add_argument("--username", required=True)
-    user_site.add_argument("--off", action="store_true", help="fjern rollen igen")
+    user_site.add_argument("--off", action="store_true", help=_("fjern rollen igen"))
     user_site.set_defaults(func=_cmd_user_site_admin)
 
-    token = sub.add_parser("token", help="API-tokens").add_subparsers(dest="action", required=True)
-    token_create = token.add_parser("create", help="opret et API-token")
+    token = sub.add_parser("token", help=_("API-tokens")).add_subparsers(dest="action",
+                                                                         required=True)
+    token_create = token.add_parser("create", help=_("opret et API-token"))
     token_create.add_argument("--team", required=True)
     token_create.add_argument("--scope", required=True, choices=accounts.SCOPES)
     token_create.add_argument("--name", default="api")
     token_create.set_defaults(func=_cmd_token_create)
 
-    export = sub.add_parser("export", help="eksportér alle data som JSON")
-    export.add_argument("--output", "-o", help="fil (standard: standard output)")
+    export = sub.add_parser("export", help=_("eksportér alle data som JSON"))
+    export.add_argument("--output", "-o", help=_("fil (standard: standard output)"))
     export.set_defaults(func=_cmd_export)
-    purge = sub.add_parser("purge", help="slet gamle logposter og udløbne lukkede forløb")
+    purge = sub.add_parser("purge", help=_("slet gamle logposter og udløbne lukkede forløb"))
     purge.add_argument("--apply", action="store_true",
-                       help="slet for alvor (uden: vis kun hvad der ville blive slettet)")
+                       help=_("slet for alvor (uden: vis kun hvad der ville blive slettet)"))
     purge.set_defaults(func=_cmd_purge)
-    pop = sub.add_parser("populate", help="fyld databasen med mange opdigtede forløb (benchmark)")
-    pop.add_argument("--cases", type=int, default=100_000, help="antal (standard 100000)")
+    pop = sub.add_parser("populate",
+                         help=_("fyld databasen med mange opdigtede forløb (benchmark)"))
+    pop.add_argument("--cases", type=int, default=100_000, help=_("antal (standard 100000)"))
     pop.add_argument("--team", action="append",
-                     help="team der ejer dem; kan gives flere gange (standard: bench)")
-    pop.add_argument("--seed", type=int, default=1, help="samme frø giver samme forløb")
+                     help=_("team der ejer dem; kan gives flere gange (standard: bench)"))
+    pop.add_argument("--seed", type=int, default=1, help=_("samme frø giver samme forløb"))
     pop.set_defaults(func=_cmd_populate)
-    recl = sub.add_parser("reclassify",
-                          help="tæl faggrupper og sektorer om for alle forløb")
-    recl.add_argument("--batch", type=int, default=1000, help="forløb pr. transaktion")
+    recl = sub.add_parser("reclassify", help=_("tæl faggrupper og sektorer om for alle forløb"))
+    recl.add_argument("--batch", type=int, default=1000, help=_("forløb pr. transaktion"))
     recl.set_defaults(func=_cmd_reclassify)
-    imp = sub.add_parser("import", help="indlæs en eksport i en tom database")
-    imp.add_argument("file", help="fil, eller - for standard input")
+    imp = sub.add_parser("import", help=_("indlæs en eksport i en tom database"))
+    imp.add_argument("file", help=_("fil, eller - for standard input"))
     imp.set_defaults(func=_cmd_import)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    told = i18n.current.set(language())
+    told = i18n.current.set(language())  # before the parser: its help is said in it
     try:
+        args = parser().parse_args(argv)
         args.func(args)
     except ServiceError as exc:
         print(_("Fejl: %(message)s", message=i18n.say(exc)), file=sys.stderr)

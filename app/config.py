@@ -28,8 +28,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db.",
     )
     lang: Literal["da", "en"] = Field(
-        "da", description="Language of what the `kuvert` command tells (da or en); pages and "
-        "the API follow each user's choice. `kuvert check` always speaks Danish.")
+        "da", description="Language of what the `kuvert` command tells, its --help included "
+        "(da or en); pages and the API follow each user's choice. The findings of "
+        "`kuvert check` are always Danish.")
     host: str = Field("127.0.0.1", description="Address `kuvert serve` listens on.")
     port: int = Field(8000, description="Port `kuvert serve` listens on.")
     professions_level1: int = Field(2, description="At most this many professions: level 1.")

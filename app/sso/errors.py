@@ -10,7 +10,7 @@ from typing import ClassVar
 from app.errors import N_, ServiceError
 
 __all__ = ["AccountDeactivated", "AssuranceTooLow", "InvalidLogout", "InvalidResponse",
-           "NoAccess", "SignOnRefused", "SignOnUnavailable", "UsernameTaken"]
+           "NoAccess", "SignOnRefused", "SignOnUnavailable", "UsernameTaken", "UsernameUnusable"]
 
 
 class SignOnRefused(ServiceError):
@@ -70,6 +70,16 @@ class UsernameTaken(SignOnRefused):
     code = "sso_username_taken"
     message = N_("Brugernavnet findes allerede som lokal bruger i Kuvert. En administrator skal "
                  "fjerne eller omdøbe den lokale bruger, før du kan logge ind med kommunens login.")
+
+
+class UsernameUnusable(SignOnRefused):
+    """The provider's username breaks the rule every Kuvert user meets
+    (:func:`app.accounts.valid_username`)."""
+
+    code = "sso_username_invalid"
+    message = N_("Brugernavnet fra kommunens login kan ikke bruges i Kuvert: det skal være "
+                 "1-100 tegn, bogstaver, tal og . _ - @ +, uden mellemrum. Kontakt din "
+                 "it-afdeling.")
 
 
 class SignOnUnavailable(SignOnRefused):

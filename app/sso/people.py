@@ -12,19 +12,23 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app import live, sessions
+from app import accounts, live, sessions
 from app import models as m
 from app.audit import audit
 from app.auth import Principal
-from app.errors import ServiceError
+from app.errors import Conflict, ServiceError
 from app.security import hash_token
-from app.sso.errors import AccountDeactivated, NoAccess, SignOnRefused, UsernameTaken
+from app.sso.errors import (
+    AccountDeactivated,
+    NoAccess,
+    SignOnRefused,
+    UsernameTaken,
+    UsernameUnusable,
+)
 from app.sso.mapping import Identity
 
 __all__ = ["ended_by_provider", "logout_refused", "provider_logged_out", "refuse", "sign_on",
            "signed_out"]
-
-UNUSABLE_PASSWORD = "!sso"  # no argon2 hash: a password never matches it
 
 
 def _who(name: str) -> Principal:
@@ -73,7 +77,8 @@ def sign_on(session: Session, identity: Identity) -> str:
             raise NoAccess()
         if user is None:
             user = _create(session, identity)
-        elif user.username != identity.username and _free(session, identity.username):
+        elif (user.username != identity.username and accounts.valid_username(identity.username)
+              and _free(session, identity.username)):
             user.username = identity.username  # renamed at the provider
         _follow(session, user, identity.memberships)
     except SignOnRefused as error:
@@ -95,12 +100,17 @@ def _free(session: Session, username: str) -> bool:
 
 
 def _create(session: Session, identity: Identity) -> m.User:
-    if not _free(session, identity.username):
-        raise UsernameTaken()
-    user = m.User(username=identity.username, password_hash=UNUSABLE_PASSWORD, active=True,
-                  failed_logins=0)
-    session.add(user)
-    session.flush()
+    """The user, made as every user is (:func:`app.accounts.add_user`: its rules, its audit
+    entry), without a password, in the first team the provider's groups give; the rest
+    follow. Not committed: the sign-on is one transaction."""
+    team, role = next(iter(identity.memberships.items()))
+    try:
+        user = accounts.add_user(session, identity.username, accounts.SIGNS_ON_AT_PROVIDER,
+                                 team, role, by=_who(identity.username), make_team=True)
+    except accounts.Invalid as error:  # the role comes from the rules: it is the name
+        raise UsernameUnusable() from error
+    except Conflict as error:
+        raise UsernameTaken() from error
     session.add(m.SsoIdentity(user_id=user.id, method=identity.method, issuer=identity.issuer,
                               subject=identity.subject))
     audit(session, _who(identity.username), "user_created",
@@ -110,7 +120,8 @@ def _create(session: Session, identity: Identity) -> m.User:
 
 def _follow(session: Session, user: m.User, memberships: dict[str, str]) -> None:
     """The user's teams and roles become exactly what the provider's groups give."""
-    wanted = {_team(session, name).id: role for name, role in memberships.items()}
+    wanted = {accounts.find_team(session, name, make=True).id: role
+              for name, role in memberships.items()}
     for membership in list(user.memberships):
         if membership.team_id not in wanted:
             user.memberships.remove(membership)
@@ -121,16 +132,6 @@ def _follow(session: Session, user: m.User, memberships: dict[str, str]) -> None
         else:
             user.memberships.append(m.Membership(team_id=team_id, role=role))
     session.flush()
-
-
-def _team(session: Session, name: str) -> m.Team:
-    """The team a rule names, made on first use: the provider's groups define the teams."""
-    team = session.scalar(select(m.Team).where(m.Team.name == name))
-    if team is None:
-        team = m.Team(name=name)
-        session.add(team)
-        session.flush()
-    return team
 
 
 def signed_out(session: Session, token: str | None, method: str) -> None:

@@ -125,6 +125,16 @@ def test_sign_on_with_too_low_assurance_is_refused(page: Page, relay: Relay,
     assert "code=sso_assurance_too_low" in audit_log.entries(subject)[-1][1]
 
 
+def test_sign_on_with_a_username_the_rules_refuse_is_refused(page: Page, relay: Relay,
+                                                             audit_log: AuditLog) -> None:
+    """The provider's username meets the rule of every Kuvert user, or no user is made."""
+    subject, _ = person(relay, preferred_username="Anna Andersen")
+    oidc_sign_on(page, subject)
+    oidc_refused(page, "Brugernavnet fra kommunens login kan ikke bruges i Kuvert")
+    assert [a for a, _ in audit_log.entries(subject)] == ["login_refused"]
+    assert "code=sso_username_invalid" in audit_log.entries(subject)[-1][1]
+
+
 def test_sign_on_callback_used_twice_is_refused(page: Page, relay: Relay,
                                                 audit_log: AuditLog) -> None:
     subject, _ = person(relay)
