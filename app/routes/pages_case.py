@@ -87,7 +87,7 @@ def _context(session: Session, settings: Settings, case: m.Case, doc: GraphDocum
         # What picking a name fills in (sector, kind, panel): the add forms read it.
         "hints": _hints((*catalogue["profession"], *catalogue["organisation"])),
         "viewers": live.hub.viewers(case.id),
-        "open_actors": frozenset(),
+        "open_forms": frozenset(),
         **extra,
     }
 
@@ -96,11 +96,11 @@ def _is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _open_actors(request: Request) -> frozenset[str]:
-    """The actors whose details the page has open (``X-Kuvert-Open``: their keys,
-    URL-encoded, separated by spaces): a redraw draws their forms, so what the person
-    typed there can be put back. The other forms are fetched when opened."""
-    return frozenset(unquote(key) for key in request.headers.get("X-Kuvert-Open", "").split())
+def _open_forms(request: Request) -> frozenset[str]:
+    """The details the page has open (``X-Kuvert-Open``: ``actor:KEY`` and
+    ``coupling:A|B``, URL-encoded, separated by spaces): a redraw draws their forms, so
+    what the person typed there can be put back. The others are fetched when opened."""
+    return frozenset(unquote(name) for name in request.headers.get("X-Kuvert-Open", "").split())
 
 
 @router.get("/cases/{case_id}", name="page.show_case")
@@ -135,7 +135,7 @@ def show_workspace(request: Request, session: SessionDep, settings: SettingsDep,
                                 status_code=303)
     response = fragment(request, "cases/show.html", "workspace",
                         _context(session, settings, case, doc,
-                                 open_actors=_open_actors(request)), login=login)
+                                 open_forms=_open_forms(request)), login=login)
     response.headers["Vary"] = "HX-Request"
     return response
 
@@ -159,6 +159,24 @@ def edit_actor(request: Request, session: SessionDep, settings: SettingsDep, log
                 {**context, "catalogue": catalogue,
                  "hints": _hints((*catalogue["profession"], *catalogue["organisation"]))},
                 login=login)
+
+
+@router.get("/cases/{case_id}/couplings/{a}/{b}", name="page.edit_coupling")
+def edit_coupling(request: Request, session: SessionDep, login: LoginDep, case_id: CaseId,
+                  a: str, b: str) -> Response:
+    """One coupling's forms (its state, removing it): the forms alone for the case
+    page's script, which fetches them when the details are opened; a page of its own
+    without JavaScript."""
+    case, doc = cases.read_document(session, login.principal, case_id)
+    coupling = next((c for c in doc.couplings if (c.source, c.target) == (a, b)), None)
+    if coupling is None:
+        raise NotFound(N_("Koblingen %(a)s – %(b)s findes ikke i forløbet (længere)."),
+                       params={"a": a[:64], "b": b[:64]})
+    context = {"case": case, "doc": doc, "c": coupling,
+               "labels": {actor.key: actor.label for actor in doc.actors}}
+    if _is_htmx(request):
+        return fragment(request, "cases/coupling.html", "form", context, login=login)
+    return page(request, "cases/coupling.html", context, login=login)
 
 
 # --- the page's forms: parsed like API bodies, a bad one answers 422 -----------------------
@@ -352,8 +370,8 @@ def _act(request: Request, session: Session, settings: Settings, login: Any, cas
         return RedirectResponse(path_for(request, "page.show_case", case_id=case_id),
                                 status_code=303)
     case, doc = cases.read_document(session, login.principal, case_id, "read_live")
-    opened = _open_actors(request) | ({actor} if actor and status != 200 else set())
-    context = _context(session, settings, case, doc, open_actors=opened, **extra)
+    opened = _open_forms(request) | ({f"actor:{actor}"} if actor and status != 200 else set())
+    context = _context(session, settings, case, doc, open_forms=opened, **extra)
     if _is_htmx(request):
         return fragment(request, "cases/show.html", "workspace", context, status_code=status,
                         login=login)

@@ -140,14 +140,14 @@ document.addEventListener("htmx:responseError", (e) => {
 let kept = null; // what a redraw must not lose, taken just before it
 const waiting = new Map(); // id → [value, version]: typed, to put back once the field is there
 
-// The keys of the actors whose details are open: the server draws their forms into a
-// redraw (X-Kuvert-Open), the others are fetched when opened.
-const openKeys = () => [...document.querySelectorAll("#workspace details[open][data-key]")]
-  .map((d) => d.dataset.key);
+// The details that are open ("actor:KEY", "coupling:A|B"): the server draws their forms
+// into a redraw (X-Kuvert-Open), the others are fetched when opened.
+const openForms = () => [...document.querySelectorAll("#workspace details[open][data-opens]")]
+  .map((d) => d.dataset.opens);
 
 document.addEventListener("htmx:configRequest", (e) => {
-  const keys = openKeys();
-  if (keys.length) e.detail.headers["X-Kuvert-Open"] = keys.map(encodeURIComponent).join(" ");
+  const open = openForms();
+  if (open.length) e.detail.headers["X-Kuvert-Open"] = open.map(encodeURIComponent).join(" ");
 });
 
 // Put the person's typing back into the redrawn fields. The form keeps the version it was
@@ -167,9 +167,9 @@ function putBack() {
   for (const id of dirty) if (!document.getElementById(id) && !waiting.has(id)) dirty.delete(id);
 }
 
-// An actor's details form is fetched when its details are opened: the page draws a link
-// in its place (the form's own page, without JavaScript). The promise is kept, so the
-// envelope's "Ret detaljer" can wait for the form it opens.
+// The forms of an actor or a coupling are fetched when their details are opened: the page
+// draws a link in their place (the forms' own page, without JavaScript). The promise is
+// kept, so the envelope's "Ret detaljer" can wait for the form it opens.
 function loadForm(details) {
   const link = details.querySelector("a.form-link");
   if (!link) return Promise.resolve();
@@ -180,7 +180,7 @@ function loadForm(details) {
   return details.loading;
 }
 document.addEventListener("toggle", (e) => {
-  if (e.target.matches?.("#workspace details[data-key]") && e.target.open) loadForm(e.target);
+  if (e.target.matches?.("#workspace details[data-opens]") && e.target.open) loadForm(e.target);
 }, true);
 
 document.addEventListener("htmx:beforeSwap", (e) => {
@@ -228,7 +228,7 @@ document.addEventListener("htmx:beforeSwap", (e) => {
     sentId: sent ? sent.id : null,
     scroll: side ? side.scrollTop : 0,
     focused: active && active.id && active.closest("#workspace") ? active.id : null,
-    open: openKeys(),
+    open: openForms(),
     values: [...dirty].map((id) => {
       const el = document.getElementById(id);
       const form = el?.form;
@@ -258,8 +258,8 @@ document.addEventListener("htmx:afterSwap", () => {
   for (const [id, value, version] of values) {
     waiting.set(id, [value, ownOnly && version === sentVersion ? null : version]);
   }
-  open.forEach((key) => {
-    const d = document.querySelector(`#workspace details[data-key="${CSS.escape(key)}"]`);
+  open.forEach((name) => {
+    const d = document.querySelector(`#workspace details[data-opens="${CSS.escape(name)}"]`);
     if (d) { d.open = true; loadForm(d); }
   });
   putBack();

@@ -200,15 +200,18 @@ def test_map_actors_couple_name_coordinator_and_undo(
     expect_version(page, 5)
     row = page.locator(f'#couplings tr[data-source="{first}"][data-target="{second}"]')
     expect(row).to_have_count(1)
-    expect(row.locator("select")).to_have_value("needed")
+    expect(row.locator("[data-state]")).to_have_attribute("data-state", "needed")
     expect(page.locator("#warnings li[data-code=needed_not_established]")).to_have_count(1)
     expect(page.locator(f'#envelope g.coupling[data-source="{first}"]'
                         f'[data-target="{second}"]')).to_have_count(1)
 
-    # Its state changes as soon as another is chosen.
-    row.locator("select").select_option("strained")
+    # Its state: "Ret" on the row fetches the state buttons; one press changes it.
+    row.locator("summary").click()
+    expect(row.get_by_role("button", name="anstrengt")).to_have_attribute("aria-pressed", "false")
+    row.get_by_role("button", name="anstrengt").click()
     expect_version(page, 6)
-    expect(row.locator("select")).to_have_value("strained")
+    expect(row.locator("[data-state]")).to_have_attribute("data-state", "strained")
+    expect(row.get_by_role("button", name="anstrengt")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#warnings li[data-code=strained_coupling]")).to_have_count(1)
     expect(page.locator("#warnings li[data-code=needed_not_established]")).to_have_count(0)
 
@@ -226,7 +229,7 @@ def test_map_actors_couple_name_coordinator_and_undo(
     expect(page.locator("#coordinator")).to_have_value("")
     expect(actor_row(page, PROFESSIONALS[0][0])).not_to_contain_text("(koordinator)")
     expect(page.locator("#warnings li[data-code=no_coordinator]")).to_have_count(1)
-    expect(row.locator("select")).to_have_value("strained")
+    expect(row.locator("[data-state]")).to_have_attribute("data-state", "strained")
     expect(page.locator("#history li").first).to_contain_text("version 8")
 
     assert not console.csp_violations(), "\n".join(console.csp_violations())

@@ -94,6 +94,9 @@ def _prepare(kind: str, page: Page, who: str, n: int, doc: dict[str, Any]) -> st
     if kind == "state":
         current = next(c["state"] for c in doc["couplings"] if c["source"] == "a1")
         choices = [s for s in ("needed", "established", "weak", "strained") if s != current]
+        row = page.locator('#couplings tr[data-source="a1"]')
+        if not row.locator("details").evaluate("(d) => d.open"):
+            row.locator("summary").click()
         return choices[0] if who == "a" else choices[1]
     if kind == "fields":
         details = _details(page, "a2")
@@ -111,7 +114,7 @@ def _send(kind: str, page: Page, value: str) -> None:
     if kind == "coordinator":
         page.get_by_role("button", name="Udpeg koordinator").click()
     elif kind == "state":
-        page.locator('#couplings tr[data-source="a1"] select').select_option(value)
+        page.locator(f'#couplings tr[data-source="a1"] button[value="{value}"]').click()
     elif kind == "fields":
         _details(page, "a2").get_by_role("button", name="Gem ændringer").click()
     else:
@@ -124,7 +127,9 @@ def _holds(kind: str, page: Page, doc: dict[str, Any], mine: str) -> bool:
         return page.locator("#coordinator").input_value() == (doc.get("coordinator") or "")
     if kind == "state":
         state = next(c["state"] for c in doc["couplings"] if c["source"] == "a1")
-        return page.locator('#couplings tr[data-source="a1"] select').input_value() == state
+        row = page.locator('#couplings tr[data-source="a1"]')
+        return (row.locator("[data-state]").get_attribute("data-state") == state
+                and row.locator('button[aria-pressed="true"]').get_attribute("value") == state)
     if kind == "fields":
         contact = next(a.get("contact", "") for a in doc["actors"] if a["key"] == "a2")
         return _details(page, "a2").locator("input[name=contact]").input_value() == contact

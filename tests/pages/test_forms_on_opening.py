@@ -22,7 +22,13 @@ HX = {"HX-Request": "true"}
 
 
 def _actor_forms(html: object) -> list[str]:
-    return [form.get("action") for form in parse(html).cssselect("#actors details form")]
+    """The actions of the details forms drawn (each actor's removal aside)."""
+    return [form.get("action") for form in parse(html).cssselect("#actors details form")
+            if not form.get("action").endswith("/delete")]
+
+
+def _coupling_forms(html: object) -> int:
+    return len(parse(html).cssselect("#couplings details form"))
 
 
 def test_case_page_links_each_actor_form_instead_of_drawing_it(api: Api,
@@ -41,10 +47,12 @@ def test_opened_form_comes_as_a_fragment_with_the_actor_and_the_version(
     case_id, version = api.create(claus_foer())
     page_html = browser.get(f"/cases/{case_id}").text
     answer = browser.get(f"/cases/{case_id}/actors/uu", headers=HX)
-    assert answer.status_code == 200
-    form = parse(answer)
-    assert form.tag == "form" and not is_page(answer)
-    assert form.get("action") == form.get("hx-post") == f"/cases/{case_id}/actors/uu"
+    assert answer.status_code == 200 and not is_page(answer)
+    form = one(answer, f'form[action="/cases/{case_id}/actors/uu"]')
+    assert form.get("hx-post") == f"/cases/{case_id}/actors/uu"
+    # Removing the actor is there too (not for the citizen), asking first.
+    remove = one(answer, f'form[action="/cases/{case_id}/actors/uu/delete"]')
+    assert remove.get("hx-confirm") == "Fjern UU-vejleder?"
     assert one(form, "input[name=version]").get("value") == str(version)
     assert one(form, "input[name=csrf]").get("value") == csrf_token(page_html)
     assert one(form, "input[name=label]").get("value") == "UU-vejleder"
@@ -54,6 +62,7 @@ def test_opened_form_comes_as_a_fragment_with_the_actor_and_the_version(
     citizen = parse(browser.get(f"/cases/{case_id}/actors/claus", headers=HX))
     assert {i.get("name") for i in citizen.cssselect("input, select")} == {
         "csrf", "version", "shows", "label", "contribution", "contact"}
+    assert len(citizen.cssselect("form")) == 1
 
 
 def test_without_javascript_the_form_is_a_page_that_saves(api: Api,
@@ -79,14 +88,22 @@ def test_a_redraw_draws_the_forms_the_person_has_open(api: Api, browser: TestCli
     # "uu" becomes a key a header cannot carry unencoded.
     doc = json.loads(claus_foer().model_dump_json(exclude_none=True).replace('"uu"', '"søn"'))
     last = doc["actors"][-1]["key"]
+    first = doc["couplings"][0]
+    coupling = f"coupling:{first['source']}|{first['target']}"
     case_id, _ = api.create(doc)
+    named = [quote("actor:søn"), f"actor:{last}", "actor:nosuch", quote(coupling)]
     answer = browser.get(f"/cases/{case_id}/workspace",
-                         headers={**HX, "X-Kuvert-Open": f"{quote('søn')} {last} nosuch"})
+                         headers={**HX, "X-Kuvert-Open": " ".join(named)})
     assert answer.status_code == 200
     assert [unquote(a) for a in _actor_forms(answer)] == [f"/cases/{case_id}/actors/søn",
                                                           f"/cases/{case_id}/actors/{last}"]
-    opened = [d.get("data-key") for d in parse(answer).cssselect("#actors details[open]")]
-    assert opened == ["søn", last]
+    opened = [d.get("data-opens") for d in parse(answer).cssselect("#workspace details[open]")]
+    assert opened == ["actor:søn", f"actor:{last}", coupling]
+    row = one(answer, f'#couplings details[data-opens="{coupling}"]')
+    assert [unquote(f.get("action")) for f in row.cssselect("form")] == [
+        f"/cases/{case_id}/couplings/{first['source']}/{first['target']}",
+        f"/cases/{case_id}/couplings/{first['source']}/{first['target']}/delete"]
+    assert _coupling_forms(answer) == 2
 
 
 def test_a_refused_change_without_javascript_shows_its_form_open(api: Api,
@@ -107,3 +124,41 @@ def test_the_form_of_an_actor_not_there_or_of_another_team(api: Api, other_team:
     assert "findes ikke" in missing.text
     theirs, _ = other_team.create(claus_foer())
     assert browser.get(f"/cases/{theirs}/actors/uu", headers=HX).status_code == 404
+
+
+def test_case_page_links_each_couplings_forms(api: Api, browser: TestClient) -> None:
+    case_id, _ = api.create(claus_foer())
+    html = browser.get(f"/cases/{case_id}").text
+    assert _coupling_forms(html) == 0
+    links = [a.get("href") for a in parse(html).cssselect("#couplings details a.form-link")]
+    assert links == [f"/cases/{case_id}/couplings/{c.source}/{c.target}"
+                     for c in claus_foer().couplings]
+    states = [s.get("data-state") for s in parse(html).cssselect("#couplings [data-state]")]
+    assert states == [c.state for c in claus_foer().couplings]
+
+
+def test_coupling_state_buttons_fetched_and_without_javascript(api: Api,
+                                                               browser: TestClient) -> None:
+    case_id, version = api.create(claus_foer())
+    c = claus_foer().couplings[0]
+    path = f"/cases/{case_id}/couplings/{c.source}/{c.target}"
+    fetched = browser.get(path, headers=HX)
+    assert fetched.status_code == 200 and not is_page(fetched)
+    buttons = parse(fetched).cssselect("button[name=state]")
+    assert [b.get("value") for b in buttons] == ["needed", "established", "weak", "strained"]
+    assert [b.get("value") for b in buttons if b.get("aria-pressed") == "true"] == [c.state]
+    # Without JavaScript: the page, and a button posts the state (the browser sends the
+    # pressed button's name and value).
+    own = browser.get(path)
+    assert is_page(own) and has(own, f'a[href="/cases/{case_id}"]')
+    form = one(own, f'form[action="{path}"]')
+    other = next(b.get("value") for b in form.cssselect("button[name=state]")
+                 if b.get("value") != c.state)
+    data = {i.get("name"): i.get("value") for i in form.cssselect("input")} | {"state": other}
+    saved = browser.post(path, data=data, follow_redirects=False)
+    assert saved.status_code == 303
+    stored = api.get(f"/api/v1/cases/{case_id}/graph").json()["couplings"][0]
+    assert stored["state"] == other
+    assert api.get(f"/api/v1/cases/{case_id}").json()["version"] == version + 1
+    missing = browser.get(f"/cases/{case_id}/couplings/{c.target}/nosuch", headers=HX)
+    assert missing.status_code == 404 and "findes ikke" in missing.text
