@@ -1,5 +1,6 @@
 """Lost PostgreSQL connections (app/db.py): a pooled connection idle past the threshold
-is pinged and replaced when dead, one reused sooner is not pinged. Real PostgreSQL: the
+is pinged and replaced when dead, one reused sooner is not pinged, and a dead one used
+anyway costs that request a 503 with a code, never the next one. Real PostgreSQL: the
 connections are ended by the server (``pg_terminate_backend``), as in a restart."""
 
 from __future__ import annotations
@@ -17,16 +18,19 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
+from app import accounts
 from app.cli import migrate
 from app.config import Settings
 from app.db import Database, make_engine
 from app.graph.examples import claus_nu
 from app.main import create_app
-from tests.helpers.clients import Api, team_api
+from tests.helpers.clients import PASSWORD, Api, log_in, team_api
 from tests.helpers.database import POSTGRES, empty_database
 
 postgres = pytest.mark.skipif(POSTGRES is None,
                               reason="needs PostgreSQL (KUVERT_TEST_POSTGRES_URL)")
+
+UNAVAILABLE = "Databasen svarer ikke lige nu. Prøv igen om lidt."
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +135,38 @@ def test_connection_idle_past_threshold_is_pinged(pg_url: str, admin: Engine) ->
             assert _last_statement(admin, pid)[1] > before[1]
     finally:
         db.dispose()
+
+
+@postgres
+def test_read_on_lost_connection_gets_503_then_next_succeeds(pg_url: str,
+                                                             admin: Engine) -> None:
+    with _app(pg_url, ping_idle_seconds=60) as (client, api, case_id):
+        _end_connections(admin)
+        answer = api.get(f"/api/v1/cases/{case_id}/graph")
+        assert answer.status_code == 503
+        assert answer.json() == {"error": {"code": "database_unavailable",
+                                           "message": UNAVAILABLE}}
+        english = api.get(f"/api/v1/cases/{case_id}/graph",
+                          headers={"Accept-Language": "en"})
+        assert english.status_code == 200, english.text
+        assert client.get("/healthz").status_code == 200
+
+
+@postgres
+def test_page_on_lost_connection_gets_503_page_then_next_succeeds(pg_url: str,
+                                                                  admin: Engine) -> None:
+    with _app(pg_url, ping_idle_seconds=60) as (client, api, _case_id):
+        username = f"user-{secrets.token_hex(4)}"
+        with client.app.state.db.session() as session:  # type: ignore[attr-defined]
+            accounts.create_user(session, username, PASSWORD, api.team, "coordinator")
+        assert log_in(client, username).status_code == 303
+        assert client.get("/cases").status_code == 200
+        _end_connections(admin)
+        answer = client.get("/cases")
+        assert answer.status_code == 503
+        assert answer.headers["content-type"].startswith("text/html")
+        assert UNAVAILABLE in answer.text and "Traceback" not in answer.text
+        assert client.get("/cases").status_code == 200
 
 
 def test_sqlite_engine_pings_nothing(tmp_path: Path) -> None:
