@@ -123,6 +123,13 @@ class Database:
         self.url = url
         self.engine = make_engine(url, ping_idle_seconds=ping_idle_seconds)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # For a statement that needs no transaction (/healthz's SELECT 1), the same pool:
+        # on PostgreSQL in autocommit, one round trip instead of three (BEGIN, the
+        # statement, the pool's ROLLBACK on return: 32 % of /healthz's active samples
+        # under wrk, py-spy). SQLite sends no BEGIN before a SELECT anyway, and switching
+        # its connection back would cost a PRAGMA on every return.
+        self.lone_statements = (self.engine.execution_options(isolation_level="AUTOCOMMIT")
+                                if self.engine.dialect.name == "postgresql" else self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

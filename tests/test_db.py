@@ -169,6 +169,25 @@ def test_page_on_lost_connection_gets_503_page_then_next_succeeds(pg_url: str,
         assert client.get("/cases").status_code == 200
 
 
+@postgres
+def test_lone_statement_is_one_round_trip_and_leaves_no_autocommit(pg_url: str,
+                                                                   admin: Engine) -> None:
+    """/healthz's SELECT 1 without BEGIN before or ROLLBACK after it, and the pooled
+    connection back in transactions for whoever takes it next."""
+    db = Database(pg_url)
+    try:
+        with db.lone_statements.connect() as conn:
+            pid = conn.connection.driver_connection.info.backend_pid  # type: ignore[union-attr]
+            conn.execute(text("SELECT 1 AS lone"))
+        assert _last_statement(admin, pid)[0] == "SELECT 1 AS lone"
+        with db.engine.connect() as conn:
+            dbapi = conn.connection.driver_connection
+            assert dbapi.info.backend_pid == pid  # type: ignore[union-attr]
+            assert dbapi.autocommit is False  # type: ignore[union-attr]
+    finally:
+        db.dispose()
+
+
 def test_sqlite_engine_pings_nothing(tmp_path: Path) -> None:
     """SQLite has no network connection to lose: no checkout listener at all."""
     engine = make_engine(f"sqlite:///{tmp_path / 'kuvert.db'}", ping_idle_seconds=0)
