@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.db import PING_IDLE_SECONDS
 from app.graph.classify import Thresholds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +28,10 @@ class Settings(BaseSettings):
         f"sqlite:///{ROOT / 'var' / 'kuvert.db'}",
         description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db.",
     )
+    database_ping_idle_seconds: float = Field(
+        PING_IDLE_SECONDS, ge=0, description="PostgreSQL: a pooled connection idle longer "
+        "than this is pinged before use, and replaced if the ping fails; one reused sooner "
+        "is not (0: ping every reuse). SQLite: no effect.")
     lang: Literal["da", "en"] = Field(
         "da", description="Language of what the `kuvert` command tells, its --help included "
         "(da or en); pages and the API follow each user's choice. The findings of "

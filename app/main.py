@@ -123,7 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.settings = settings
     app.state.freeze_startup_heap = False
-    app.state.db = Database(settings.database_url)
+    app.state.db = Database(settings.database_url,
+                            ping_idle_seconds=settings.database_ping_idle_seconds)
     app.state.streams = streams.Streams(app.state.db, settings)
     app.state.read_audit = ReadAudit(app.state.db.engine)
     error_handlers.install(app)

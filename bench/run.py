@@ -313,10 +313,12 @@ WHY = {
     "healthz_sqlite": "the app's own plumbing per request (request id, language, "
                       "security headers, body limit, the access line) and the check's "
                       "`SELECT 1` on a pooled connection, on two cores shared with wrk.",
-    "healthz": "on PostgreSQL each request checks a pooled connection out with a ping "
-               "(`pool_pre_ping`, one extra round trip) before its `SELECT 1`, and the "
-               "database server shares the two cores with the load generator and Kuvert; "
-               "the bare app touches no database at all.",
+    "healthz": "on PostgreSQL the check's `SELECT 1` is one round trip (autocommit: no "
+               "BEGIN or ROLLBACK around it, and no ping of a connection reused within "
+               "`KUVERT_DATABASE_PING_IDLE_SECONDS`) to a database server that shares the "
+               "two cores with the load generator and Kuvert, on top of the same plumbing "
+               "as on SQLite (request id, language, security headers, body limit, the "
+               "access line); the bare app touches no database at all.",
     "reads": "every read also writes its audit row and waits until it is committed (group "
              "commit: many rows per transaction, but still an fsync before the answer); "
              "the writer thread, the worker thread and the event loop contend for the "

@@ -14,7 +14,7 @@ router = APIRouter(tags=["drift"])
 
 def _ping(db: Database) -> bool:
     try:
-        with db.engine.connect() as conn:
+        with db.lone_statements.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception:  # any database failure means "not healthy", nothing more to say
         return False

@@ -3,7 +3,8 @@
 The API gets JSON with a stable code and words in the request's language (Danish
 unless ``Accept-Language`` or the language cookie asks for English),
 ``{"error": {"code", "message", "problems": [{"field", "code", "message"}]}}``;
-pages get an HTML error page, or the login form when nobody is logged in.
+pages get an HTML error page, or the login form when nobody is logged in. A database
+that cannot be reached (a lost or refused connection) is 503 ``database_unavailable``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -34,7 +36,9 @@ _HTTP_WORDS = {
     415: ("unsupported_media_type", N_("Indholdets format understøttes ikke.")),
 }
 _TITLES = {403: N_("Ingen adgang"), 404: N_("Findes ikke"), 409: N_("Konflikt"),
-           412: N_("Ændret af en anden"), 422: N_("Ugyldigt indhold")}
+           412: N_("Ændret af en anden"), 422: N_("Ugyldigt indhold"),
+           503: N_("Midlertidigt utilgængelig")}
+_DATABASE_UNAVAILABLE = N_("Databasen svarer ikke lige nu. Prøv igen om lidt.")
 
 
 def error_body(code: str, message: str, problems: list[Problem] | None = None,
@@ -99,6 +103,16 @@ async def _on_service(request: Request, exc: ServiceError) -> Response:
                     headers)
 
 
+async def _on_database(request: Request, exc: DBAPIError) -> Response:
+    """A connection lost in use (SQLAlchemy has invalidated the pool: the next request
+    gets a new one) or never made is 503; any other database error is a bug, left to
+    the server's 500."""
+    if not (exc.connection_invalidated or exc.statement is None):
+        raise exc
+    return _respond(request, 503, error_body("database_unavailable",
+                                             gettext(_DATABASE_UNAVAILABLE)))
+
+
 async def _on_http(request: Request, exc: HTTPException) -> Response:
     code, message = _HTTP_WORDS.get(exc.status_code, ("error", N_("Der opstod en fejl.")))
     return _respond(request, exc.status_code, error_body(code, gettext(message)),
@@ -111,3 +125,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(GraphError, _on_graph)  # type: ignore[arg-type]
     app.add_exception_handler(ServiceError, _on_service)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _on_http)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _on_database)  # type: ignore[arg-type]
