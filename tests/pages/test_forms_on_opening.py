@@ -39,7 +39,10 @@ def test_case_page_links_each_actor_form_instead_of_drawing_it(api: Api,
     links = parse(html).cssselect("#actors details a.form-link")
     assert [a.get("href") for a in links] == [
         f"/cases/{case_id}/actors/{actor.key}" for actor in claus_foer().actors]
-    assert links[1].text_content().strip() == "Ret UU-vejleder"
+    # Within its actor's details: the link says what it does there (no JavaScript).
+    assert links[1].text_content().strip() == "Åbn formularen"
+    assert one(html, '#actors details[data-key="uu"] summary').text_content() == (
+        "Detaljer om UU-vejleder")
 
 
 def test_opened_form_comes_as_a_fragment_with_the_actor_and_the_version(
