@@ -39,6 +39,7 @@ class Latency:
     p50_ms: float
     p95_ms: float
     max_ms: float
+    answer_bytes: int  # the last answer's body, as sent (not compressed)
 
     @property
     def verdict(self) -> str:
@@ -49,10 +50,11 @@ class Latency:
         return "**not met**"
 
 
-def _figure(name: str, times: list[float]) -> Latency:
+def _figure(name: str, times: list[float], answer_bytes: int) -> Latency:
     times = sorted(times)
     return Latency(name, len(times), statistics.median(times),
-                   times[min(len(times) - 1, int(len(times) * 0.95))], times[-1])
+                   times[min(len(times) - 1, int(len(times) * 0.95))], times[-1],
+                   answer_bytes)
 
 
 def _hidden(html: str, name: str) -> str:
@@ -82,9 +84,9 @@ def main(repeat: int = REPEAT) -> list[Latency]:
         page_times = []
         for i in range(repeat + 3):
             start = time.perf_counter()
-            page = client.get(f"/cases/{ids[80]}")
+            page_80 = client.get(f"/cases/{ids[80]}")
             elapsed = (time.perf_counter() - start) * 1000
-            page.raise_for_status()
+            page_80.raise_for_status()
             if i >= 3:  # the first few warm the caches
                 page_times.append(elapsed)
 
@@ -105,11 +107,11 @@ def main(repeat: int = REPEAT) -> list[Latency]:
             if i >= 3:
                 edit_times.append(elapsed)
     figures = [_figure("edit an actor (htmx form post → workspace fragment), 30 actors",
-                       edit_times),
-               _figure("case page (HTML), 80 actors", page_times)]
+                       edit_times, len(answer.content)),
+               _figure("case page (HTML), 80 actors", page_times, len(page_80.content))]
     for f in figures:
         print(f"{f.name:<70} p50 {f.p50_ms:6.1f}  p95 {f.p95_ms:6.1f}  max {f.max_ms:6.1f} "
-              f" {f.verdict}")
+              f" {f.answer_bytes / 1000:.0f} kB  {f.verdict}")
     return figures
 
 

@@ -153,10 +153,10 @@ def _interactive_section(figures: list[interactive.Latency]) -> list[str]:
            f"{interactive.TARGET_P95_MS:g} ms, met only with a 20 % margin. The full round "
            "trip in Chromium (click → updated envelope on screen) is beside it in *The "
            "meeting in a browser* below.", "",
-           "| what | requests | p50 ms | p95 ms | max ms | target |",
-           "|---|---:|---:|---:|---:|---|"]
+           "| what | requests | p50 ms | p95 ms | max ms | answer kB | target |",
+           "|---|---:|---:|---:|---:|---:|---|"]
     out += [f"| {f.name} | {f.count} | {f.p50_ms:.1f} | {f.p95_ms:.1f} | {f.max_ms:.1f} | "
-            f"{f.verdict} |" for f in figures]
+            f"{f.answer_bytes / 1000:.0f} | {f.verdict} |" for f in figures]
     return [*out, ""]
 
 
@@ -327,13 +327,13 @@ WHY = {
              "traded for speed.",
     "pages": "a page is HTML rendered for the person asking, against a `SELECT 1`: the "
              "case list checks the login and renders its template; the case page also "
-             "draws the envelope and writes a form for every actor and coupling (about "
-             "260 kB at 30 actors, 725 kB at 80). This round cut the template's cost "
-             "(form openings by a function, no pass_context calls in loops) and froze the "
-             "startup heap (in-process CPU per 80-actor page p50 54 → 33 ms, p95 192 → "
-             "43 ms). Half of `/healthz` would take caching whole pages, which would "
-             "flatter the figure rather than the caseworker's page; forms drawn only when "
-             "opened would be the next real step.",
+             "reads and analyses the case, draws the envelope (cached per version) and "
+             "writes a row per actor and coupling (its size is in *Interactive latency*). "
+             "The forms of each actor and coupling are no longer drawn with the page but "
+             "fetched when opened (`git log templates/cases/show.html`); what is left is "
+             "the lists themselves, the envelope and the add forms' option lists. Half of "
+             "`/healthz` would take caching whole pages, which would flatter the figure "
+             "rather than the caseworker's page.",
     "meeting_count": "not worked on in this round: the figure measures the envelope's "
                      "tools of issue 12 item 1 as they stand (every actor is its name and "
                      "an Enter; see the breakdown in the meeting section).",
@@ -341,13 +341,12 @@ WHY = {
                        "section); the rest is the browser swapping the whole workspace "
                        "fragment and drawing the envelope anew, on two cores shared with "
                        "the server and whatever else runs (load average above).",
-    "interactive": "an edit reads, checks, stores (three bulk inserts) and audits the "
-                   "case, analyses and draws it anew, and answers with the whole "
-                   "workspace (about 260 kB at 30 actors). This round cut the ORM unit of "
-                   "work, the template's cost and full garbage collections (in-process "
-                   "CPU p50 45 → 31 ms); the p95 is within reach on a quiet machine, not "
-                   "with the 20 % margin. Answering with only the parts that changed "
-                   "would be the next step.",
+    "interactive": "an edit reads, checks, stores (three bulk inserts, committed with an "
+                   "fsync) and audits the case, analyses and draws it anew, and answers "
+                   "with the whole workspace (its size is in *Interactive latency*). In "
+                   "py-spy the store is about a third of an edit, the template a quarter, "
+                   "the drawing and the analysis a fifth. Answering with only the parts "
+                   "that changed would be the next step.",
 }
 
 
