@@ -140,43 +140,48 @@ def show_workspace(request: Request, session: SessionDep, settings: SettingsDep,
     return response
 
 
+def _forms(request: Request, session: Session, login: Any, name: str,
+           context: dict[str, Any]) -> Response:
+    """The ``form`` block of ``name`` for the case page's script, which fetches it into the
+    details just opened; without JavaScript the whole page, with the catalogue's lists."""
+    if _is_htmx(request):
+        response = fragment(request, name, "form", context, login=login)
+    else:
+        catalogue = _catalogue(session)
+        response = page(request, name, {
+            **context, "catalogue": catalogue,
+            "hints": _hints((*catalogue["profession"], *catalogue["organisation"]))},
+            login=login)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
 @router.get("/cases/{case_id}/actors/{key}", name="page.edit_actor")
-def edit_actor(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
-               case_id: CaseId, key: str) -> Response:
-    """One actor's details form: the form alone for the case page's script, which fetches
-    it when the details are opened; a page of its own without JavaScript."""
+def edit_actor(request: Request, session: SessionDep, login: LoginDep, case_id: CaseId,
+               key: str) -> Response:
+    """One actor's details form (and removing the actor), drawn when it is opened."""
     case, doc = cases.read_document(session, login.principal, case_id)
     try:
         actor = doc.actor(key)
     except KeyError:
         raise NotFound(N_("Aktøren «%(key)s» findes ikke i forløbet (længere)."),
                        params={"key": key[:64]}) from None
-    context = {"case": case, "doc": doc, "actor": actor}
-    if _is_htmx(request):
-        return fragment(request, "cases/actor.html", "form", context, login=login)
-    catalogue = _catalogue(session)
-    return page(request, "cases/actor.html",
-                {**context, "catalogue": catalogue,
-                 "hints": _hints((*catalogue["profession"], *catalogue["organisation"]))},
-                login=login)
+    return _forms(request, session, login, "cases/actor.html",
+                  {"case": case, "doc": doc, "actor": actor})
 
 
 @router.get("/cases/{case_id}/couplings/{a}/{b}", name="page.edit_coupling")
 def edit_coupling(request: Request, session: SessionDep, login: LoginDep, case_id: CaseId,
                   a: str, b: str) -> Response:
-    """One coupling's forms (its state, removing it): the forms alone for the case
-    page's script, which fetches them when the details are opened; a page of its own
-    without JavaScript."""
+    """One coupling's forms (its state, removing it), drawn when they are opened."""
     case, doc = cases.read_document(session, login.principal, case_id)
     coupling = next((c for c in doc.couplings if (c.source, c.target) == (a, b)), None)
     if coupling is None:
         raise NotFound(N_("Koblingen %(a)s – %(b)s findes ikke i forløbet (længere)."),
                        params={"a": a[:64], "b": b[:64]})
-    context = {"case": case, "doc": doc, "c": coupling,
-               "labels": {actor.key: actor.label for actor in doc.actors}}
-    if _is_htmx(request):
-        return fragment(request, "cases/coupling.html", "form", context, login=login)
-    return page(request, "cases/coupling.html", context, login=login)
+    return _forms(request, session, login, "cases/coupling.html",
+                  {"case": case, "doc": doc, "c": coupling,
+                   "labels": {actor.key: actor.label for actor in doc.actors}})
 
 
 # --- the page's forms: parsed like API bodies, a bad one answers 422 -----------------------

@@ -51,6 +51,7 @@ def test_opened_form_comes_as_a_fragment_with_the_actor_and_the_version(
     page_html = browser.get(f"/cases/{case_id}").text
     answer = browser.get(f"/cases/{case_id}/actors/uu", headers=HX)
     assert answer.status_code == 200 and not is_page(answer)
+    assert answer.headers["vary"] == "HX-Request"  # the same address is also a page
     form = one(answer, f'form[action="/cases/{case_id}/actors/uu"]')
     assert form.get("hx-post") == f"/cases/{case_id}/actors/uu"
     # Removing the actor is there too (not for the citizen), asking first.
