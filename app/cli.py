@@ -109,6 +109,9 @@ def _problems(workers: int | None) -> list[str]:
     return lines
 
 
+WORKER_PING_SECONDS = 30
+
+
 def serve_options(workers: int = 1) -> dict[str, Any]:
     """How ``kuvert serve`` runs uvicorn; ``bench/bare.py`` serves its bare app the same way.
 
@@ -124,7 +127,11 @@ def serve_options(workers: int = 1) -> dict[str, Any]:
             "loop": "uvloop" if has("uvloop") else "asyncio",
             "proxy_headers": False, "workers": workers,
             # Kuvert writes its own access lines (app.web.request_id), with the request id.
-            "access_log": False}
+            "access_log": False,
+            # uvicorn's supervisor kills a worker that does not answer its ping within this
+            # (5 s by default). A worker starved of CPU on a busy host, or still importing
+            # the app, is not hung, and killing it loses the requests it is answering.
+            "timeout_worker_healthcheck": WORKER_PING_SECONDS}
 
 
 def _cmd_serve(args: argparse.Namespace) -> None:

@@ -3,9 +3,11 @@ the browsers connected to another (LISTEN/NOTIFY), and ``kuvert serve --workers`
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 import httpx
@@ -24,6 +26,45 @@ def test_serve_takes_a_number_of_workers() -> None:
     assert parser().parse_args(["serve"]).workers is None  # then KUVERT_WORKERS (1)
     with pytest.raises(SystemExit):
         parser().parse_args(["serve", "--workers", "0"])
+
+
+def _workers(parent: int) -> set[int]:
+    """The worker processes uvicorn's supervisor (``parent``) started (spawned Pythons)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"spawn_main" in cmdline:
+            found.add(int(entry.name))
+    return found
+
+
+def test_a_worker_slow_to_answer_its_supervisor_is_not_killed(tmp_path: Path) -> None:
+    """A worker that cannot answer uvicorn's ping for 8 s (stopped here, as a busy host's
+    scheduler or a slow start would hold it) keeps running: by uvicorn's default 5 s it
+    was killed and replaced, losing whatever it was answering."""
+    with empty_database("sqlite", tmp_path) as url:
+        migrate(url)
+        with KuvertServer(url, workers=2, startup=90) as server:
+            assert server.process is not None
+            workers = _workers(server.process.pid)
+            assert len(workers) == 2
+            slow = min(workers)
+            os.kill(slow, signal.SIGSTOP)
+            try:
+                time.sleep(8)
+            finally:
+                with suppress(ProcessLookupError):  # what a killed worker would say
+                    os.kill(slow, signal.SIGCONT)
+            time.sleep(1.5)
+            assert _workers(server.process.pid) == workers
+            assert httpx.get(f"{server.base}/healthz", timeout=10,
+                             trust_env=False).status_code == 200
 
 
 def _log_in(client: httpx.Client) -> None:
