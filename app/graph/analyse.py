@@ -108,13 +108,13 @@ class _Frozen(BaseModel):
 
 
 class CaseWarning(_Frozen):
-    """Something in the network a caseworker should look at, in Danish.
+    """Something in the network a caseworker should look at: a code, the actors it is
+    about and a sentence, Danish unless the reader asked for English."""
 
-    ``template`` (a Danish msgid, marked ``N_``) and ``params`` (values: actors'
-    labels and topics as typed, vocabulary as a :class:`Message`) let :meth:`say` give
-    it in another language; ``message`` is the Danish sentence. Neither is in the JSON,
-    and like a :class:`~app.graph.errors.Problem`'s they are not compared.
-    """
+    # ``message`` is the Danish sentence; ``template`` (a Danish msgid, marked N_) and
+    # ``params`` (actors' labels and topics as typed, vocabulary as a Message) let
+    # ``say`` give it in another language. Like a Problem's, they are not compared, and
+    # they are not in the JSON.
 
     # Named so as not to shadow the builtin ``Warning``. The JSON schema keeps the title
     # ``Warning`` API clients have seen (its key in the OpenAPI components follows the

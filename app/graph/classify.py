@@ -125,12 +125,11 @@ class Count(BaseModel):
 
 
 class Classification(BaseModel):
-    """The prototype with both counts behind it and the reasons in plain Danish.
+    """The prototype with both counts behind it and the reasons in plain words, Danish
+    unless the reader asked for English."""
 
-    ``said`` holds each reason as a :class:`Message` (its Danish template and values),
-    for the edge to say in the reader's language; it is not in the JSON, and not
-    compared.
-    """
+    # ``said`` holds each reason as a Message (its Danish template and values) for the
+    # edge to say in the reader's language; not in the JSON, and not compared.
 
     model_config = ConfigDict(frozen=True)
 
