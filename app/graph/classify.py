@@ -240,7 +240,7 @@ def _missing(actors: list[Actor], field: str, noun: tuple[str, str]) -> Message 
     if not labels:
         return None
     said: dict[str, Value] = {"count": str(len(labels)), "what": Message(noun[0]),
-            "labels": tuple(f"«{label}»" for label in labels)}
+                              "labels": tuple(f"«{label}»" for label in labels)}
     if len(labels) == 1:
         return Message(N_("%(count)s aktør uden %(what)s tæller ikke med (%(labels)s)."), said)
     return Message(N_("%(count)s aktører uden %(what)s tæller ikke med (%(labels)s)."), said)
