@@ -20,7 +20,7 @@ from typing import Generic, Literal, TypeVar
 
 from app.config import Settings
 from app.graph import export
-from app.graph.analyse import WARNING_CODES, Analysis, analyse
+from app.graph.analyse import Analysis, analyse
 from app.graph.classify import Classification, Thresholds, classify
 from app.graph.document import GraphDocument
 from app.graph.layout import layout_document
@@ -274,26 +274,17 @@ def print_legend(doc: GraphDocument, *, lang: Lang = "da") -> str:
 
 
 def reason_texts(classification: Classification, lang: Lang = "da") -> list[str]:
-    """The classification's reasons in ``lang``: Danish as the rule words them, else the
-    counts with their values and levels."""
-    if lang == "da":
-        return list(classification.reasons)
-    _ = translations(lang).gettext
-    # Words, not an arrow: the PDF's standard fonts have no "→".
-    return [_("%(what)s: %(count)s (%(values)s), niveau %(level)s") % {
-                "what": what, "count": c.count, "values": ", ".join(c.values), "level": c.level}
-            for what, c in ((_("Faggrupper"), classification.professions),
-                            (_("Sektorer"), classification.sectors))]
+    """The classification's reasons in ``lang``, each said from its template and values
+    (in Danish the catalogue's identity: the sentences of ``classification.reasons``)."""
+    gettext = translations(lang).gettext
+    return [reason.say(gettext) for reason in classification.said]
 
 
-def warning_texts(analysis: Analysis, labels: dict[str, str], lang: Lang = "da") -> list[str]:
-    """The analysis' warnings in ``lang``: Danish as the analysis words them, else the
-    catalogue's description with the actors named."""
-    if lang == "da":
-        return [w.message for w in analysis.warnings]
-    _ = translations(lang).gettext
-    return [_(WARNING_CODES[w.code]) + (f" ({', '.join(labels[k] for k in w.actors)})"
-                                        if w.actors else "") for w in analysis.warnings]
+def warning_texts(analysis: Analysis, lang: Lang = "da") -> list[str]:
+    """The analysis' warnings in ``lang``, each said from its template and values (in
+    Danish the catalogue's identity: the warnings' messages)."""
+    gettext = translations(lang).gettext
+    return [warning.say(gettext) for warning in analysis.warnings]
 
 
 def report_sections(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
@@ -303,8 +294,7 @@ def report_sections(doc: GraphDocument, settings: Settings, *, lang: Lang = "da"
     _ = translations(lang).gettext
     shown = prepare(doc, pseudonymised=pseudonymised, lang=lang)
     prototype = classify(doc, settings.thresholds).prototype
-    labels = {a.key: a.label for a in shown.actors}
-    warnings = warning_texts(analysis_of(shown), labels, lang) or [_("Ingen advarsler.")]
+    warnings = warning_texts(analysis_of(shown), lang) or [_("Ingen advarsler.")]
     return [Section(_("Klassifikation: prototype %(n)s") % {"n": prototype},
                     reason_texts(classify(shown, settings.thresholds), lang)),
             Section(_("Advarsler"), warnings)]

@@ -13,12 +13,12 @@ its Danish sentence too (``Event.summary``), for exports and whatever reads it r
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeAlias
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from app.graph import edit as g
-from app.graph.errors import N_, words
-from app.graph.words import STATE_NAMES
+from app.graph.errors import N_
+from app.graph.words import STATE_NAMES, Message, Value, in_danish
 
 __all__ = ["CASE_FIELD_WORDS", "FIELD_WORDS", "Edit", "Message", "Summary", "Value",
            "add_actor", "add_agreement", "case_changed", "case_created", "change_actor",
@@ -44,98 +44,6 @@ UNDO = N_("Fortrudt: %(change)s")
 REDO = N_("Gjort igen: %(change)s")
 # How an undo was written before summaries were messages (its Danish text only).
 _OLD_UNDO, _OLD_REDO = "Fortrudt: ", "Gjort igen: "
-
-
-def in_danish(text: str) -> str:
-    """A Danish template as it is: the gettext of the summaries' own language."""
-    return text
-
-
-#: What fills a placeholder: the user's own words, a message, or a list of them.
-Value: TypeAlias = "str | Message | tuple[str | Message, ...]"
-
-
-@dataclass(frozen=True)
-class Message:
-    """A Danish template (a catalogue msgid) and the values that fill it.
-
-    A ``str`` value is said as it is: it is the user's own words, such as an actor's
-    label, which no catalogue may change. A :class:`Message` value (a field's name, the
-    change an undo undid) is said in the same language as the template, and a tuple of
-    values is said as a list ("navn, faggruppe").
-
-    Examples
-    --------
-    >>> said = Message("Aktør ændret: %(label)s: %(fields)s",
-    ...                {"label": "Mor", "fields": (Message("navn"), Message("kontakt"))})
-    >>> said.danish
-    'Aktør ændret: Mor: navn, kontakt'
-    >>> said.say({"Aktør ændret: %(label)s: %(fields)s": "Changed %(label)s: %(fields)s",
-    ...           "navn": "name", "Mor": "Mother"}.get)
-    'Changed Mor: name, kontakt'
-    >>> Message.from_json(said.as_json()) == said
-    True
-    """
-
-    template: str
-    params: Mapping[str, Value] = field(default_factory=dict)
-
-    def say(self, gettext: Callable[[str], str | None] = in_danish) -> str:
-        """The summary in the language of ``gettext`` (Danish when it says texts as they are)."""
-        values = {name: _say(value, gettext) for name, value in self.params.items()}
-        return words(gettext(self.template) or self.template, values)
-
-    @property
-    def danish(self) -> str:
-        return self.say()
-
-    def as_json(self) -> dict[str, Any]:
-        """The form stored in ``Event.summary_message``: plain JSON, nested as the values are."""
-        return {"template": self.template,
-                "params": {name: _as_json(value) for name, value in self.params.items()}}
-
-    @classmethod
-    def from_json(cls, data: Any) -> Message:
-        """The message :meth:`as_json` stored; ValueError for anything else (a hand-made
-        import), so the caller can fall back to the stored Danish text."""
-        if not isinstance(data, dict) or not isinstance(data.get("template"), str):
-            raise ValueError("not a stored message")
-        params = data.get("params", {})
-        if not isinstance(params, dict):
-            raise ValueError("a stored message's params are not an object")
-        return cls(data["template"], {str(k): _from_json(v) for k, v in params.items()})
-
-
-def _say(value: Value, gettext: Callable[[str], str | None]) -> str:
-    if isinstance(value, Message):
-        return value.say(gettext)
-    if isinstance(value, tuple):
-        return ", ".join(_say(part, gettext) for part in value)
-    return value
-
-
-def _as_json(value: Value) -> Any:
-    if isinstance(value, Message):
-        return value.as_json()
-    if isinstance(value, tuple):
-        return [_as_json(part) for part in value]
-    return value
-
-
-def _from_json(value: Any) -> Value:
-    if isinstance(value, list):
-        parts: list[str | Message] = []
-        for part in value:
-            said = _from_json(part)
-            if isinstance(said, tuple):
-                raise ValueError("a list inside a list")
-            parts.append(said)
-        return tuple(parts)
-    if isinstance(value, dict):
-        return Message.from_json(value)
-    if isinstance(value, str):
-        return value
-    raise ValueError("a stored message's value is neither text, a message nor a list")
 
 
 Summary = Message | Callable[[Doc, Doc], Message]

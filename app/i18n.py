@@ -8,8 +8,9 @@ Pages follow the ``kuvert_lang`` cookie; the API (``/api/…``) follows
 ``Accept-Language`` and then the cookie: the web layer sets :data:`current` once per
 request (``app/web/language.py``) and installs the templates' gettext
 (``app/web/template_gettext.py``); here is only what the services need, with or
-without a request. Errors and problems carry a Danish template with parameters and
-are said in the request's language at the edge (:func:`say`).
+without a request. Errors and problems, warnings and a classification's reasons carry a
+Danish template with parameters and are said in the request's language at the edge
+(:func:`say`, :func:`say_analysis`, :func:`say_classification`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from app.config import ROOT
+from app.graph.analyse import Analysis
+from app.graph.classify import Classification
 from app.graph.errors import Problem
 from app.graph.words import Words
 
@@ -121,3 +124,15 @@ def say(error: Sayable) -> str:
 def say_problems(problems: Iterable[Problem]) -> list[Problem]:
     """The problems with their messages in the request's language."""
     return [p.say(gettext) for p in problems]
+
+
+def say_analysis(analysis: Analysis) -> Analysis:
+    """The analysis with its warnings' messages in the request's language."""
+    return analysis.model_copy(update={"warnings": [
+        w.model_copy(update={"message": w.say(gettext)}) for w in analysis.warnings]})
+
+
+def say_classification(classification: Classification) -> Classification:
+    """The classification with its reasons in the request's language."""
+    return classification.model_copy(update={
+        "reasons": [reason.say(gettext) for reason in classification.said]})

@@ -247,7 +247,7 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(40))
     #: The summary in Danish words, as every version of Kuvert has stored it.
     summary: Mapped[str] = mapped_column(String(LONG))
-    #: The same summary as a catalogue template with its values (``app.edits.Message``),
+    #: The same summary as a catalogue template with its values (``app.graph.words.Message``),
     #: so the history can say it in the reader's language; None on older events.
     summary_message: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)

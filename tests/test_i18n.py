@@ -18,9 +18,12 @@ from fastapi.testclient import TestClient
 
 import app
 from app.config import ROOT
+from app.diagram import reason_texts, warning_texts
 from app.errors import ServiceError
 from app.graph import pseudonym
-from app.graph.analyse import WARNING_CODES
+from app.graph.analyse import WARNING_CODES, analyse
+from app.graph.classify import Thresholds, classify
+from app.graph.document import GraphDocument
 from app.graph.errors import GraphError
 from app.graph.examples import claus_foer
 from app.i18n import LOCALES, translations, words_for
@@ -131,9 +134,86 @@ def test_case_page_reasons_and_warnings_in_either_language(browser: TestClient,
         english = browser.get(f"/cases/{case_id}").text
     finally:
         browser.post("/lang", data={"lang": "da", "next": "/cases"}, follow_redirects=False)
-    assert "Professions: 4 (Misbrugsbehandler, Pædagog, Socialrådgiver, UU-vejleder), " \
-        "level 2" in english
-    assert any(t.startswith("The citizen is the only link")
-               for t in all_text(english, '[data-code="citizen_coordinates"]'))
+    assert "4 professions (Misbrugsbehandler, Pædagog, Socialrådgiver, UU-vejleder): more " \
+        "than 2 and at most 5 gives level 2." in english
+    # The citizen, both actors and the topic, as the Danish names them, in English words.
+    assert "Claus is the only link between «UU-vejleder» and «Ydelsesrådgiver», who must " \
+        "couple with each other (topic: Uddannelseshjælp hænger sammen med " \
+        "uddannelsesplanen). The citizen thereby becomes the coordinator." in all_text(
+            english, '[data-code="citizen_coordinates"]')
     assert all_text(english, 'button[name="lang"][value="da"][lang="da"]') == ["Dansk"]
     assert all_text(danish, 'button[name="lang"][value="en"][lang="en"]') == ["English"]
+
+
+# Danish words the warnings and reasons are made of; none may be left in English.
+DANISH_WORDS = ("eneste", " og ", "skal", "koble", "hinanden", "emne", "Borgeren", "ikke",
+                "grupper", "fagperson", "Overvej", "gennem", "uden", "niveau", "højst",
+                "over ", "giver", "faggruppe", "sektor", "aktør", "tæller", "Prototypen",
+                "etableret", "anstrengt", "netværket", "koordinator", "Koblingen")
+
+
+def _network(coordinator: str | None, topics: bool) -> GraphDocument:
+    """Every warning code (one of no_coordinator and coordinator_unreachable), with
+    names, professions and topics in no particular language."""
+    return GraphDocument.model_validate({
+        "label": "Test", "target_group": "voksne", "coordinator": coordinator,
+        "actors": [{"key": "c", "kind": "citizen", "label": "Anna"},
+                   {"key": "a", "kind": "professional", "label": "Ben", "profession": "Nurse",
+                    "sector": "health"},
+                   {"key": "b", "kind": "professional", "label": "Cleo",
+                    "profession": "Teacher"},
+                   {"key": "d", "kind": "volunteer", "label": "Dan"}],
+        "couplings": [
+            {"source": "c", "target": "a", "state": "established"},
+            {"source": "c", "target": "b", "state": "strained",
+             **({"topic": "housing"} if topics else {})},
+            {"source": "a", "target": "b", "state": "needed",
+             **({"topic": "school"} if topics else {})}],
+    })
+
+
+@pytest.mark.parametrize(("coordinator", "topics"), [(None, True), ("a", False)])
+def test_every_warning_says_itself_in_english(coordinator: str | None, topics: bool) -> None:
+    analysis = analyse(_network(coordinator, topics))
+    english = warning_texts(analysis, "en")
+    assert len(english) == len(analysis.warnings)
+    for text in english:
+        assert [word for word in DANISH_WORDS if word in text] == [], text
+    assert warning_texts(analysis, "da") == [w.message for w in analysis.warnings]
+    if topics:
+        (central,) = [t for w, t in zip(analysis.warnings, english, strict=True)
+                      if w.code == "citizen_coordinates"]
+        assert central == ("Anna is the only link between «Ben» and «Cleo», who must couple "
+                           "with each other (topic: school). The citizen thereby becomes "
+                           "the coordinator.")
+
+
+@pytest.mark.parametrize("thresholds", [
+    Thresholds(),  # level 1: at most; one sector; one actor without a profession, two without
+    Thresholds(professions_level1=0, professions_level2=1, sectors_level1=0, sectors_level2=5),
+])
+def test_every_reason_says_itself_in_english(thresholds: Thresholds) -> None:
+    for doc in (_network(None, True), GraphDocument.model_validate(
+            {"label": "Alone", "target_group": "voksne",
+             "actors": [{"key": "c", "kind": "citizen", "label": "Anna"}]})):
+        classification = classify(doc, thresholds)
+        english = reason_texts(classification, "en")
+        assert len(english) == len(classification.reasons)
+        for text in english:
+            assert [word for word in DANISH_WORDS if word in text] == [], text
+        assert reason_texts(classification, "da") == classification.reasons
+
+
+def test_reasons_in_english_name_counts_rules_and_actors() -> None:
+    english = reason_texts(classify(_network(None, True)), "en")
+    assert english == ["2 professions (Nurse, Teacher): at most 2 gives level 1.",
+                       "1 actor without a profession is not counted («Dan»).",
+                       "1 sector (health): at most 2 gives level 1.",
+                       "2 actors without a sector are not counted («Cleo», «Dan»).",
+                       "The prototype is the higher of the two: 1."]
+    strict = Thresholds(professions_level1=0, professions_level2=1, sectors_level1=0,
+                        sectors_level2=5)
+    assert reason_texts(classify(_network(None, True), strict), "en")[::2] == [
+        "2 professions (Nurse, Teacher): more than 1 gives level 3.",
+        "1 sector (health): more than 0 and at most 5 gives level 2.",
+        "The prototype is the higher of the two: 3."]

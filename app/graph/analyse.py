@@ -50,14 +50,17 @@ coupling; each code answers its own question and can be filtered on its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Literal
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
 
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from app.graph.build import to_networkx
 from app.graph.document import COUPLING_STATES, Actor, Coupling, GraphDocument
+from app.graph.errors import N_
+from app.graph.words import Message, Value, in_danish
 
 __all__ = [
     "EXISTING_STATES",
@@ -105,7 +108,13 @@ class _Frozen(BaseModel):
 
 
 class CaseWarning(_Frozen):
-    """Something in the network a caseworker should look at, in Danish."""
+    """Something in the network a caseworker should look at: a code, the actors it is
+    about and a sentence, Danish unless the reader asked for English."""
+
+    # ``message`` is the Danish sentence; ``template`` (a Danish msgid, marked N_) and
+    # ``params`` (actors' labels and topics as typed, vocabulary as a Message) let
+    # ``say`` give it in another language. Like a Problem's, they are not compared, and
+    # they are not in the JSON.
 
     # Named so as not to shadow the builtin ``Warning``. The JSON schema keeps the title
     # ``Warning`` API clients have seen (its key in the OpenAPI components follows the
@@ -115,6 +124,36 @@ class CaseWarning(_Frozen):
     code: WarningCode
     message: str
     actors: list[str]
+    template: SkipJsonSchema[str] = Field(default="", exclude=True, repr=False)
+    # Values are Value (str, Message or a tuple of them); Any, so pydantic leaves them be.
+    params: SkipJsonSchema[dict[str, Any]] = Field(default_factory=dict, exclude=True,
+                                                   repr=False)
+
+    @classmethod
+    def of(cls, code: WarningCode, actors: list[str], template: str,
+           **params: Value) -> CaseWarning:
+        """A warning whose text is ``template`` filled with ``params``.
+
+        >>> w = CaseWarning.of("isolated_actor", ["mor"], "«%(actor)s» er alene.", actor="Mor")
+        >>> w.message, w.say({"«%(actor)s» er alene.": "«%(actor)s» is alone."}.get)
+        ('«Mor» er alene.', '«Mor» is alone.')
+        """
+        return cls(code=code, message=Message(template, params).danish, actors=actors,
+                   template=template, params=params)
+
+    def say(self, gettext: Callable[[str], str | None] = in_danish) -> str:
+        """The warning in the language of ``gettext``; its Danish message when it has no
+        template (one read back from JSON)."""
+        return Message(self.template, self.params).say(gettext) if self.template \
+            else self.message
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CaseWarning):
+            return NotImplemented
+        return (self.code, self.message, self.actors) == (other.code, other.message,
+                                                           other.actors)
+
+    __hash__ = None  # type: ignore[assignment]  # a list inside: never was hashable
 
 
 class Broker(_Frozen):
@@ -161,8 +200,12 @@ def _quote(actor: Actor) -> str:
     return f"«{actor.label}»"
 
 
-def _about(coupling: Coupling) -> str:
-    return f" (emne: {coupling.topic})" if coupling.topic else ""
+def _about(coupling: Coupling, without: str, with_topic: str,
+           **params: Value) -> tuple[str, dict[str, Value]]:
+    """The template that names the coupling's topic, if it has one, with its values."""
+    if coupling.topic:
+        return with_topic, {**params, "topic": coupling.topic}
+    return without, params
 
 
 def _components(graph: nx.Graph) -> dict[str, int]:
@@ -212,13 +255,16 @@ def _citizen_coordinates(net: _Network) -> list[CaseWarning]:
             continue
         if net.only_via_citizen(*ends):
             a, b = (net.by_key[k] for k in net.in_order(ends))
-            found.append(CaseWarning(
-                code="citizen_coordinates",
-                message=f"{citizen.label} er eneste bindeled mellem {_quote(a)} og "
-                f"{_quote(b)}, som skal koble sig på hinanden{_about(coupling)}. "
-                "Borgeren bliver dermed selv koordinator.",
-                actors=net.in_order((citizen.key, *ends)),
-            ))
+            template, params = _about(
+                coupling,
+                N_("%(citizen)s er eneste bindeled mellem «%(a)s» og «%(b)s», som skal koble "
+                   "sig på hinanden. Borgeren bliver dermed selv koordinator."),
+                N_("%(citizen)s er eneste bindeled mellem «%(a)s» og «%(b)s», som skal koble "
+                   "sig på hinanden (emne: %(topic)s). Borgeren bliver dermed selv "
+                   "koordinator."),
+                citizen=citizen.label, a=a.label, b=b.label)
+            found.append(CaseWarning.of("citizen_coordinates",
+                                        net.in_order((citizen.key, *ends)), template, **params))
     return found
 
 
@@ -233,26 +279,27 @@ def _citizen_bridges(net: _Network) -> list[CaseWarning]:
         groups.setdefault(net.without_citizen[key], []).append(key)
     if len(groups) < 2:
         return []
+    # The groups are the users' labels and punctuation: said as they are in any language.
     listed = "; ".join(
         ", ".join(_quote(net.by_key[key]) for key in group) for group in groups.values()
     )
-    return [CaseWarning(
-        code="citizen_bridges",
-        message=f"{citizen.label} er eneste forbindelse mellem {len(groups)} grupper af "
-        f"fagpersoner, som ikke er koblet til hinanden uden om borgeren: {listed}. "
-        "Overvej, hvem der skal koble sig på hvem.",
-        actors=net.in_order((citizen.key, *around)),
+    return [CaseWarning.of(
+        "citizen_bridges", net.in_order((citizen.key, *around)),
+        N_("%(citizen)s er eneste forbindelse mellem %(count)s grupper af fagpersoner, som "
+           "ikke er koblet til hinanden uden om borgeren: %(groups)s. Overvej, hvem der skal "
+           "koble sig på hvem."),
+        citizen=citizen.label, count=str(len(groups)), groups=listed,
     )]
 
 
 def _no_coordinator(net: _Network) -> list[CaseWarning]:
     if net.doc.coordinator is not None or len(net.doc.actors) < 2:
         return []
-    return [CaseWarning(
-        code="no_coordinator",
-        message="Der er ikke udpeget en koordinator. Uden en koordinator risikerer "
-        f"{net.citizen.label} selv at skulle holde sammen på indsatserne.",
-        actors=[],
+    return [CaseWarning.of(
+        "no_coordinator", [],
+        N_("Der er ikke udpeget en koordinator. Uden en koordinator risikerer %(citizen)s "
+           "selv at skulle holde sammen på indsatserne."),
+        citizen=net.citizen.label,
     )]
 
 
@@ -268,12 +315,12 @@ def _coordinator_unreachable(net: _Network) -> list[CaseWarning]:
     ]
     if not missing:
         return []
-    listed = ", ".join(_quote(net.by_key[k]) for k in missing)
-    return [CaseWarning(
-        code="coordinator_unreachable",
-        message=f"Koordinatoren {_quote(net.by_key[key])} når ikke {listed} gennem "
-        f"eksisterende koblinger uden om {net.citizen.label}.",
-        actors=net.in_order((key, *missing)),
+    return [CaseWarning.of(
+        "coordinator_unreachable", net.in_order((key, *missing)),
+        N_("Koordinatoren «%(coordinator)s» når ikke %(missing)s gennem eksisterende "
+           "koblinger uden om %(citizen)s."),
+        coordinator=net.by_key[key].label,
+        missing=tuple(_quote(net.by_key[k]) for k in missing), citizen=net.citizen.label,
     )]
 
 
@@ -282,22 +329,23 @@ def _needed_not_established(net: _Network) -> list[CaseWarning]:
     for coupling in net.doc.couplings:
         if coupling.state == "needed":
             a, b = (net.by_key[k] for k in net.in_order((coupling.source, coupling.target)))
-            found.append(CaseWarning(
-                code="needed_not_established",
-                message=f"{_quote(a)} og {_quote(b)} skal koble sig på hinanden, men "
-                f"koblingen er ikke etableret endnu{_about(coupling)}.",
-                actors=[a.key, b.key],
-            ))
+            template, params = _about(
+                coupling,
+                N_("«%(a)s» og «%(b)s» skal koble sig på hinanden, men koblingen er ikke "
+                   "etableret endnu."),
+                N_("«%(a)s» og «%(b)s» skal koble sig på hinanden, men koblingen er ikke "
+                   "etableret endnu (emne: %(topic)s)."),
+                a=a.label, b=b.label)
+            found.append(CaseWarning.of("needed_not_established", [a.key, b.key], template,
+                                        **params))
     return found
 
 
 def _isolated_actor(net: _Network) -> list[CaseWarning]:
     return [
-        CaseWarning(
-            code="isolated_actor",
-            message=f"{_quote(actor)} er ikke koblet til nogen i netværket.",
-            actors=[actor.key],
-        )
+        CaseWarning.of("isolated_actor", [actor.key],
+                       N_("«%(actor)s» er ikke koblet til nogen i netværket."),
+                       actor=actor.label)
         for actor in net.doc.actors
         if actor.kind != "citizen" and net.all.degree(actor.key) == 0
     ]
@@ -308,12 +356,12 @@ def _strained_coupling(net: _Network) -> list[CaseWarning]:
     for coupling in net.doc.couplings:
         if coupling.state == "strained":
             a, b = (net.by_key[k] for k in net.in_order((coupling.source, coupling.target)))
-            found.append(CaseWarning(
-                code="strained_coupling",
-                message=f"Koblingen mellem {_quote(a)} og {_quote(b)} er anstrengt"
-                f"{_about(coupling)}.",
-                actors=[a.key, b.key],
-            ))
+            template, params = _about(
+                coupling, N_("Koblingen mellem «%(a)s» og «%(b)s» er anstrengt."),
+                N_("Koblingen mellem «%(a)s» og «%(b)s» er anstrengt (emne: %(topic)s)."),
+                a=a.label, b=b.label)
+            found.append(CaseWarning.of("strained_coupling", [a.key, b.key], template,
+                                        **params))
     return found
 
 

@@ -7,9 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, InstanceOf
+from pydantic.json_schema import SkipJsonSchema
 
 from app.graph.document import Actor, GraphDocument
+from app.graph.errors import N_
+from app.graph.words import Message, Value
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
@@ -122,7 +125,11 @@ class Count(BaseModel):
 
 
 class Classification(BaseModel):
-    """The prototype with both counts behind it and the reasons in plain Danish."""
+    """The prototype with both counts behind it and the reasons in plain words, Danish
+    unless the reader asked for English."""
+
+    # ``said`` holds each reason as a Message (its Danish template and values) for the
+    # edge to say in the reader's language; not in the JSON, and not compared.
 
     model_config = ConfigDict(frozen=True)
 
@@ -130,6 +137,16 @@ class Classification(BaseModel):
     professions: Count
     sectors: Count
     reasons: list[str]
+    said: SkipJsonSchema[list[InstanceOf[Message]]] = Field(default_factory=list,
+                                                            exclude=True, repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Classification):
+            return NotImplemented
+        return (self.prototype, self.professions, self.sectors, self.reasons) == (
+            other.prototype, other.professions, other.sectors, other.reasons)
+
+    __hash__ = None  # type: ignore[assignment]  # a list inside: never was hashable
 
 
 def _distinct(values: Iterable[str | None]) -> list[str]:
@@ -195,25 +212,38 @@ def counts(actors: Iterable[Counted]) -> tuple[int, int]:
             len(_distinct(a.sector for a in others)))
 
 
-def _reason(count: Count, one: str, many: str, level1: int, level2: int) -> str:
-    noun = one if count.count == 1 else many
-    listed = f" ({', '.join(count.values)})" if count.values else ""
+# The words a reason is made of. Singular or plural is chosen by ``count == 1``, which
+# is the rule in Danish and English alike.
+_PROFESSION = (N_("faggruppe"), N_("faggrupper"))
+_SECTOR = (N_("sektor"), N_("sektorer"))
+
+
+def _reason(count: Count, noun: tuple[str, str], level1: int, level2: int) -> Message:
     if count.level == 1:
-        rule = f"højst {level1}"
+        rule = Message(N_("højst %(limit)s"), {"limit": str(level1)})
     elif count.level == 2:
-        rule = f"over {level1} og højst {level2}"
+        rule = Message(N_("over %(low)s og højst %(high)s"),
+                       {"low": str(level1), "high": str(level2)})
     else:
-        rule = f"over {level2}"
-    return f"{count.count} {noun}{listed}: {rule} giver niveau {count.level}."
+        rule = Message(N_("over %(limit)s"), {"limit": str(level2)})
+    said: dict[str, Value] = {"count": str(count.count), "noun": Message(noun[count.count != 1]),
+                              "rule": rule, "level": str(count.level)}
+    if not count.values:
+        return Message(N_("%(count)s %(noun)s: %(rule)s giver niveau %(level)s."), said)
+    # The values are the caseworkers' own words: said as typed.
+    return Message(N_("%(count)s %(noun)s (%(values)s): %(rule)s giver niveau %(level)s."),
+                   {**said, "values": tuple(count.values)})
 
 
-def _missing(actors: list[Actor], field: str, what: str) -> str | None:
+def _missing(actors: list[Actor], field: str, noun: tuple[str, str]) -> Message | None:
     labels = [a.label for a in actors if not normalise(getattr(a, field) or "")]
     if not labels:
         return None
-    who = "aktør" if len(labels) == 1 else "aktører"
-    listed = ", ".join(f"«{label}»" for label in labels)
-    return f"{len(labels)} {who} uden {what} tæller ikke med ({listed})."
+    said: dict[str, Value] = {"count": str(len(labels)), "what": Message(noun[0]),
+                              "labels": tuple(f"«{label}»" for label in labels)}
+    if len(labels) == 1:
+        return Message(N_("%(count)s aktør uden %(what)s tæller ikke med (%(labels)s)."), said)
+    return Message(N_("%(count)s aktører uden %(what)s tæller ikke med (%(labels)s)."), said)
 
 
 def classify(doc: GraphDocument, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Classification:
@@ -237,7 +267,8 @@ def classify(doc: GraphDocument, thresholds: Thresholds = DEFAULT_THRESHOLDS) ->
     Classification
         ``prototype`` is the higher of the two levels. ``reasons`` holds one
         sentence per count, one per count that skipped actors without a value,
-        and a last one naming the prototype.
+        and a last one naming the prototype; ``said`` the same as messages, for
+        another language.
 
     Notes
     -----
@@ -279,16 +310,19 @@ def classify(doc: GraphDocument, thresholds: Thresholds = DEFAULT_THRESHOLDS) ->
     prototype: Level = max(by_profession.level, by_sector.level)
 
     reasons = [
-        _reason(by_profession, "faggruppe", "faggrupper",
-                limits.professions_level1, limits.professions_level2),
-        _missing(others, "profession", "faggruppe"),
-        _reason(by_sector, "sektor", "sektorer", limits.sectors_level1, limits.sectors_level2),
-        _missing(others, "sector", "sektor"),
-        f"Prototypen er den højeste af de to: {prototype}.",
+        _reason(by_profession, _PROFESSION, limits.professions_level1,
+                limits.professions_level2),
+        _missing(others, "profession", _PROFESSION),
+        _reason(by_sector, _SECTOR, limits.sectors_level1, limits.sectors_level2),
+        _missing(others, "sector", _SECTOR),
+        Message(N_("Prototypen er den højeste af de to: %(prototype)s."),
+                {"prototype": str(prototype)}),
     ]
+    said = [r for r in reasons if r is not None]
     return Classification(
         prototype=prototype,
         professions=by_profession,
         sectors=by_sector,
-        reasons=[r for r in reasons if r is not None],
+        reasons=[r.danish for r in said],
+        said=said,
     )

@@ -143,19 +143,21 @@ def replace_graph(session: SessionDep, who: PrincipalDep, case_id: CaseId, body:
 @router.get("/{case_id}/classification", response_model=Classification, responses=_ERRORS)
 def show_classification(session: SessionDep, who: PrincipalDep, settings: SettingsDep,
                         case_id: CaseId, response: Response) -> Classification:
-    """The case's prototype (1, 2 or 3) and the reasons for it."""
+    """The case's prototype (1, 2 or 3) and the reasons for it (in the caller's language)."""
     case, doc = cases.read_document(session, who, case_id)
     response.headers["ETag"] = etag(case.version)
-    return classify(doc, settings.thresholds)
+    response.headers["Vary"] = "Accept-Language"
+    return i18n.say_classification(classify(doc, settings.thresholds))
 
 
 @router.get("/{case_id}/analysis", response_model=Analysis, responses=_ERRORS)
 def show_analysis(session: SessionDep, who: PrincipalDep, case_id: CaseId,
                   response: Response) -> Analysis:
-    """Warnings (e.g. the citizen coordinates alone), brokers and coupling load."""
+    """Warnings in the caller's language (e.g. the citizen coordinates alone), brokers, load."""
     case, doc = cases.read_document(session, who, case_id)
     response.headers["ETag"] = etag(case.version)
-    return analyse(doc)
+    response.headers["Vary"] = "Accept-Language"
+    return i18n.say_analysis(analyse(doc))
 
 
 @router.get("/{case_id}/history", response_model=History, responses=_ERRORS)

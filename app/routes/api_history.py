@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from app import snapshots
+from app import i18n, snapshots
 from app.graph.classify import Classification, classify
 from app.graph.compare import Comparison, compare
 from app.routes.api_cases import _BODY_ERRORS, _ERRORS, _error
@@ -66,13 +66,15 @@ def create_snapshot(session: SessionDep, who: PrincipalDep, case_id: CaseId,
 
 def _side(side: Side, classification: Classification) -> ComparedSide:
     return ComparedSide(ref=side.ref, name=side.name, version=side.version, at=side.at,
-                        prototype=classification.prototype, classification=classification)
+                        prototype=classification.prototype,
+                        classification=i18n.say_classification(classification))
 
 
 @router.get("/compare", response_model=Compared, responses=_ERRORS)
 def compare_versions(session: SessionDep, who: PrincipalDep, settings: SettingsDep,
-                     case_id: CaseId, left: Ref, right: Ref) -> Compared:
+                     case_id: CaseId, left: Ref, right: Ref, response: Response) -> Compared:
     """What differs between two versions or snapshots, and the prototype of each."""
+    response.headers["Vary"] = "Accept-Language"
     pair = snapshots.versions_for_compare(session, who, case_id, left, right)
     return Compared(
         left=_side(pair.left, classify(pair.left.document, settings.thresholds)),

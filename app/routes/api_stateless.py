@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from sqlalchemy import select
 
+from app import i18n
 from app.graph.analyse import Analysis, analyse
 from app.graph.classify import Classification, classify
 from app.graph.document import GraphDocument
@@ -16,16 +17,18 @@ router = APIRouter(prefix="/api/v1", tags=["beregning"])
 
 
 @router.post("/classify", response_model=Classification, responses=_BODY_ERRORS)
-def classify_document(doc: GraphDocument, _who: PrincipalDep,
-                      settings: SettingsDep) -> Classification:
+def classify_document(doc: GraphDocument, _who: PrincipalDep, settings: SettingsDep,
+                      response: Response) -> Classification:
     """The prototype (1/2/3) of the network sent, with reasons; stores nothing."""
-    return classify(doc, settings.thresholds)
+    response.headers["Vary"] = "Accept-Language"
+    return i18n.say_classification(classify(doc, settings.thresholds))
 
 
 @router.post("/analyse", response_model=Analysis, responses=_BODY_ERRORS)
-def analyse_document(doc: GraphDocument, _who: PrincipalDep) -> Analysis:
+def analyse_document(doc: GraphDocument, _who: PrincipalDep, response: Response) -> Analysis:
     """Warnings, brokers and coupling load of the network sent; stores nothing."""
-    return analyse(doc)
+    response.headers["Vary"] = "Accept-Language"
+    return i18n.say_analysis(analyse(doc))
 
 
 @router.get("/catalogue", tags=["katalog"], responses={401: _ERRORS[401]})

@@ -80,8 +80,8 @@ def _context(session: Session, settings: Settings, case: m.Case, doc: GraphDocum
         "classification": classification,
         "reasons": diagram.reason_texts(classification, lang),
         "analysis": analysis,
-        "warnings": list(zip(analysis.warnings,
-                             diagram.warning_texts(analysis, labels, lang), strict=True)),
+        "warnings": list(zip(analysis.warnings, diagram.warning_texts(analysis, lang),
+                             strict=True)),
         "events": events,
         "catalogue": (catalogue := _catalogue(session)),
         # What picking a name fills in (sector, kind, panel): the add forms read it.

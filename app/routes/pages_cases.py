@@ -90,7 +90,7 @@ def print_case(request: Request, session: SessionDep, settings: SettingsDep, log
         "classification": classify(doc, settings.thresholds),
         # Reasons and warnings name actors; the shown ones only, when pseudonymised.
         "reasons": diagram.reason_texts(classify(shown, settings.thresholds), lang),
-        "warnings": diagram.warning_texts(diagram.analysis_of(shown), labels, lang),
+        "warnings": diagram.warning_texts(diagram.analysis_of(shown), lang),
         "svg": Markup(printed.svg),  # built by our renderer, which escapes every text it draws
         "paper": paper,
         "smallest_label_pt": printed.smallest_label_pt,

@@ -1,5 +1,5 @@
-"""API refusals and a case's history speak the caller's language: Danish by default,
-English on Accept-Language.
+"""API refusals, a case's history, its classification's reasons and its warnings speak
+the caller's language: Danish by default, English on Accept-Language.
 
 The machine-readable parts (status, code, fields, extra values, event kinds) never change
 with it.
@@ -15,7 +15,10 @@ from sqlalchemy import update
 
 from app import models as m
 from app.db import Database
+from app.graph.analyse import analyse
+from app.graph.classify import classify
 from app.graph.examples import claus_foer
+from app.i18n import translations
 from tests.helpers.html import parse
 
 EN = {"Accept-Language": "en-GB,en;q=0.9"}
@@ -155,3 +158,38 @@ def test_history_event_from_before_messages_keeps_its_danish_words(api: Any,
                         .values(summary="Borgerforløb oprettet: Claus", summary_message=None))
         session.commit()
     assert _summaries(api, case_id, EN) == ["Borgerforløb oprettet: Claus"]
+
+
+def _said(response: Any) -> Any:
+    assert response.status_code == 200 and "Accept-Language" in response.headers["Vary"]
+    return response.json()
+
+
+def test_analysis_and_classification_said_in_danish_then_english(api: Any) -> None:
+    case_id, _ = api.create(claus_foer())
+    english_words = translations("en").gettext
+    for path in ("analysis", "classification"):
+        da, en = (_said(r) for r in _both(
+            lambda h, path=path: api.get(f"/api/v1/cases/{case_id}/{path}", headers=h)))
+        if path == "analysis":
+            warnings = analyse(claus_foer()).warnings
+            assert [w["message"] for w in da["warnings"]] == [w.message for w in warnings]
+            assert [w["message"] for w in en["warnings"]] == [w.say(english_words)
+                                                              for w in warnings]
+            assert en["warnings"][0]["message"].startswith("Claus is the only link between")
+            for said in (da, en):  # the machine-readable parts never change with the words
+                for w in said["warnings"]:
+                    w.pop("message")
+        else:
+            assert da["reasons"] == classify(claus_foer()).reasons
+            assert en["reasons"][-1] == "The prototype is the higher of the two: 2."
+            da.pop("reasons"), en.pop("reasons")
+        assert da == en
+
+
+def test_stateless_analysis_said_in_english(api: Any) -> None:
+    body = claus_foer().model_dump(mode="json", exclude_none=True)
+    warnings = _said(api.post("/api/v1/analyse", json=body, headers=EN))["warnings"]
+    assert warnings[0]["message"].startswith("Claus is the only link between")
+    reasons = _said(api.post("/api/v1/classify", json=body, headers=EN))["reasons"]
+    assert reasons[-1] == "The prototype is the higher of the two: 2."

@@ -355,3 +355,40 @@ def test_build_graph_edges_carry_state_topic_and_index() -> None:
     for (u, v, data), coupling in zip(by_index, doc.couplings, strict=True):
         assert {u, v} == coupling.pair
         assert (data["state"], data["topic"]) == (coupling.state, coupling.topic)
+
+
+def _every_code(coordinator: str | None, topics: bool) -> GraphDocument:
+    """A network with every warning code but one of no_coordinator and
+    coordinator_unreachable; with or without the couplings' topics."""
+    return GraphDocument.model_validate({
+        "label": "Test", "target_group": "voksne", "coordinator": coordinator,
+        "actors": [{"key": "borger", "kind": "citizen", "label": "Anna"},
+                   {"key": "a", "kind": P, "label": "Ben"},
+                   {"key": "b", "kind": P, "label": "Cleo"},
+                   {"key": "d", "kind": "volunteer", "label": "Dan"}],
+        "couplings": [
+            {"source": "borger", "target": "a", "state": "established"},
+            {"source": "borger", "target": "b", "state": "strained",
+             **({"topic": "housing"} if topics else {})},
+            {"source": "a", "target": "b", "state": "needed",
+             **({"topic": "school"} if topics else {})}],
+    })
+
+
+@pytest.mark.parametrize("doc", [_every_code(None, True), _every_code("a", False),
+                                 *(make() for make in examples.EXAMPLES.values())])
+def test_analyse_warning_template_says_its_danish_message(doc: GraphDocument) -> None:
+    for warning in analyse(doc).warnings:
+        assert warning.template
+        assert warning.say() == warning.message
+
+
+def test_analyse_every_code_in_the_networks_said_from_templates() -> None:
+    codes = {w.code for doc in (_every_code(None, True), _every_code("a", False))
+             for w in analyse(doc).warnings}
+    assert codes == set(WARNING_CODES)
+
+
+def test_analyse_warning_template_not_in_json() -> None:
+    (warning, *_) = analyse(_every_code(None, True)).warnings
+    assert set(json.loads(warning.model_dump_json())) == {"code", "message", "actors"}

@@ -204,3 +204,15 @@ def test_classify_claus_foer_counts() -> None:
 def test_classify_result_round_trips_json() -> None:
     result = classify(examples.prototype_3())
     assert Classification.model_validate_json(result.model_dump_json()) == result
+
+
+@pytest.mark.parametrize("doc", [
+    _doc(), _professions(1), _professions(4), _professions(6), _sectors(3),
+    _doc({"profession": "Lærer", "sector": "uddannelse"}, {"label": "Moster"},
+         {"label": "Mor", "profession": "Frisør"}),
+    examples.prototype_1(), examples.claus_foer(),
+])
+def test_classify_reasons_said_from_templates_are_the_danish_reasons(
+        doc: GraphDocument) -> None:
+    result = classify(doc)
+    assert [reason.say() for reason in result.said] == result.reasons

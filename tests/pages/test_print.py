@@ -103,7 +103,9 @@ def test_print_case_in_english_translates_reasons_and_warnings(api: Api,
     html = browser.get(f"/cases/{case_id}/print").text
     headings = all_text(html, "h2")
     assert "Classification: prototype 2" in headings and "Warnings" in headings
-    assert "Professions: 4 (" in html and ", level 2" in html
+    assert "4 professions (" in html and "gives level 2." in html
+    assert "Claus is the only link between «UU-vejleder» and «Ydelsesrådgiver»" in \
+        text_of(one(html, "section.tables"))
     for warning in analyse(claus_foer()).warnings:  # no Danish warning text left
         assert escape(warning.message) not in html
 
