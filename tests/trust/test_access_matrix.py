@@ -236,6 +236,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/cases/{case_id}"): "page_case_read",
     ("GET", "/cases/{case_id}/meeting"): "page_case_read",
     ("GET", "/cases/{case_id}/workspace"): "page_case_read",
+    ("GET", "/cases/{case_id}/actors/{key}"): "page_case_read",
+    ("GET", "/cases/{case_id}/couplings/{a}/{b}"): "page_case_read",
     ("GET", "/cases/{case_id}/events"): "page_case_read",
     ("GET", "/cases/{case_id}/print"): "page_case_read",
     ("GET", "/cases/{case_id}/access-report"): "page_case_read",
@@ -566,6 +568,10 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("GET", "/cases/{case_id}/meeting"): lambda w, case, c: Req(f"/cases/{case}/meeting"),
     ("GET", "/cases/{case_id}/workspace"): lambda w, case, c: Req(
         f"/cases/{case}/workspace", headers={"HX-Request": "true"}),
+    ("GET", "/cases/{case_id}/actors/{key}"): lambda w, case, c: Req(
+        f"/cases/{case}/actors/uu", headers={"HX-Request": "true"}),
+    ("GET", "/cases/{case_id}/couplings/{a}/{b}"): lambda w, case, c: Req(
+        f"/cases/{case}/couplings/uu/ydelse"),
     ("GET", "/cases/{case_id}/events"): lambda w, case, c: Req(f"/cases/{case}/events"),
     ("GET", "/cases/{case_id}/print"): lambda w, case, c: Req(f"/cases/{case}/print"),
     ("GET", "/cases/{case_id}/access-report"):

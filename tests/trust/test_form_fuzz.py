@@ -49,7 +49,9 @@ HOSTILE: list[str] = [
 ]
 EXTRA_EXAMPLES = 4  # texts hypothesis makes up per field, besides the fixed ones
 CASE_PAGE = "app.routes.pages_case"
+# The case page's forms for one actor or coupling are drawn when opened: their own pages.
 PAGES = ["/cases", "/cases/{case}", "/cases/{case}/workspace", "/cases/{case}/meeting",
+         "/cases/{case}/actors/{key}", "/cases/{case}/couplings/{a}/{b}",
          "/cases/{case}/history", "/admin/users", "/admin/tokens", "/admin/catalogue"]
 
 
@@ -160,7 +162,8 @@ def world(settings: Settings, client: TestClient) -> Iterator[World]:
         assert log_in(browser, admin).status_code == 303
         forms: list[Form] = []
         for page in PAGES:
-            answer = browser.get(page.format(case=case_id))
+            answer = browser.get(page.format(case=case_id, key=ids["key"], a=ids["a"],
+                                             b=ids["b"]))
             assert answer.status_code == 200, page
             parser = _Forms()
             parser.feed(answer.text)
