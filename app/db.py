@@ -48,6 +48,7 @@ def _to_json(value: object) -> str:
 
 
 PING_IDLE_SECONDS = 10.0
+_RETURNED = "kuvert_returned_to_pool"  # when the pool last took the connection back
 
 
 class PingWhenIdle:
@@ -86,9 +87,6 @@ class PingWhenIdle:
             self.dialect.do_ping(dbapi_connection)
         except self.dialect.loaded_dbapi.Error as error:
             raise exc.InvalidatePoolError(f"ping failed: {error}") from error
-
-
-_RETURNED = "kuvert_returned_to_pool"
 
 
 def make_engine(url: str, *, ping_idle_seconds: float = PING_IDLE_SECONDS) -> Engine:

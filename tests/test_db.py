@@ -104,37 +104,36 @@ def test_read_after_restart_succeeds_when_idle_past_threshold(pg_url: str,
         assert answer.json()["label"] == claus_nu().label
 
 
-@postgres
-def test_connection_reused_within_threshold_is_not_pinged(pg_url: str,
-                                                          admin: Engine) -> None:
-    db = Database(pg_url, ping_idle_seconds=60)
+def _statement_on_reuse(pg_url: str, admin: Engine, ping_idle_seconds: float,
+                        idle: float) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """A pooled connection used once, left ``idle`` seconds and checked out again: what
+    the server says it last ran before and after that checkout (the same connection)."""
+    db = Database(pg_url, ping_idle_seconds=ping_idle_seconds)
     try:
         with db.engine.connect() as conn:
             pid = conn.connection.driver_connection.info.backend_pid  # type: ignore[union-attr]
             conn.execute(text("SELECT 1"))
         before = _last_statement(admin, pid)
+        time.sleep(idle)
         with db.engine.connect() as conn:
             assert conn.connection.driver_connection.info.backend_pid == pid  # type: ignore[union-attr]
-            assert _last_statement(admin, pid) == before
+            return before, _last_statement(admin, pid)
     finally:
         db.dispose()
+
+
+@postgres
+def test_connection_reused_within_threshold_is_not_pinged(pg_url: str,
+                                                          admin: Engine) -> None:
+    before, after = _statement_on_reuse(pg_url, admin, ping_idle_seconds=60, idle=0)
+    assert after == before
 
 
 @postgres
 def test_connection_idle_past_threshold_is_pinged(pg_url: str, admin: Engine) -> None:
     """The other side of the test above: the same watch sees a ping when one is due."""
-    db = Database(pg_url, ping_idle_seconds=0.2)
-    try:
-        with db.engine.connect() as conn:
-            pid = conn.connection.driver_connection.info.backend_pid  # type: ignore[union-attr]
-            conn.execute(text("SELECT 1"))
-        before = _last_statement(admin, pid)
-        time.sleep(0.5)
-        with db.engine.connect() as conn:
-            assert conn.connection.driver_connection.info.backend_pid == pid  # type: ignore[union-attr]
-            assert _last_statement(admin, pid)[1] > before[1]
-    finally:
-        db.dispose()
+    before, after = _statement_on_reuse(pg_url, admin, ping_idle_seconds=0.2, idle=0.5)
+    assert after[1] > before[1]
 
 
 @postgres
