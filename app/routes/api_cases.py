@@ -121,7 +121,8 @@ def delete_case(session: SessionDep, who: PrincipalDep, case_id: CaseId, if_matc
 async def show_graph(request: Request, credentials: BearerDep, case_id: CaseId) -> Response:
     """The whole network as one graph document."""
     # Token, case and stored document in one statement; the audit row by group commit
-    # (app/reads.py). The stored JSON text is sent as it is (see read_document_json).
+    # (app/reads.py). The JSON text stored with the version is sent as it is: it was written
+    # from a validated document (app.cases.dump).
     found = await reads.read_case(request.app.state.db, request.app.state.read_audit,
                                   token_of(credentials), case_id, "read", with_document=True)
     return Response(found.document, media_type="application/json",

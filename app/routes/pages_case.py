@@ -37,7 +37,7 @@ from app.graph.errors import N_, DocumentInvalid, Problem
 from app.graph.svg import legend_samples
 from app.web import event_streams
 from app.web.deps import CaseId, SessionDep, SettingsDep
-from app.web.pages import CsrfLoginDep, LoginDep, fragment, page
+from app.web.pages import CsrfLoginDep, LoginDep, fragment, page, read_audited
 from app.web.template_globals import path_for
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
@@ -107,7 +107,8 @@ def _open_forms(request: Request) -> frozenset[str]:
 def show_case(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
               case_id: CaseId) -> Response:
     """The case page: the envelope and everything around it."""
-    case, doc = cases.read_document(session, login.principal, case_id)
+    case, doc = cases.read_document(session, login.principal, case_id,
+                                    audited=read_audited(request))
     response = page(request, "cases/show.html", _context(session, settings, case, doc),
                     login=login)
     response.headers["Vary"] = "HX-Request"
@@ -118,7 +119,8 @@ def show_case(request: Request, session: SessionDep, settings: SettingsDep, logi
 def show_meeting(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
                  case_id: CaseId) -> Response:
     """Meeting mode: the same page, full screen, large type, driven by the keyboard."""
-    case, doc = cases.read_document(session, login.principal, case_id)
+    case, doc = cases.read_document(session, login.principal, case_id,
+                                    audited=read_audited(request))
     return page(request, "cases/show.html",
                 _context(session, settings, case, doc, meeting=True,
                          legend={k: Markup(v) for k, v in legend_samples().items()}),
@@ -129,7 +131,8 @@ def show_meeting(request: Request, session: SessionDep, settings: SettingsDep, l
 def show_workspace(request: Request, session: SessionDep, settings: SettingsDep,
                    login: LoginDep, case_id: CaseId) -> Response:
     """The part of the case page that changes; fetched again when someone else changes it."""
-    case, doc = cases.read_document(session, login.principal, case_id, "read_live")
+    case, doc = cases.read_document(session, login.principal, case_id, "read_live",
+                                    audited=read_audited(request))
     if not _is_htmx(request):
         return RedirectResponse(path_for(request, "page.show_case", case_id=case_id),
                                 status_code=303)
@@ -160,7 +163,8 @@ def _forms(request: Request, session: Session, login: Any, name: str,
 def edit_actor(request: Request, session: SessionDep, login: LoginDep, case_id: CaseId,
                key: str) -> Response:
     """One actor's details form (and removing the actor), drawn when it is opened."""
-    case, doc = cases.read_document(session, login.principal, case_id)
+    case, doc = cases.read_document(session, login.principal, case_id,
+                                    audited=read_audited(request))
     try:
         actor = doc.actor(key)
     except KeyError:
@@ -174,7 +178,8 @@ def edit_actor(request: Request, session: SessionDep, login: LoginDep, case_id: 
 def edit_coupling(request: Request, session: SessionDep, login: LoginDep, case_id: CaseId,
                   a: str, b: str) -> Response:
     """One coupling's forms (its state, removing it), drawn when they are opened."""
-    case, doc = cases.read_document(session, login.principal, case_id)
+    case, doc = cases.read_document(session, login.principal, case_id,
+                                    audited=read_audited(request))
     coupling = next((c for c in doc.couplings if (c.source, c.target) == (a, b)), None)
     if coupling is None:
         raise NotFound(N_("Koblingen %(a)s – %(b)s findes ikke i forløbet (længere)."),
@@ -374,7 +379,8 @@ def _act(request: Request, session: Session, settings: Settings, login: Any, cas
     if not _is_htmx(request) and status == 200:
         return RedirectResponse(path_for(request, "page.show_case", case_id=case_id),
                                 status_code=303)
-    case, doc = cases.read_document(session, login.principal, case_id, "read_live")
+    case, doc = cases.read_document(session, login.principal, case_id, "read_live",
+                                    audited=read_audited(request))
     opened = _open_forms(request) | ({f"actor:{actor}"} if actor and status != 200 else set())
     context = _context(session, settings, case, doc, open_forms=opened, **extra)
     if _is_htmx(request):

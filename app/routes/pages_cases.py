@@ -15,7 +15,7 @@ from app.graph.classify import classify
 from app.graph.document import parse_document
 from app.schemas import DB_INT_MAX
 from app.web.deps import CaseId, SessionDep, SettingsDep
-from app.web.pages import CsrfLoginDep, LoginDep, page
+from app.web.pages import CsrfLoginDep, LoginDep, page, read_audited
 from app.web.template_globals import path_for
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
@@ -38,7 +38,7 @@ def list_cases(request: Request, session: SessionDep, settings: SettingsDep, log
     rows, total = case_filters.search_cases_filtered(
         session, login.principal, filters.q, filters.target_group, filters.prototype,
         filters.coordinator, filters.team_id, 0, 100, settings.thresholds,
-        audited=request.app.state.read_audit.record_sync)  # group commit, not one per page
+        audited=read_audited(request))
     teams = case_filters.team_choices(session, login.principal)
     return page(request, "cases/list.html", {
         "rows": rows, "total": total, "q": filters.q or "", "filters": filters,
@@ -76,7 +76,8 @@ def print_case(request: Request, session: SessionDep, settings: SettingsDep, log
     Set for landscape A4; a network too large for every name to print at 8 pt there gets
     a note pointing to the same page set for A3 (``paper=a3``)."""
     case, doc = cases.read_document(session, login.principal, case_id,
-                                    "print:pseudonymised" if pseudonymise else "print")
+                                    "print:pseudonymised" if pseudonymise else "print",
+                                    audited=read_audited(request))
     lang = i18n.current.get()
     shown = diagram.prepare(doc, pseudonymised=pseudonymise, lang=lang)
     printed = diagram.print_svg(doc, settings, diagram.PRINT_PAGE_BOXES[paper],

@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse, Response
 
 from app import edits, i18n
 from app import models as m
+from app.cases import AuditedBy
 from app.config import ROOT
 from app.errors import N_, Forbidden
 from app.graph.analyse import WARNING_CODES
@@ -62,6 +63,13 @@ def check_csrf(login: LoginDep, csrf: Annotated[str, Form()] = "") -> WebLogin:
 
 
 CsrfLoginDep = Annotated[WebLogin, Depends(check_csrf)]
+
+
+def read_audited(request: Request) -> AuditedBy:
+    """How a page's read of a case reaches the audit log: by the group-commit writer
+    (app/read_audit.py), which returns once the row is committed."""
+    audited: AuditedBy = request.app.state.read_audit.record_sync
+    return audited
 
 
 def page(request: Request, name: str, context: dict[str, Any], status_code: int = 200,
