@@ -10,13 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Generic, Literal, TypeVar
+from typing import Literal
 
 from app.config import Settings
 from app.graph import export
@@ -28,6 +26,7 @@ from app.graph.pdf import HEADING_HEIGHT, MARGIN, PAPER_SIZES, Section, svg_to_p
 from app.graph.pseudonym import pseudonymise
 from app.graph.svg import Frame, legend_svg, render_svg, render_template, title_lines
 from app.i18n import translations, words_for
+from app.recent import Recent
 
 Lang = Literal["da", "en"]
 Paper = Literal["a4", "a3"]
@@ -49,42 +48,13 @@ def prepare(doc: GraphDocument, *, pseudonymised: bool, lang: Lang = "da") -> Gr
     return pseudonymise(doc, words=words_for(lang)) if pseudonymised else doc
 
 
-_SvgKey = Hashable
-V = TypeVar("V")
-
-
-class _SvgCache(Generic[V]):
-    """The most recently drawn envelopes, by what they were drawn from.
-
-    The renderer is pure (the same document, language, date and thresholds give the
-    same bytes), so the key is a digest of the document's content with those inputs:
-    a changed case has new content and so a new key, and two databases or a reused
-    case id can never share a wrong picture. Safe from any thread.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: OrderedDict[_SvgKey, V] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: _SvgKey) -> V | None:
-        with self.lock:
-            svg = self.entries.get(key)
-            if svg is not None:
-                self.entries.move_to_end(key)
-            return svg
-
-    def put(self, key: _SvgKey, svg: V) -> None:
-        with self.lock:
-            self.entries[key] = svg
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-
-_svg_cache: _SvgCache[str] = _SvgCache(size=128)  # about 90 kB each at 60 actors
+# Envelopes by what they were drawn from. The renderer is pure (the same document,
+# language, date and thresholds give the same bytes), so the key is a digest of the
+# document's content with those inputs: a changed case has new content, so a new key,
+# and two databases or a reused case id can never share a wrong picture.
+_svg_cache: Recent[str] = Recent(size=128)  # about 90 kB each at 60 actors
 # Stored cases' envelopes, encoded once: a hit sends these bytes as they are.
-_stored_svgs: _SvgCache[bytes] = _SvgCache(size=256)
+_stored_svgs: Recent[bytes] = Recent(size=256)
 
 # What the drawing of a stored case depends on besides its row: the renderer's own code,
 # the whole pure library (the router and the label words draw too, not just layout and
@@ -138,7 +108,7 @@ def _content(doc: GraphDocument) -> bytes:
     return hashlib.blake2b(doc.model_dump_json().encode(), digest_size=20).digest()
 
 
-_analyses: _SvgCache[Analysis] = _SvgCache(size=128)
+_analyses: Recent[Analysis] = Recent(size=128)
 
 
 def analysis_of(doc: GraphDocument) -> Analysis:
@@ -157,7 +127,7 @@ def envelope_svg(doc: GraphDocument, settings: Settings, *, lang: Lang = "da",
                  label_scale: float = 1.0, frame: Frame = "page") -> str:
     """The envelope of ``doc``; drawn once per content, language, date, thresholds,
     label scale and frame."""
-    key: _SvgKey = (_content(doc), lang, on, pseudonymised, settings.thresholds, label_scale,
+    key: Hashable = (_content(doc), lang, on, pseudonymised, settings.thresholds, label_scale,
                     frame)
     svg = _svg_cache.get(key)
     if svg is None:
@@ -231,7 +201,7 @@ def print_label_fit(doc: GraphDocument, box: tuple[float, float],
     return best, best_pt
 
 
-_label_scales: _SvgCache[tuple[float, float]] = _SvgCache(size=256)
+_label_scales: Recent[tuple[float, float]] = Recent(size=256)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Mapping
+import secrets
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from functools import lru_cache
-from types import MappingProxyType
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Cookie, Form, Request
-from fastapi.responses import RedirectResponse, Response
-from markupsafe import Markup
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
-from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from app import cases, diagram, edits, i18n, live
 from app import models as m
@@ -35,9 +36,11 @@ from app.graph.document import GraphDocument
 from app.graph.edit import ACTOR_FIELDS
 from app.graph.errors import N_, DocumentInvalid, Problem
 from app.graph.svg import legend_samples
+from app.recent import Recent
+from app.sessions import WebLogin
 from app.web import event_streams
 from app.web.deps import CaseId, SessionDep, SettingsDep
-from app.web.pages import CsrfLoginDep, LoginDep, fragment, page, read_audited
+from app.web.pages import CsrfLoginDep, LoginDep, block, fragment, page, read_audited, templates
 from app.web.template_globals import path_for
 
 router = APIRouter(tags=["sider"], include_in_schema=False)
@@ -55,26 +58,58 @@ def _catalogue(session: Session) -> dict[str, list[str]]:
     return found
 
 
+def _catalogue_lists(session: Session) -> Markup:
+    """The catalogue's suggestions for the actor forms' fields, as ``<datalist>``s."""
+    catalogue = _catalogue(session)
+    return _datalists(tuple(catalogue["profession"]), tuple(catalogue["sector"]),
+                      tuple(catalogue["organisation"]))
+
+
 @lru_cache(maxsize=8)
-def _hints(names: tuple[str, ...]) -> Mapping[str, Mapping[str, str]]:
-    """What picking each catalogue name fills in, worked out once per catalogue (it
-    changes seldom; every case page showed it)."""
-    return MappingProxyType({name: MappingProxyType(meaning.hint(name)) for name in names})
+def _datalists(professions: tuple[str, ...], sectors: tuple[str, ...],
+               organisations: tuple[str, ...]) -> Markup:
+    """Drawn once per catalogue: it changes seldom, and every case page and every actor
+    form page shows it (with what picking each name fills in, worked out here too)."""
+    hints = {name: meaning.hint(name) for name in (*professions, *organisations)}
+    return Markup(templates.get_template("cases/_datalists.html").render(
+        catalogue={"profession": professions, "sector": sectors,
+                   "organisation": organisations}, hints=hints))
 
 
 def _context(session: Session, settings: Settings, case: m.Case, doc: GraphDocument,
              **extra: Any) -> dict[str, Any]:
-    # The history lists who did what: each version's document stays unread.
-    events = session.scalars(select(m.Event).options(defer(m.Event.document))
-                             .where(m.Event.case_id == case.id)
-                             .order_by(m.Event.version.desc()).limit(30)).all()
+    """Everything the case page draws: the workspace and what is around it."""
+    return {**_around(session, case), **_workspace_context(session, settings, case, doc),
+            **extra}
+
+
+def _around(session: Session, case: m.Case) -> dict[str, Any]:
+    """What the page draws outside the workspace: who is watching, and the catalogue's
+    suggestions for the add forms (the same for every case, so not redrawn with one)."""
+    return {"catalogue_lists": _catalogue_lists(session),
+            "viewers": live.hub.viewers(case.id)}
+
+
+_E = m.Event.__table__
+_LATEST_EVENTS = (select(_E.c.version, _E.c.at, _E.c.principal, _E.c.kind, _E.c.summary,
+                         _E.c.summary_message)
+                  .where(_E.c.case_id == bindparam("case_id"))
+                  .order_by(_E.c.version.desc()).limit(30))
+
+
+def _workspace_context(session: Session, settings: Settings, case: m.Case,
+                       doc: GraphDocument) -> dict[str, Any]:
+    """What the workspace draws: all of it follows from the case's version, the
+    language and the thresholds (see :func:`_workspace`)."""
+    # The history lists who did what, as plain rows: each version's document stays
+    # unread, and thirty ORM objects cost an edit's answer more than the query.
+    events = session.execute(_LATEST_EVENTS, {"case_id": case.id}).all()
     lang = i18n.current.get()
-    labels = {a.key: a.label for a in doc.actors}
     classification, analysis = classify(doc, settings.thresholds), diagram.analysis_of(doc)
     return {
         "case": case,
         "doc": doc,
-        "labels": labels,
+        "labels": {a.key: a.label for a in doc.actors},
         "svg": Markup(diagram.envelope_svg(doc, settings, on=case.updated_at.date(),
                                            lang=lang)),
         "classification": classification,
@@ -83,13 +118,40 @@ def _context(session: Session, settings: Settings, case: m.Case, doc: GraphDocum
         "warnings": list(zip(analysis.warnings, diagram.warning_texts(analysis, lang),
                              strict=True)),
         "events": events,
-        "catalogue": (catalogue := _catalogue(session)),
-        # What picking a name fills in (sector, kind, panel): the add forms read it.
-        "hints": _hints((*catalogue["profession"], *catalogue["organisation"])),
-        "viewers": live.hub.viewers(case.id),
         "open_forms": frozenset(),
-        **extra,
     }
+
+
+#: Stands where the session's CSRF token goes in a kept workspace. Random for each
+#: process, so no text anyone typed into a case can be taken for it.
+_CSRF_HOLE = secrets.token_urlsafe(24)
+#: Workspaces as drawn for a version of a case, with the hole for the token.
+_workspaces: Recent[str] = Recent(size=64)  # some 50 kB each at 30 actors
+
+
+def _workspace(request: Request, session: Session, settings: Settings, login: WebLogin,
+               case: m.Case, stored: str) -> Markup:
+    """The workspace of the case's current version, drawn once for everyone who views it.
+
+    In a meeting each change makes every open page fetch the workspace again; they all
+    ask for the same version, so the first one draws it and the others get the same
+    HTML with their own CSRF token put in. A version's document and history never
+    change, so the key names everything the workspace shows: the version (with its
+    team and time, so a reused case id is never mistaken for it), the language, the
+    thresholds, and the template as loaded (a changed template is a new object).
+    Only the plain workspace is kept: open forms, a conflict or a refusal draw anew.
+    """
+    template = templates.get_template("cases/show.html")
+    key = (template, request.app.state.db, case.id, case.team_id, case.version,
+           case.updated_at, i18n.current.get(), settings.thresholds)
+    kept = _workspaces.get(key)
+    if kept is None:
+        doc = GraphDocument.model_validate_json(stored)
+        kept = block(request, "cases/show.html", "workspace",
+                     _workspace_context(session, settings, case, doc),
+                     login=replace(login, csrf=_CSRF_HOLE))
+        _workspaces.put(key, kept)
+    return Markup(kept.replace(_CSRF_HOLE, str(escape(login.csrf))))
 
 
 def _is_htmx(request: Request) -> bool:
@@ -107,10 +169,7 @@ def _open_forms(request: Request) -> frozenset[str]:
 def show_case(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
               case_id: CaseId) -> Response:
     """The case page: the envelope and everything around it."""
-    case, doc = cases.read_document(session, login.principal, case_id,
-                                    audited=read_audited(request))
-    response = page(request, "cases/show.html", _context(session, settings, case, doc),
-                    login=login)
+    response = _case_page(request, session, settings, login, case_id)
     response.headers["Vary"] = "HX-Request"
     return response
 
@@ -119,26 +178,36 @@ def show_case(request: Request, session: SessionDep, settings: SettingsDep, logi
 def show_meeting(request: Request, session: SessionDep, settings: SettingsDep, login: LoginDep,
                  case_id: CaseId) -> Response:
     """Meeting mode: the same page, full screen, large type, driven by the keyboard."""
-    case, doc = cases.read_document(session, login.principal, case_id,
-                                    audited=read_audited(request))
-    return page(request, "cases/show.html",
-                _context(session, settings, case, doc, meeting=True,
-                         legend={k: Markup(v) for k, v in legend_samples().items()}),
-                login=login)
+    return _case_page(request, session, settings, login, case_id, meeting=True,
+                      legend={k: Markup(v) for k, v in legend_samples().items()})
+
+
+def _case_page(request: Request, session: Session, settings: Settings, login: WebLogin,
+               case_id: int, **extra: Any) -> Response:
+    case, stored = cases.read_stored(session, login.principal, case_id,
+                                     audited=read_audited(request))
+    return page(request, "cases/show.html", {
+        **_around(session, case), "case": case,
+        "workspace": _workspace(request, session, settings, login, case, stored), **extra},
+        login=login)
 
 
 @router.get("/cases/{case_id}/workspace", name="page.show_workspace")
 def show_workspace(request: Request, session: SessionDep, settings: SettingsDep,
                    login: LoginDep, case_id: CaseId) -> Response:
     """The part of the case page that changes; fetched again when someone else changes it."""
-    case, doc = cases.read_document(session, login.principal, case_id, "read_live",
-                                    audited=read_audited(request))
+    case, stored = cases.read_stored(session, login.principal, case_id, "read_live",
+                                     audited=read_audited(request))
     if not _is_htmx(request):
         return RedirectResponse(path_for(request, "page.show_case", case_id=case_id),
                                 status_code=303)
-    response = fragment(request, "cases/show.html", "workspace",
-                        _context(session, settings, case, doc,
-                                 open_forms=_open_forms(request)), login=login)
+    if opened := _open_forms(request):
+        doc = GraphDocument.model_validate_json(stored)
+        response = fragment(request, "cases/show.html", "workspace",
+                            _context(session, settings, case, doc, open_forms=opened),
+                            login=login)
+    else:
+        response = HTMLResponse(_workspace(request, session, settings, login, case, stored))
     response.headers["Vary"] = "HX-Request"
     return response
 
@@ -150,11 +219,9 @@ def _forms(request: Request, session: Session, login: Any, name: str,
     if _is_htmx(request):
         response = fragment(request, name, "form", context, login=login)
     else:
-        catalogue = _catalogue(session)
-        response = page(request, name, {
-            **context, "catalogue": catalogue,
-            "hints": _hints((*catalogue["profession"], *catalogue["organisation"]))},
-            login=login)
+        response = page(request, name, {**context,
+                                        "catalogue_lists": _catalogue_lists(session)},
+                        login=login)
     response.headers["Vary"] = "HX-Request"
     return response
 

@@ -80,11 +80,17 @@ def page(request: Request, name: str, context: dict[str, Any], status_code: int 
         status_code=status_code)
 
 
-def fragment(request: Request, name: str, block: str, context: dict[str, Any],
+def fragment(request: Request, name: str, block_name: str, context: dict[str, Any],
              status_code: int = 200, login: WebLogin | None = None) -> Response:
     """One named block of a page, for an htmx request (the page stays the single source)."""
+    return HTMLResponse(block(request, name, block_name, context, login),
+                        status_code=status_code)
+
+
+def block(request: Request, name: str, block_name: str, context: dict[str, Any],
+          login: WebLogin | None = None) -> str:
+    """The HTML of one named block of a page."""
     template = templates.get_template(name)
     ctx = template.new_context({"request": request, "login": login, **context,
                                 **template_globals.bound(request, login, context.get("case"))})
-    html = "".join(template.blocks[block](ctx))
-    return HTMLResponse(html, status_code=status_code)
+    return "".join(template.blocks[block_name](ctx))
