@@ -342,11 +342,19 @@ class _Router:
         corners = self._corners(hit, self.OFF)
         if not corners:
             return None
-        side = [dx * (w[1] - p[1]) - dy * (w[0] - p[0]) for w in corners]
         # The corners that stick out furthest on either side of the line (the first
-        # of equals: max and min keep the first they meet).
-        ends = range(len(corners))
-        picks = sorted({max(ends, key=side.__getitem__), min(ends, key=side.__getitem__)})
+        # of equals), in the order of the corners.
+        px, py = p
+        low = high = 0
+        low_side = high_side = dx * (corners[0][1] - py) - dy * (corners[0][0] - px)
+        for i in range(1, len(corners)):
+            x, y = corners[i]
+            side = dx * (y - py) - dy * (x - px)
+            if side > high_side:
+                high, high_side = i, side
+            if side < low_side:
+                low, low_side = i, side
+        picks = (low, high) if low < high else (high, low) if high < low else (low,)
         best: list[Point] | None = None
         best_length = 0.0
         for i in picks:
