@@ -109,6 +109,43 @@ def test_curve_test_agrees_with_the_test_of_its_sampled_points() -> None:
               a: str, b: str) -> None:
         points = [(u * p[0] + v * c[0] + w * q[0], u * p[1] + v * c[1] + w * q[1])
                   for u, v, w in _CURVE_WEIGHTS]
-        assert obstacles.clear_curve(p, c, q, a, b) == obstacles.clear(points, a, b)
+        found = obstacles.first_clear_curve(p, q, [c], a, b)
+        assert (found == c) == obstacles.clear(points, a, b)
+
+    agree()
+
+
+def test_first_hit_and_inside_agree_with_a_look_at_every_box() -> None:
+    # The detours' tests look only at the boxes in a window of left edges and pass
+    # over a line's own ends by their place in the list; they must find what a look
+    # at every box, in the same order, finds.
+    doc = EXAMPLES["prototype-3"]()
+    lay = layout_document(doc)
+    obstacles = _Obstacles([(a.key, a.box) for a in (lay.citizen, *lay.actors)], 3.0)
+    keys = [a.key for a in lay.actors]
+    coordinate = st.floats(min_value=-20, max_value=max(lay.width, lay.height) + 20)
+
+    def nearest(p: tuple[float, float], q: tuple[float, float], a: str,
+                b: str) -> tuple[float, float, float, float] | None:
+        (x0, y0), (x1, y1) = p, q
+        dx, dy = x1 - x0, y1 - y0
+        best = None
+        for bx0, by0, bx1, by1, cx, cy, hw, hh, key in obstacles.boxes:
+            if (key in (a, b) or bx1 <= min(x0, x1) or bx0 > max(x0, x1)
+                    or by1 <= min(y0, y1) or by0 >= max(y0, y1)):
+                continue
+            if abs(dx * (cy - y0) - dy * (cx - x0)) < hw * abs(dy) + hh * abs(dx):
+                t = ((cx - x0) * dx + (cy - y0) * dy) / (dx * dx + dy * dy or 1.0)
+                if best is None or t < best[0]:
+                    best = (t, (bx0, by0, bx1, by1))
+        return None if best is None else best[1]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.tuples(coordinate, coordinate), st.tuples(coordinate, coordinate),
+           st.sampled_from(keys), st.sampled_from(keys))
+    def agree(p: tuple[float, float], q: tuple[float, float], a: str, b: str) -> None:
+        assert obstacles.first_hit(p, q, a, b) == nearest(p, q, a, b)
+        assert obstacles.inside(p) == any(bx0 < p[0] < bx1 and by0 < p[1] < by1
+                                          for bx0, by0, bx1, by1, *_ in obstacles.boxes)
 
     agree()
