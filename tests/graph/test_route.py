@@ -93,14 +93,19 @@ def test_route_stats_counts_crossings_between_unrelated_lines() -> None:
     assert route_stats(lay, x).crossings == 2
 
 
+def _prototype_3_obstacles() -> tuple[_Obstacles, list[str], st.SearchStrategy[float]]:
+    """The boxes of the largest example, its actors' keys, and coordinates over the
+    drawing and a little beyond: what the agreement tests draw their lines from."""
+    lay = layout_document(EXAMPLES["prototype-3"]())
+    obstacles = _Obstacles([(a.key, a.box) for a in (lay.citizen, *lay.actors)], 3.0)
+    coordinate = st.floats(min_value=-20, max_value=max(lay.width, lay.height) + 20)
+    return obstacles, [a.key for a in lay.actors], coordinate
+
+
 def test_curve_test_agrees_with_the_test_of_its_sampled_points() -> None:
     # The router tests curves with a written-out copy of the piece test; it must
     # decide exactly as the general test does on the same points.
-    doc = EXAMPLES["prototype-3"]()
-    lay = layout_document(doc)
-    obstacles = _Obstacles([(a.key, a.box) for a in (lay.citizen, *lay.actors)], 3.0)
-    keys = [a.key for a in lay.actors]
-    coordinate = st.floats(min_value=-20, max_value=max(lay.width, lay.height) + 20)
+    obstacles, keys, coordinate = _prototype_3_obstacles()
 
     @settings(max_examples=300, deadline=None)
     @given(st.tuples(coordinate, coordinate), st.tuples(coordinate, coordinate),
@@ -119,11 +124,7 @@ def test_first_hit_and_inside_agree_with_a_look_at_every_box() -> None:
     # The detours' tests look only at the boxes in a window of left edges and pass
     # over a line's own ends by their place in the list; they must find what a look
     # at every box, in the same order, finds.
-    doc = EXAMPLES["prototype-3"]()
-    lay = layout_document(doc)
-    obstacles = _Obstacles([(a.key, a.box) for a in (lay.citizen, *lay.actors)], 3.0)
-    keys = [a.key for a in lay.actors]
-    coordinate = st.floats(min_value=-20, max_value=max(lay.width, lay.height) + 20)
+    obstacles, keys, coordinate = _prototype_3_obstacles()
 
     def nearest(p: tuple[float, float], q: tuple[float, float], a: str,
                 b: str) -> tuple[float, float, float, float] | None:
